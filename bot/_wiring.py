@@ -1,0 +1,36 @@
+"""Turns Settings into the core objects, so the core never reads environment variables itself."""
+
+from __future__ import annotations
+
+from knowledge import EmbeddingsConfig, KnowledgeBase, KnowledgeConfig, LLMConfig
+
+from bot.settings import Settings
+
+
+def knowledge_config(settings: Settings) -> KnowledgeConfig:
+    llm = None
+    if settings.llm_configured:
+        llm = LLMConfig(
+            base_url=str(settings.llm_base_url),
+            model=str(settings.llm_model),
+            api_key=settings.llm_api_key,
+            timeout_s=settings.llm_timeout_s,
+        )
+    return KnowledgeConfig(
+        index_dir=settings.index_dir,
+        chroma_host=settings.chroma_host,
+        chroma_port=settings.chroma_port,
+        embeddings=EmbeddingsConfig(
+            kind=settings.embeddings,
+            base_url=settings.embeddings_base_url,
+            model=settings.embeddings_model,
+            api_key=settings.embeddings_api_key,
+            model_dir=settings.embeddings_model_dir,
+        ),
+        llm=llm,
+        today=settings.today,
+    )
+
+
+def knowledge_base(settings: Settings) -> KnowledgeBase:
+    return KnowledgeBase(knowledge_config(settings))

@@ -1,0 +1,129 @@
+"""`applicant-bot ingest` and `applicant-bot ask`: build the notice index and answer questions from it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.cli._errors import UsageError
+from bot.settings import Settings
+
+MAX_STDIN_QUESTIONS = 100_000
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    ingest = commands.add_parser(
+        "ingest",
+        help="读取通知文件夹，建立（或增量更新）检索索引",
+        description="读取通知文件夹（.txt/.docx/.pdf/.html/.md 与 catalog.yaml），建立或增量更新检索索引。",
+    )
+    ingest.add_argument("--notices", type=Path, help="通知文件夹（默认：APPLICANT_BOT_NOTICES，或仓库旁的 ../shared/notices）")
+    ingest.add_argument("--quiet", action="store_true", help="不显示进度条")
+    ingest.set_defaults(handler=run_ingest)
+
+    ask = commands.add_parser(
+        "ask",
+        help="根据通知回答问题（带出处）",
+        description="根据通知回答问题并给出出处。不给问题时，从标准输入每行读一个问题，每行输出一个结果。",
+    )
+    ask.add_argument("question", nargs="?", help="问题；省略时从标准输入逐行读取")
+    ask.add_argument("--programme", help="限定项目（如 lianyungang-2016-service-star）")
+    ask.add_argument("--json", action="store_true", help="输出 JSON（逐行读取时每行一个 JSON 对象）")
+    ask.add_argument("--notices", type=Path, help="索引不存在时，用这个通知文件夹先建立索引")
+    ask.set_defaults(handler=run_ask)
+
+
+def _knowledge_base(settings: Settings):
+    # Imported here so `applicant-bot rubrics` never pays for chromadb/jieba start-up.
+    from bot._wiring import knowledge_base
+
+    return knowledge_base(settings)
+
+
+def _notices_folder(settings: Settings, override: Path | None) -> Path:
+    folder = settings.resolved_notices(override)
+    if folder is None:
+        raise UsageError("没有找到通知文件夹：请用 --notices 指定，或设置环境变量 APPLICANT_BOT_NOTICES。")
+    if not folder.is_dir():
+        raise UsageError(f"通知文件夹不存在：{folder}")
+    return folder
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    settings = Settings()
+    folder = _notices_folder(settings, args.notices)
+    kb = _knowledge_base(settings)
+    report = _ingest_with_progress(kb, folder, quiet=args.quiet)
+    for path, reason in report.skipped:
+        print(f"警告：已跳过 {path}：{reason}", file=sys.stderr)
+    print(report.summary_line())
+    return 0
+
+
+def _ingest_with_progress(kb, folder: Path, *, quiet: bool):
+    from tqdm import tqdm
+
+    bar = None
+
+    def progress(done: int, total: int, name: str) -> None:
+        nonlocal bar
+        if quiet:
+            return
+        if bar is None:
+            bar = tqdm(total=total, unit="个文件", desc="建立索引", file=sys.stderr, leave=False)
+        bar.set_postfix_str(name[-30:], refresh=False)
+        bar.update(done - bar.n)
+
+    try:
+        return kb.ingest(folder, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    settings = Settings()
+    kb = _knowledge_base(settings)
+    if args.programme is not None and args.programme not in kb.programmes():
+        known = "、".join(kb.programmes()) or "（索引中还没有项目）"
+        raise UsageError(f"未知项目：{args.programme}。可选：{known}")
+    if not kb.has_index():
+        folder = settings.resolved_notices(args.notices)
+        if folder is None or not folder.is_dir():
+            raise UsageError("索引尚未建立：请先运行 applicant-bot ingest --notices <通知文件夹>")
+        print(f"索引尚未建立，先从 {folder} 建立索引……", file=sys.stderr)
+        _ingest_with_progress(kb, folder, quiet=False)
+
+    if args.question is not None:
+        answer = kb.ask(args.question, programme=args.programme)
+        print(_render(answer, as_json=args.json, one_line=False))
+        return 0
+    for question in _stdin_questions(sys.stdin):
+        answer = kb.ask(question, programme=args.programme)
+        print(_render(answer, as_json=args.json, one_line=True), flush=True)
+    return 0
+
+
+def _stdin_questions(stream: Iterable[str]) -> Iterable[str]:
+    for count, line in enumerate(stream):
+        if count >= MAX_STDIN_QUESTIONS:
+            break
+        question = line.rstrip("\r\n")
+        if question.strip():
+            yield question
+
+
+def _render(answer, *, as_json: bool, one_line: bool) -> str:
+    if as_json:
+        payload = answer.model_dump(mode="json")
+        payload["latency_ms"] = round(payload["latency_ms"], 2)
+        return json.dumps(payload, ensure_ascii=False)
+    lines = [answer.answer]
+    for number, citation in enumerate(answer.citations, start=1):
+        lines.append(f"[{number}] 《{citation.title}》{citation.section}：“{citation.quote}”")
+    if one_line:
+        return " ".join(line.replace("\n", " ") for line in lines)
+    return "\n".join(lines)

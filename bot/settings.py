@@ -1,0 +1,111 @@
+"""Every setting of applicant-bot, in one place.
+
+Each field is read from an environment variable named ``APPLICANT_BOT_<FIELD>`` (or from a ``.env``
+file in the working directory). The field's description is its help text; README.md lists them all
+and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "APPLICANT_BOT_"
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    """XDG data directory, so an index survives between runs and checkouts."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "applicant-bot"
+
+
+def sample_notices_dir() -> Path | None:
+    """The sample corpus beside this repository (``../shared/notices``), when it exists."""
+    for candidate in (_REPO_ROOT.parent / "shared" / "notices", Path.cwd().parent / "shared" / "notices"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    notices: Path | None = Field(
+        default=None,
+        description="Folder of notices (.txt/.docx/.pdf/.html/.md, optional catalog.yaml). "
+        "Default: ../shared/notices beside the repository when it exists.",
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where the index (and later the database) lives. Default: $XDG_DATA_HOME/applicant-bot "
+        "or ~/.local/share/applicant-bot.",
+    )
+    chroma_host: str | None = Field(
+        default=None,
+        description="Host of a Chroma server. Unset: a persistent Chroma directory inside data_dir.",
+    )
+    chroma_port: int = Field(default=8000, description="Port of the Chroma server (with chroma_host).")
+    embeddings: Literal["char-ngram", "openai", "local"] = Field(
+        default="char-ngram",
+        description="Vector channel of the hybrid search. char-ngram: hashed character n-grams, no model "
+        "(default). openai: an OpenAI-compatible /embeddings endpoint (embeddings_base_url, "
+        "embeddings_model). local: a sentence-transformers model directory (embeddings_model_dir; "
+        "needs the local-embeddings extra).",
+    )
+    embeddings_base_url: str | None = Field(
+        default=None, description="Base URL of the OpenAI-compatible embeddings endpoint."
+    )
+    embeddings_model: str | None = Field(default=None, description="Embedding model name at that endpoint.")
+    embeddings_api_key: str | None = Field(default=None, description="API key for the embeddings endpoint.")
+    embeddings_model_dir: Path | None = Field(
+        default=None, description="Local sentence-transformers model directory (embeddings=local)."
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible chat endpoint. Unset (default): extractive answers, "
+        "no model is called.",
+    )
+    llm_model: str | None = Field(default=None, description="Chat model name at that endpoint.")
+    llm_api_key: str | None = Field(default=None, description="API key for the chat endpoint.")
+    llm_timeout_s: float = Field(
+        default=20.0, description="Seconds to wait for the LLM before falling back to the extractive answer."
+    )
+    today: date | None = Field(
+        default=None,
+        description="Date used to tell whether a deadline has passed (YYYY-MM-DD). Default: the system date.",
+    )
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+    def resolved_notices(self, override: Path | None = None) -> Path | None:
+        """--notices, else APPLICANT_BOT_NOTICES, else the sample corpus beside the repository."""
+        return override or self.notices or sample_notices_dir()
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    def effective_today(self) -> date:
+        return self.today or date.today()
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting, for docs and the docs test."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        if field.default_factory is not None:
+            default = "see help"
+        else:
+            default = "unset" if field.default is None else str(field.default)
+        rows.append((ENV_PREFIX + name.upper(), default, field.description or ""))
+    return rows

@@ -1,0 +1,573 @@
+"""Extractive answers: the sentences of the retrieved chunks that answer the question, each cited.
+
+Every sentence (table row, list item) of the top hits is scored by how much of the question's key
+terms it covers (terms weighted by how rare they are in the corpus, so that "税收" counts far more
+than "企业"), whether it has the shape of the answer asked for (a date for 哪天, a number of 字 for
+多少字), and the rank of its chunk. The best 1-3 sentences are the answer, and only if they pass
+the check: most of the weighted key terms covered, the rarest one among them, the right shape, and
+any place or year the corpus does not otherwise cover mentioned right there. A retrieval score
+alone separates answerable from unanswerable questions badly; this check is the decision.
+
+When the question names no programme and several programmes answer it differently (each notice has
+its own deadline), the answer gives each programme's sentence with its label, never a mix.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from knowledge._models import Answer, Chunk, Citation, SearchHit
+from knowledge._question import AnswerKind, QuestionAnalysis, QuestionCues, default_cues
+from knowledge._scope import Mention, Programme, Scope, describe_programmes
+from knowledge._sentences import Unit, split_units
+
+EXAMPLES_LABEL = "参考范文"
+CONTACT_PATTERN = re.compile(r"联\s*系\s*人|联系电话|电\s*话|电子邮箱")
+_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_NOT_CJK_OR_ALNUM = re.compile(r"[^\w]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class ExtractiveParams:
+    """The weights and thresholds of the answer check (tuned on questions written for the purpose)."""
+
+    min_coverage: float = 0.62  # weighted key-term coverage of the chosen sentences (with context)
+    min_own_coverage: float = 0.38  # ... by the sentences themselves
+    min_heaviest: float = 0.5  # coverage of the rarest key term
+    context_credit: float = 0.5  # a term found beside the sentence (section, neighbours) counts half
+    synonym_credit: float = 0.85
+    fuzzy_credit: float = 0.75  # most of a long term's character pairs present (typos, word order)
+    max_sentences: int = 3
+    max_groups: int = 4  # programmes answered side by side
+    other_group_ratio: float = 0.85  # another programme is shown when it scores this close to the best
+    hits_considered: int = 8
+    single_char_weight: float = 1.5  # a one-character term (纸, 字) never outweighs a real word
+
+
+def term_weights(terms: Sequence[str], stats: CorpusStats, params: ExtractiveParams) -> dict[str, float]:
+    """idf of each key term, one-character terms capped."""
+    weights = {}
+    for term in terms:
+        weight = max(stats.idf(term), 0.05)
+        if len(term) == 1:
+            weight = min(weight, params.single_char_weight)
+        weights[term] = weight
+    return weights
+
+
+class CorpusStats:
+    """Document frequencies over the corpus passages (section path + text), for term weights."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self._texts = [t for t in texts if t]
+        self._joined = "\n".join(self._texts)
+        self._df: dict[str, int] = {}
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[Chunk]) -> CorpusStats:
+        return cls(f"{chunk.section}\n{chunk.text}" for chunk in chunks)
+
+    @property
+    def size(self) -> int:
+        return len(self._texts)
+
+    def df(self, term: str) -> int:
+        found = self._df.get(term)
+        if found is None:
+            if term.isascii():
+                needle = term.lower()
+                found = sum(needle in text.lower() for text in self._texts)
+            else:
+                found = sum(term in text for text in self._texts)
+            self._df[term] = found
+        return found
+
+    def idf(self, term: str) -> float:
+        """Rarer terms weigh more; a term found nowhere weighs most (it is what the question is about)."""
+        n = max(self.size, 1)
+        return math.log((n + 1) / (self.df(term) + 0.5))
+
+    def one_off_variant(self, term: str) -> str | None:
+        """The most frequent string of the corpus that differs from `term` in one character."""
+        if not self._joined or len(term) < 2:
+            return None
+        alternatives = "|".join(
+            re.escape(term[:i]) + r"[\u4e00-\u9fff]" + re.escape(term[i + 1 :]) for i in range(len(term))
+        )
+        counts: dict[str, int] = {}
+        for match in re.finditer(alternatives, self._joined):
+            counts[match.group(0)] = counts.get(match.group(0), 0) + 1
+        return max(counts, key=lambda v: counts[v]) if counts else None
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """What the answerer knows beyond the hits: the programmes, corpus statistics, contacts, today."""
+
+    programmes: Sequence[Programme]
+    stats: CorpusStats
+    today: date
+    contact_for: Callable[[str], str | None] = field(default=lambda programme_id: None)
+
+    def programme(self, programme_id: str | None) -> Programme | None:
+        return next((p for p in self.programmes if p.id == programme_id), None)
+
+    def label(self, programme_id: str | None) -> str:
+        found = self.programme(programme_id)
+        return found.label if found else (programme_id or EXAMPLES_LABEL)
+
+
+@dataclass
+class Candidate:
+    hit: SearchHit
+    rank: int  # 0-based position of the hit
+    unit: Unit
+    own: dict[str, float]  # term -> coverage by the sentence itself
+    near: dict[str, float]  # term -> coverage by its surroundings (already discounted)
+    shape_ok: bool
+    deadline_ok: bool
+    score: float = 0.0
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.hit.chunk
+
+    def covers(self, term: str) -> float:
+        return max(self.own.get(term, 0.0), self.near.get(term, 0.0))
+
+
+@dataclass
+class GroupAnswer:
+    """The chosen sentences for one programme (None: the documents outside any programme)."""
+
+    programme: str | None
+    chosen: list[Candidate]
+    coverage: float
+    own_coverage: float
+    heaviest: float
+    shape_ok: bool
+    mentions_ok: bool
+    score: float
+
+    def passes(self, params: ExtractiveParams) -> bool:
+        return (
+            self.coverage >= params.min_coverage
+            and self.own_coverage >= params.min_own_coverage
+            and self.heaviest >= params.min_heaviest
+            and self.shape_ok
+            and self.mentions_ok
+        )
+
+
+@dataclass
+class ExtractiveResult:
+    answer: Answer
+    groups: list[GroupAnswer]  # the groups shown (answered) or the best one tried (refused)
+    analysis: QuestionAnalysis
+
+
+class ExtractiveAnswerer:
+    def __init__(self, params: ExtractiveParams | None = None, cues: QuestionCues | None = None) -> None:
+        self.params = params or ExtractiveParams()
+        self.cues = cues or default_cues()
+
+    # --- public ---
+
+    def answer(
+        self,
+        question: str,
+        analysis: QuestionAnalysis,
+        hits: Sequence[SearchHit],
+        scope: Scope,
+        context: AnswerContext,
+    ) -> ExtractiveResult:
+        if not analysis.key_terms:
+            return self._result(question, refusal_no_terms(question), [], analysis)
+        weights = term_weights(analysis.key_terms, context.stats, self.params)
+        candidates = self._candidates(analysis, hits[: self.params.hits_considered], weights)
+        groups = self._groups(candidates, analysis, weights, scope)
+        shown = self._shown_groups(groups, scope)
+        if shown:
+            return self._result(question, self._compose(question, shown, scope, analysis, context), shown, analysis)
+        best = groups[0] if groups else None
+        if scope.out_of_corpus and (best is None or not best.mentions_ok):
+            answer = refusal_out_of_corpus(question, scope.uncovered, context)
+        else:
+            answer = self._refusal(question, best, analysis, weights, scope, context)
+        return self._result(question, answer, [best] if best else [], analysis)
+
+    # --- scoring ---
+
+    def _candidates(
+        self, analysis: QuestionAnalysis, hits: Sequence[SearchHit], weights: dict[str, float]
+    ) -> list[Candidate]:
+        params = self.params
+        total = sum(weights.values())
+        wants_list = AnswerKind.LIST in analysis.kinds
+        candidates: list[Candidate] = []
+        for rank, hit in enumerate(hits):
+            units = _units_of(hit.chunk.text)
+            prose = [u for u in units if u.kind != "block"]
+            for unit in units:
+                if unit.kind == "block" and not wants_list:
+                    continue
+                surroundings = _surroundings(hit.chunk, prose, unit)
+                own = {t: self._term_coverage(t, unit.text) for t in weights}
+                near = {t: params.context_credit * self._term_coverage(t, surroundings) for t in weights}
+                shape = self._shape_fraction(analysis, unit.text)
+                deadline_ok = any(p.search(unit.text) for p in self.cues.deadline_evidence_patterns)
+                candidate = Candidate(hit, rank, unit, own, near, shape > 0, deadline_ok)
+                coverage = sum(w * candidate.covers(t) for t, w in weights.items()) / total
+                own_cov = sum(w * own[t] for t, w in weights.items()) / total
+                rank_score = 1.0 / (1.0 + 0.35 * rank)
+                score = 0.55 * coverage + 0.15 * own_cov + 0.2 * shape + 0.1 * rank_score
+                if _is_blank_form(unit.text):
+                    score -= 0.15
+                if analysis.deadline and deadline_ok:
+                    score += 0.05
+                if len(unit.text) < 6:
+                    score -= 0.15
+                elif len(unit.text) > 300:
+                    score -= 0.05
+                candidate.score = score
+                candidates.append(candidate)
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        return candidates
+
+    def _term_coverage(self, term: str, text: str) -> float:
+        if term in text or (term.isascii() and term.lower() in text.lower()):
+            return 1.0
+        for alternative in self.cues.synonyms_of.get(term, ()):
+            if alternative in text:
+                return self.params.synonym_credit
+        if len(term) >= 3:
+            pairs = [term[i : i + 2] for i in range(len(term) - 1)]
+            present = sum(pair in text for pair in pairs) / len(pairs)
+            if present >= 0.5:
+                return self.params.fuzzy_credit * present
+        return 0.0
+
+    def _shape_fraction(self, analysis: QuestionAnalysis, text: str) -> float:
+        """Share of the typed kinds asked for (date, number in the asked unit, name) the text gives."""
+        typed = analysis.typed_kinds
+        if not typed:
+            return 1.0
+        given = 0
+        for kind in typed:
+            if kind is AnswerKind.NUMBER and analysis.units:
+                given += any(self.cues.units[name].given(text) for name in analysis.units)
+            else:
+                given += self.cues.kinds[kind].given(text)
+        return given / len(typed)
+
+    # --- choosing ---
+
+    def _groups(
+        self,
+        candidates: list[Candidate],
+        analysis: QuestionAnalysis,
+        weights: dict[str, float],
+        scope: Scope,
+    ) -> list[GroupAnswer]:
+        by_programme: dict[str | None, list[Candidate]] = {}
+        for candidate in candidates:
+            by_programme.setdefault(candidate.chunk.programme, []).append(candidate)
+        groups = [
+            self._choose(programme, group, analysis, weights, scope) for programme, group in by_programme.items()
+        ]
+        groups.sort(key=lambda g: (g.passes(self.params), g.score), reverse=True)
+        return groups
+
+    def _choose(
+        self,
+        programme: str | None,
+        candidates: list[Candidate],
+        analysis: QuestionAnalysis,
+        weights: dict[str, float],
+        scope: Scope,
+    ) -> GroupAnswer:
+        params = self.params
+        total = sum(weights.values())
+        typed = bool(analysis.typed_kinds)
+        eligible = [c for c in candidates if c.shape_ok] or candidates
+        best = eligible[0]
+        chosen = [best]
+        own_best = dict(best.own)
+        for candidate in eligible[1:]:
+            if len(chosen) >= params.max_sentences:
+                break
+            if any(_overlaps(candidate, c) or candidate.unit.text == c.unit.text for c in chosen):
+                continue
+            gain = sum(w * max(0.0, candidate.own[t] - own_best[t]) for t, w in weights.items()) / total
+            own_cov = sum(w * candidate.own[t] for t, w in weights.items()) / total
+            if gain >= 0.12 and own_cov >= 0.3 and (candidate.shape_ok or not typed):
+                chosen.append(candidate)
+                for term in weights:
+                    own_best[term] = max(own_best[term], candidate.own[term])
+        coverage = sum(w * max(c.covers(t) for c in chosen) for t, w in weights.items()) / total
+        own_coverage = sum(w * own_best[t] for t, w in weights.items()) / total
+        heaviest_term = max(weights, key=lambda t: weights[t])
+        heaviest = max(c.covers(heaviest_term) for c in chosen)
+        mentions_ok = all(_mentioned(m, chosen) for m in scope.uncovered)
+        shape_ok = any(c.shape_ok for c in chosen)
+        rank_score = 1.0 / (1.0 + 0.35 * best.rank)
+        score = 0.6 * coverage + 0.15 * own_coverage + 0.15 * shape_ok + 0.1 * rank_score
+        return GroupAnswer(programme, chosen, coverage, own_coverage, heaviest, shape_ok, mentions_ok, score)
+
+    def _shown_groups(self, groups: list[GroupAnswer], scope: Scope) -> list[GroupAnswer]:
+        params = self.params
+        passing = [g for g in groups if g.passes(params)]
+        if not passing:
+            return []
+        first = passing[0]
+        if first.programme is None or len(scope.programmes) == 1:
+            return [first]
+        shown = [first]
+        for group in passing[1:]:
+            if len(shown) >= params.max_groups:
+                break
+            if group.programme is None:
+                continue  # sample write-ups never stand beside a programme's rules
+            named_together = scope.how == "named" and len(scope.programmes) > 1
+            if named_together or group.score >= params.other_group_ratio * first.score:
+                shown.append(group)
+        return shown
+
+    # --- wording ---
+
+    def _compose(
+        self,
+        question: str,
+        groups: list[GroupAnswer],
+        scope: Scope,
+        analysis: QuestionAnalysis,
+        context: AnswerContext,
+    ) -> Answer:
+        labelled = scope.how != "requested" or len(groups) > 1
+        merged = _merge_identical(groups)
+        lines = []
+        citations: list[Citation] = []
+        for programmes, group in merged:
+            body = "".join(_sentence_for_answer(c.unit.text) for c in _reading_order(group.chosen))
+            note = self._deadline_note(group, analysis, context)
+            label = "、".join(context.label(p) for p in programmes)
+            lines.append(f"【{label}】{body}{note}" if labelled else f"{body}{note}")
+            citations.extend(_citation(c) for c in _reading_order(group.chosen))
+        p = self.params
+        worst = min(g.coverage for g in groups)
+        confidence = 0.55 + 0.4 * _clamp((worst - p.min_coverage) / (1.0 - p.min_coverage))
+        return Answer(
+            question=question,
+            answer="\n".join(lines),
+            answered=True,
+            confidence=round(confidence, 3),
+            programme=groups[0].programme if len(groups) == 1 else None,
+            citations=citations,
+        )
+
+    def _deadline_note(self, group: GroupAnswer, analysis: QuestionAnalysis, context: AnswerContext) -> str:
+        if not (analysis.deadline or AnswerKind.DATE in analysis.kinds):
+            return ""
+        programme = context.programme(group.programme)
+        default_year = programme.year if programme and programme.year else None
+        dates: list[date] = []
+        for candidate in group.chosen:
+            if analysis.deadline or candidate.deadline_ok:
+                dates.extend(parse_dates(candidate.unit.text, default_year or candidate.chunk.year))
+        if not dates or max(dates) >= context.today:
+            return ""
+        year = default_year or max(dates).year
+        return f"（该截止日期已过：这是{year}年的通知，新一年的安排请以最新通知为准。）"
+
+    def _refusal(
+        self,
+        question: str,
+        best: GroupAnswer | None,
+        analysis: QuestionAnalysis,
+        weights: dict[str, float],
+        scope: Scope,
+        context: AnswerContext,
+    ) -> Answer:
+        missing = []
+        nearby = None
+        programme_id = scope.programmes[0] if len(scope.programmes) == 1 else None
+        if best is not None:
+            missing = [
+                t for t in sorted(weights, key=lambda t: weights[t], reverse=True)
+                if max(c.covers(t) for c in best.chosen) < 0.5
+            ][:3]
+            top = best.chosen[0]
+            if best.own_coverage >= 0.3 and top.unit.text and len(top.unit.text) >= 6:
+                nearby = top
+            programme_id = programme_id or best.programme
+        parts = [f"通知中没有提到“{'、'.join(missing)}”的相关规定。" if missing else "现有通知没有这方面的明确规定。"]
+        citations = []
+        if nearby is not None:
+            label = context.label(nearby.chunk.programme)
+            parts.append(f"通知中相关的内容是：【{label}】{_shorten(nearby.unit.text)}")
+            citations.append(_citation(nearby))
+        parts.append(where_to_ask(programme_id, context))
+        coverage = best.coverage if best else 0.0
+        return Answer(
+            question=question,
+            answer="".join(parts),
+            answered=False,
+            confidence=round(min(0.35, 0.05 + 0.3 * coverage), 3),
+            programme=programme_id,
+            citations=citations,
+        )
+
+    def _result(
+        self, question: str, answer: Answer, groups: list[GroupAnswer], analysis: QuestionAnalysis
+    ) -> ExtractiveResult:
+        return ExtractiveResult(answer=answer, groups=groups, analysis=analysis)
+
+
+# --- refusals that need no hits ---------------------------------------------------------------
+
+
+def refusal_out_of_corpus(question: str, uncovered: Sequence[Mention], context: AnswerContext) -> Answer:
+    named = "、".join(f"{m.text}年" if m.kind == "year" else m.text for m in uncovered)
+    covered = describe_programmes(context.programmes)
+    text = (
+        f"现有通知没有涉及{named}的内容，无法回答。"
+        + (f"目前收录的通知是：{covered}。" if covered else "")
+        + "其他地区或年度的安排，请咨询当地质量协会或通知的发布单位。"
+    )
+    return Answer(question=question, answer=text, answered=False, confidence=0.05)
+
+
+def refusal_no_terms(question: str) -> Answer:
+    return Answer(
+        question=question,
+        answer="没有看出您想了解申报的哪一方面。请直接说出要问的内容，例如：“申报截止日期是哪天？”"
+        "“先进事迹材料有字数要求吗？”",
+        answered=False,
+        confidence=0.0,
+    )
+
+
+def where_to_ask(programme_id: str | None, context: AnswerContext) -> str:
+    if programme_id:
+        contact = context.contact_for(programme_id)
+        if contact:
+            return f"如需确认，请咨询：{contact}。"
+        programme = context.programme(programme_id)
+        if programme and programme.issuer:
+            return f"如需确认，请咨询通知的发布单位：{_chinese_only_issuer(programme.issuer)}。"
+    return "如需确认，请咨询通知的发布单位或当地质量协会。"
+
+
+def _chinese_only_issuer(issuer: str) -> str:
+    """Catalog notes in English ("; forwarded by 常州市") are for staff, not applicants."""
+    return re.split(r"\s*[;；]\s*[A-Za-z]", issuer)[0].strip()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2048)
+def _units_of(text: str) -> tuple[Unit, ...]:
+    return tuple(split_units(text))
+
+
+def _surroundings(chunk: Chunk, prose: list[Unit], unit: Unit) -> str:
+    """What is read together with a sentence: the section path and the sentences just before and after."""
+    index = next((i for i, u in enumerate(prose) if u.start >= unit.start), len(prose))
+    end_index = next((i for i, u in enumerate(prose) if u.end >= unit.end), index)
+    before = prose[max(0, index - 2) : index]
+    after = prose[end_index + 1 : end_index + 2]
+    return "\n".join([chunk.section, *(u.text for u in before), *(u.text for u in after)])
+
+
+_FORM_FIELD = re.compile(r"[\u4e00-\u9fff（）()]{1,12}[：:]")
+
+
+def _is_blank_form(text: str) -> bool:
+    """An empty form row ("联系人 | 单位电话 | 手机", "电话： 传真："): labels, nothing filled in."""
+    cells = [c.strip() for c in re.split(r"\s*\|\s*|\s{2,}", text) if c.strip()]
+    if not cells or any(ch.isdigit() for ch in text) or re.search(r"[。，；]", text):
+        return False
+    if all(len(c) <= 12 for c in cells) and len(cells) >= 2:
+        return True
+    leftover = _FORM_FIELD.sub("", text)
+    return len(_FORM_FIELD.findall(text)) >= 2 and not leftover.replace(" ", "").replace("|", "")
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.chunk.id == b.chunk.id and a.unit.start < b.unit.end and b.unit.start < a.unit.end
+
+
+def _mentioned(mention: Mention, chosen: Sequence[Candidate]) -> bool:
+    """An uncovered place or year must be named in the chosen sentence's chunk (a write-up names its
+    city and year once, at the top)."""
+    for candidate in chosen:
+        chunk = candidate.chunk
+        if mention.text in f"{chunk.section}\n{chunk.title}\n{chunk.text}":
+            return True
+    return False
+
+
+def _reading_order(chosen: Sequence[Candidate]) -> list[Candidate]:
+    return sorted(chosen, key=lambda c: (c.rank, c.unit.start))
+
+
+def _merge_identical(groups: Sequence[GroupAnswer]) -> list[tuple[list[str | None], GroupAnswer]]:
+    """Programmes whose chosen sentences read the same (shared rubric text) share one line."""
+    merged: list[tuple[list[str | None], GroupAnswer]] = []
+    for group in groups:
+        key = _comparable(" ".join(c.unit.text for c in _reading_order(group.chosen)))
+        for programmes, existing in merged:
+            if _comparable(" ".join(c.unit.text for c in _reading_order(existing.chosen))) == key:
+                programmes.append(group.programme)
+                break
+        else:
+            merged.append(([group.programme], group))
+    return merged
+
+
+def _comparable(text: str) -> str:
+    return _NOT_CJK_OR_ALNUM.sub("", text)
+
+
+def _sentence_for_answer(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith(("。", "！", "？", "；", "）", "”")) else f"{text}。"
+
+
+def _shorten(text: str, limit: int = 90) -> str:
+    text = _sentence_for_answer(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _citation(candidate: Candidate) -> Citation:
+    chunk = candidate.chunk
+    return Citation(
+        file=chunk.file,
+        title=chunk.title,
+        section=chunk.section,
+        quote=chunk.text[candidate.unit.start : candidate.unit.end].strip(),
+    )
+
+
+def _clamp(value: float) -> float:
+    return max(0.0, min(1.0, value))
+
+
+def parse_dates(text: str, default_year: int | None) -> list[date]:
+    """Dates written as 2016年9月10日 (or 9月10日, in `default_year`)."""
+    found = []
+    for match in _DATE.finditer(text):
+        year = int(match.group(1)) if match.group(1) else default_year
+        if year is None:
+            continue
+        try:
+            found.append(date(year, int(match.group(2)), int(match.group(3))))
+        except ValueError:
+            continue
+    return found

@@ -1,0 +1,357 @@
+"""What a question asks for (a date, a number, a name, a list, yes or no, how) and its key terms.
+
+Cue words, evidence patterns, stopwords, synonyms and typo groups live in
+``data/question_cues.yaml``; this module only applies them. Key terms are the question's content
+words once question words, politeness and the programme it names (place, year, award) are removed:
+they are what a sentence of a notice must cover to answer it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import threading
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+if TYPE_CHECKING:
+    import jieba
+
+CUES_PATH = Path(__file__).parent / "data" / "question_cues.yaml"
+JIEBA_CACHE_DIR = Path(tempfile.gettempdir()) / "applicant-bot-jieba"
+# Generic award names: they name the programme, not what is asked about it.
+AWARD_NAMES = re.compile(
+    r"(用户满意)?(服务之星|服务明星)(称号|活动|创建活动|评选)?|用户满意等级评价|用户满意服务|用户满意"
+)
+_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+_MIN_VARIANT_LENGTH = 3  # shorter absent terms are too easy to "correct" into something unrelated
+
+
+class AnswerKind(StrEnum):
+    DATE = "date"
+    NUMBER = "number"
+    ENTITY = "entity"  # a person, an organisation, a place to go, a contact
+    LIST = "list"
+    YES_NO = "yes_no"
+    HOW = "how"  # a format, a procedure, a requirement
+
+
+# Kinds whose answer has a recognisable shape; the others are checked by term coverage alone.
+TYPED_KINDS = frozenset({AnswerKind.DATE, AnswerKind.NUMBER, AnswerKind.ENTITY})
+
+
+def _compile_all(patterns: Iterable[str], flags: int = 0) -> list[re.Pattern[str]]:
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern, flags))
+        except re.error as error:
+            raise ValueError(f"正则表达式有误：{pattern!r}（{error}）") from error
+    return compiled
+
+
+class CuePatterns(BaseModel):
+    """When a question asks for something (`cues`), and when a sentence gives it (`evidence`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cues: list[str]
+    evidence: list[str] = Field(default_factory=list)
+
+    @field_validator("cues", "evidence")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        _compile_all(patterns)
+        return patterns
+
+    @cached_property
+    def cue_patterns(self) -> list[re.Pattern[str]]:
+        return _compile_all(self.cues)
+
+    @cached_property
+    def evidence_patterns(self) -> list[re.Pattern[str]]:
+        return _compile_all(self.evidence)
+
+    def asked(self, question: str) -> bool:
+        return any(p.search(question) for p in self.cue_patterns)
+
+    def given(self, sentence: str) -> bool:
+        return any(p.search(sentence) for p in self.evidence_patterns)
+
+
+class QuestionCues(BaseModel):
+    """The contents of ``data/question_cues.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kinds: dict[AnswerKind, CuePatterns]
+    units: dict[str, CuePatterns]
+    deadline_cues: list[str]
+    deadline_evidence: list[str]
+    question_phrases: list[str]
+    stopwords: list[str]
+    synonyms: list[list[str]]
+    confusables: list[list[str]]
+    injection_patterns: list[str]
+
+    @field_validator("kinds")
+    @classmethod
+    def _every_kind_has_cues(cls, kinds: dict[AnswerKind, CuePatterns]) -> dict[AnswerKind, CuePatterns]:
+        missing = set(AnswerKind) - set(kinds)
+        if missing:
+            raise ValueError(f"缺少以下回答类型的提示词：{sorted(missing)}")
+        return kinds
+
+    @field_validator("deadline_cues", "deadline_evidence", "injection_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        _compile_all(patterns)
+        return patterns
+
+    @field_validator("synonyms", "confusables")
+    @classmethod
+    def _groups_have_two_members(cls, groups: list[list[str]]) -> list[list[str]]:
+        for group in groups:
+            if len(set(group)) < 2:
+                raise ValueError(f"同义词/易混字组至少要有两个不同的成员：{group}")
+        return groups
+
+    @classmethod
+    def load(cls, path: Path = CUES_PATH) -> QuestionCues:
+        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    @cached_property
+    def phrase_pattern(self) -> re.Pattern[str]:
+        phrases = sorted(set(self.question_phrases), key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, phrases)))
+
+    @cached_property
+    def stopword_set(self) -> frozenset[str]:
+        return frozenset(self.stopwords)
+
+    @cached_property
+    def synonyms_of(self) -> dict[str, tuple[str, ...]]:
+        """Each word -> the other words that cover it (union over the groups it belongs to)."""
+        table: dict[str, list[str]] = {}
+        for group in self.synonyms:
+            for word in group:
+                others = table.setdefault(word, [])
+                others.extend(w for w in group if w != word and w not in others)
+        return {word: tuple(others) for word, others in table.items()}
+
+    @cached_property
+    def confusable_chars(self) -> dict[str, tuple[str, ...]]:
+        table: dict[str, list[str]] = {}
+        for group in self.confusables:
+            for char in group:
+                table.setdefault(char, []).extend(c for c in group if c != char)
+        return {char: tuple(others) for char, others in table.items()}
+
+    @cached_property
+    def deadline_cue_patterns(self) -> list[re.Pattern[str]]:
+        return _compile_all(self.deadline_cues)
+
+    @cached_property
+    def deadline_evidence_patterns(self) -> list[re.Pattern[str]]:
+        return _compile_all(self.deadline_evidence)
+
+    @cached_property
+    def injection_pattern_list(self) -> list[re.Pattern[str]]:
+        return _compile_all(self.injection_patterns, re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def default_cues() -> QuestionCues:
+    return QuestionCues.load()
+
+
+class DocumentFrequency(Protocol):
+    """How many passages of the corpus contain a string (the corpus statistics of _extractive)."""
+
+    def df(self, term: str) -> int: ...
+
+    def one_off_variant(self, term: str) -> str | None: ...
+
+
+class QuestionAnalysis(BaseModel):
+    text: str
+    kinds: list[AnswerKind]
+    units: list[str] = Field(default_factory=list)  # names from cues.units: "words", "font_size"...
+    deadline: bool = False
+    key_terms: list[str] = Field(default_factory=list)
+    injection: bool = False
+
+    @property
+    def typed_kinds(self) -> list[AnswerKind]:
+        return [kind for kind in self.kinds if kind in TYPED_KINDS]
+
+
+class TermSegmenter:
+    """jieba (precise mode, no HMM guesses) with the cue file's words kept whole.
+
+    Its own jieba instance, so adding words here never changes how the lexical index tokenises.
+    """
+
+    def __init__(self, extra_words: Iterable[str] = ()) -> None:
+        self._extra_words = tuple(extra_words)
+        self._jieba: jieba.Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    def cut(self, text: str) -> list[str]:
+        return self._segmenter().lcut(text, HMM=False)
+
+    def cut_for_search(self, text: str) -> list[str]:
+        return self._segmenter().lcut_for_search(text, HMM=False)
+
+    def _segmenter(self) -> jieba.Tokenizer:
+        if self._jieba is None:
+            with self._lock:
+                if self._jieba is None:
+                    import jieba
+
+                    jieba.setLogLevel(logging.WARNING)
+                    JIEBA_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+                    segmenter = jieba.Tokenizer()
+                    segmenter.tmp_dir = str(JIEBA_CACHE_DIR)
+                    segmenter.initialize()
+                    for word in self._extra_words:
+                        segmenter.add_word(word, freq=20_000)
+                    self._jieba = segmenter
+        return self._jieba
+
+
+@lru_cache(maxsize=1)
+def default_segmenter() -> TermSegmenter:
+    """Keeps whole the synonym words and the search lexicon's domain words (申报表, 事迹材料...)."""
+    from knowledge._tokenize import SearchLexicon
+
+    cues = default_cues()
+    words = {w for group in cues.synonyms for w in group if len(w) > 1}
+    words.update(w for w in SearchLexicon.load().user_words if len(w) > 1)
+    return TermSegmenter(sorted(words))
+
+
+class QuestionAnalyser:
+    """Reads questions with one cue file and one segmenter (both loaded once)."""
+
+    def __init__(self, cues: QuestionCues | None = None, segmenter: TermSegmenter | None = None) -> None:
+        self.cues = cues or default_cues()
+        self.segmenter = segmenter or default_segmenter()
+
+    def analyse(
+        self,
+        question: str,
+        *,
+        drop_spans: Sequence[tuple[int, int]] = (),
+        corpus: DocumentFrequency | None = None,
+    ) -> QuestionAnalysis:
+        """`question` is normalised; `drop_spans` are the programme mentions the scope resolver used."""
+        cues = self.cues
+        kinds = [kind for kind, patterns in cues.kinds.items() if patterns.asked(question)]
+        units = [name for name, patterns in cues.units.items() if patterns.asked(question)]
+        if units and AnswerKind.NUMBER not in kinds:
+            kinds.append(AnswerKind.NUMBER)
+        return QuestionAnalysis(
+            text=question,
+            kinds=kinds,
+            units=units,
+            deadline=any(p.search(question) for p in cues.deadline_cue_patterns),
+            key_terms=self.key_terms(question, drop_spans=drop_spans, corpus=corpus),
+            injection=any(p.search(question) for p in cues.injection_pattern_list),
+        )
+
+    def key_terms(
+        self,
+        question: str,
+        *,
+        drop_spans: Sequence[tuple[int, int]] = (),
+        corpus: DocumentFrequency | None = None,
+    ) -> list[str]:
+        chars = list(question)
+        for start, end in drop_spans:
+            chars[start:end] = ["|"] * (end - start)
+        text = "".join(chars)
+        text = AWARD_NAMES.sub("|", text)
+        text = self.cues.phrase_pattern.sub("|", text)
+        text = _PUNCTUATION.sub("|", text)
+        terms: list[str] = []
+        for segment in filter(None, text.split("|")):
+            for term in self._segment_terms(segment):
+                fixed = self._correct(term, corpus)
+                for piece in fixed:
+                    if piece not in terms:
+                        terms.append(piece)
+        return terms
+
+    def _segment_terms(self, segment: str) -> list[str]:
+        """Content words of a segment; runs of single characters jieba left unjoined are rejoined
+        (驼/中/王 -> 驼中王) unless a run is made of function words."""
+        stop = self.cues.stopword_set
+        terms: list[str] = []
+        run: list[str] = []
+
+        def flush() -> None:
+            if run:
+                joined = "".join(run)
+                if joined not in stop:
+                    terms.append(joined)
+                run.clear()
+
+        for token in self.segmenter.cut(segment):
+            token = token.strip()
+            if not token:
+                continue
+            if len(token) == 1 and token not in stop and not token.isascii():
+                run.append(token)
+                continue
+            flush()
+            if token not in stop and any(ch.isalnum() for ch in token):
+                terms.append(token)
+        flush()
+        return terms
+
+    def _correct(self, term: str, corpus: DocumentFrequency | None) -> list[str]:
+        """A term the corpus never uses: a typo of one it does use, or (for a rejoined run of single
+        characters) its characters one by one. Terms the corpus uses are kept as they are."""
+        if corpus is None or corpus.df(term) > 0 or term.isascii():
+            return [term]
+        for position, char in enumerate(term):
+            for other in self.cues.confusable_chars.get(char, ()):
+                variant = term[:position] + other + term[position + 1 :]
+                if corpus.df(variant) > 0:
+                    return [variant]
+        if len(term) >= _MIN_VARIANT_LENGTH:
+            variant = corpus.one_off_variant(term)
+            if variant:
+                return [variant]
+        words = self.segmenter.cut(term)
+        if len(words) == len(term) and len(term) > 1:  # a rejoined run: keep its informative characters
+            return [ch for ch in term if ch not in self.cues.stopword_set]
+        if len(term) >= _MIN_VARIANT_LENGTH:  # a compound the notices never use: its parts they do
+            parts = [w for w in self.segmenter.cut_for_search(term) if w != term and len(w) > 1]
+            known = [w for w in parts if corpus.df(w) > 0]
+            if known:
+                return known
+        return [term]
+
+
+@lru_cache(maxsize=1)
+def default_analyser() -> QuestionAnalyser:
+    return QuestionAnalyser()
+
+
+def analyse_question(
+    question: str,
+    *,
+    drop_spans: Sequence[tuple[int, int]] = (),
+    corpus: DocumentFrequency | None = None,
+) -> QuestionAnalysis:
+    """Module-level shortcut with the packaged cue file."""
+    return default_analyser().analyse(question, drop_spans=drop_spans, corpus=corpus)

@@ -1,0 +1,372 @@
+"""Which programme(s) a question is about, and whether it names a place or year the corpus lacks.
+
+The programmes come from the catalog (one entry per notice file). Each gets the places it is
+*about* (the place named in its title and the most specific unit of its region: 连云港 for the
+Lianyungang notice, 江苏 and 常州 for the Jiangsu notice forwarded by Changzhou) and the province
+that merely *contains* it (江苏 for Lianyungang). A question naming 连云港 means the Lianyungang
+programme; naming 江苏 means the programme about Jiangsu, not every programme inside Jiangsu; naming
+苏州 (a Jiangsu city no programme is about) means the provincial Jiangsu programme, whose awards are
+open to Suzhou applicants. A place or year that no programme covers (北京, 2030年) is *uncovered*:
+the answer must then come from a passage that itself mentions it, else the question is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from knowledge._models import Catalog, DocumentMeta
+
+REGIONS_PATH = Path(__file__).parent / "data" / "regions.yaml"
+
+# Award names as they appear in titles; the first that occurs names the programme's award.
+AWARD_PATTERN = re.compile(r"用户满意(?:服务之星|服务明星|等级评价|杰出管理者)|服务之星|服务明星")
+# "连质协〔2016〕21号" -> 连质协; "苏经信科技[2011]682号" -> 苏经信科技.
+DOC_PREFIX_PATTERN = re.compile(r"^\s*([\u4e00-\u9fff]{2,})\s*[〔\[［(（【]")
+# A four-digit year, not part of a longer number, a range's second half ("2008-2009") or an amount
+# ("2000字", "2012万元").
+YEAR_PATTERN = re.compile(r"(?<![\d.\-/－~～])(19[5-9]\d|20\d\d)(?![\d.%％]|\s*[字个元万千百分人名份号米倍项次天])\s*(年度|年)?")
+CHINESE_YEAR_PATTERN = re.compile(r"([〇○零一二三四五六七八九]{4})\s*(年度|年)")
+RELATIVE_YEARS = {"今年": 0, "本年度": 0, "明年": 1, "去年": -1, "前年": -2, "后年": 2}
+_CHINESE_DIGITS = {"〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4",
+                   "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+
+
+class ProvinceEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    full: str
+    cities: list[str] = Field(default_factory=list)
+
+
+class RegionTable(BaseModel):
+    """Provinces and their cities, from ``data/regions.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provinces: list[ProvinceEntry]
+    ambiguous: list[str] = Field(default_factory=list)
+    suffixes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> RegionTable:
+        seen: dict[str, str] = {}
+        for province in self.provinces:
+            # A city may share its own province's name (吉林), nothing else may repeat.
+            for name in _unique([province.name, *province.cities]):
+                if name in seen:
+                    raise ValueError(f"地名重复：{name}（{seen[name]} 与 {province.name}）")
+                seen[name] = province.name
+        unknown = [name for name in self.ambiguous if name not in seen]
+        if unknown:
+            raise ValueError(f"ambiguous 中的地名不在省市表里：{unknown}")
+        return self
+
+    @classmethod
+    def load(cls, path: Path = REGIONS_PATH) -> RegionTable:
+        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def province_of(self, name: str) -> str | None:
+        """The province a place belongs to (a province belongs to itself)."""
+        return self._index()[0].get(name)
+
+    def is_province(self, name: str) -> bool:
+        return name in self._index()[1]
+
+    def find(self, text: str) -> list[PlaceMention]:
+        """Places named in `text`, left to right, longest name first (连云港 before 云港)."""
+        province_of, provinces, pattern = self._index()
+        ambiguous = set(self.ambiguous)
+        found: list[PlaceMention] = []
+        for match in pattern.finditer(text):
+            name, suffix = match.group("name"), match.group("suffix") or ""
+            if name in ambiguous and not suffix:
+                continue
+            found.append(
+                PlaceMention(
+                    name=name,
+                    province=province_of[name],
+                    is_province=name in provinces,
+                    surface=match.group(0),
+                    start=match.start(),
+                    end=match.end(),
+                )
+            )
+        return found
+
+    def _index(self) -> tuple[dict[str, str], frozenset[str], re.Pattern[str]]:
+        cached = self.__dict__.get("_cached_index")
+        if cached is None:
+            province_of: dict[str, str] = {}
+            for province in self.provinces:
+                province_of[province.name] = province.name
+                for city in province.cities:
+                    province_of.setdefault(city, province.name)
+            names = sorted(province_of, key=len, reverse=True)
+            suffixes = sorted(self.suffixes, key=len, reverse=True)
+            pattern = re.compile(
+                "(?P<name>" + "|".join(map(re.escape, names)) + ")"
+                + "(?P<suffix>" + "|".join(map(re.escape, suffixes)) + ")?"
+            )
+            cached = (province_of, frozenset(p.name for p in self.provinces), pattern)
+            self.__dict__["_cached_index"] = cached
+        return cached
+
+
+class PlaceMention(BaseModel):
+    name: str  # short name: 连云港
+    province: str  # its province: 江苏 (a province is its own)
+    is_province: bool
+    surface: str  # as written: 连云港市
+    start: int
+    end: int
+
+
+class YearMention(BaseModel):
+    year: int
+    surface: str
+    start: int
+    end: int
+
+
+class Programme(BaseModel):
+    """One award programme of the corpus, as the scope resolver and the answers label it."""
+
+    id: str
+    label: str  # short, for answers: 连云港2016
+    title: str
+    issuer: str | None = None
+    year: int | None = None
+    places: list[str] = Field(default_factory=list)  # what it is about: [连云港] / [江苏, 常州]
+    provinces: list[str] = Field(default_factory=list)  # containing provinces not in `places`: [江苏]
+    awards: list[str] = Field(default_factory=list)  # 用户满意服务之星...
+    doc_prefixes: list[str] = Field(default_factory=list)  # 连质协, 苏经信科技
+    files: list[str] = Field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        """Label with the awards: 连云港2016（用户满意服务之星）."""
+        return f"{self.label}（{'、'.join(self.awards)}）" if self.awards else self.label
+
+
+class Mention(BaseModel):
+    """A place or year named in the question that no programme of the corpus covers."""
+
+    kind: Literal["place", "year"]
+    text: str  # as it must appear in a supporting passage: 北京 / 2026
+
+
+class Scope(BaseModel):
+    """What the question is about, as far as the corpus is concerned."""
+
+    programmes: list[str] = Field(default_factory=list)  # ids to search; empty: the whole corpus
+    how: Literal["requested", "named", "open"] = "open"
+    places: list[str] = Field(default_factory=list)  # every place named, short names
+    years: list[int] = Field(default_factory=list)  # every year named
+    uncovered: list[Mention] = Field(default_factory=list)
+    mention_spans: list[tuple[int, int]] = Field(default_factory=list)  # matched mentions in the question
+
+    @property
+    def out_of_corpus(self) -> bool:
+        return bool(self.uncovered)
+
+
+@lru_cache(maxsize=1)
+def default_regions() -> RegionTable:
+    return RegionTable.load()
+
+
+def programmes_from_catalog(catalog: Catalog, regions: RegionTable | None = None) -> list[Programme]:
+    """One `Programme` per programme id of the catalog (files sharing an id are merged)."""
+    regions = regions or default_regions()
+    merged: dict[str, Programme] = {}
+    for doc in catalog.documents:
+        if not doc.programme:
+            continue
+        programme = _programme_from_document(doc, regions)
+        if doc.programme in merged:
+            merged[doc.programme] = _merge(merged[doc.programme], programme)
+        else:
+            merged[doc.programme] = programme
+    return list(merged.values())
+
+
+def _programme_from_document(doc: DocumentMeta, regions: RegionTable) -> Programme:
+    title_places = _unique(place.name for place in regions.find(doc.title))
+    region_places = _region_places(doc.region or "", regions)
+    places = _unique([*title_places, *region_places[-1:]])
+    provinces = [
+        name
+        for name in _unique(regions.province_of(p) or p for p in [*title_places, *region_places])
+        if name not in places
+    ]
+    year = doc.year
+    label_place = places[0] if places else (doc.programme or doc.file)
+    awards = _unique(match.group(0) for match in AWARD_PATTERN.finditer(doc.title))
+    awards = [a for a in awards if not any(a != b and a in b for b in awards)]  # keep the longest
+    prefix = DOC_PREFIX_PATTERN.match(doc.doc_number or "")
+    return Programme(
+        id=doc.programme or doc.file,
+        label=f"{label_place}{year}" if year else label_place,
+        title=doc.title,
+        issuer=doc.issuer,
+        year=year,
+        places=places,
+        provinces=provinces,
+        awards=awards,
+        doc_prefixes=[prefix.group(1)] if prefix else [],
+        files=[doc.file],
+    )
+
+
+def _region_places(region: str, regions: RegionTable) -> list[str]:
+    """"江苏省连云港市" -> [江苏, 连云港]: province first, most specific last."""
+    return _unique(place.name for place in regions.find(region))
+
+
+def _merge(first: Programme, second: Programme) -> Programme:
+    return first.model_copy(
+        update={
+            "places": _unique([*first.places, *second.places]),
+            "provinces": [p for p in _unique([*first.provinces, *second.provinces])
+                          if p not in first.places and p not in second.places],
+            "awards": _unique([*first.awards, *second.awards]),
+            "doc_prefixes": _unique([*first.doc_prefixes, *second.doc_prefixes]),
+            "files": [*first.files, *second.files],
+            "year": first.year or second.year,
+            "issuer": first.issuer or second.issuer,
+        }
+    )
+
+
+def find_years(text: str, today: date | None = None) -> list[YearMention]:
+    """Years named in the text: 2016年, 2016, 二〇一六年, 今年 (relative to `today`)."""
+    found = [
+        YearMention(year=int(m.group(1)), surface=m.group(0), start=m.start(), end=m.end())
+        for m in YEAR_PATTERN.finditer(text)
+    ]
+    for m in CHINESE_YEAR_PATTERN.finditer(text):
+        digits = "".join(_CHINESE_DIGITS[ch] for ch in m.group(1))
+        found.append(YearMention(year=int(digits), surface=m.group(0), start=m.start(), end=m.end()))
+    if today is not None:
+        for word, offset in RELATIVE_YEARS.items():
+            for m in re.finditer(word, text):
+                found.append(YearMention(year=today.year + offset, surface=word, start=m.start(), end=m.end()))
+    return sorted(found, key=lambda mention: mention.start)
+
+
+def resolve_scope(
+    question_normalised: str,
+    programmes: Sequence[Programme],
+    requested: str | None = None,
+    *,
+    regions: RegionTable | None = None,
+    today: date | None = None,
+) -> Scope:
+    """The programme(s) the question is about, and what it names that the corpus does not cover.
+
+    `requested` (the caller's explicit programme id) wins over anything the question names; places
+    and years no programme covers are still reported, so that the answer must be supported by a
+    passage that mentions them.
+    """
+    regions = regions or default_regions()
+    text = question_normalised
+    places = regions.find(text)
+    years = find_years(text, today)
+    known = {p.id: p for p in programmes}
+    spans: list[tuple[int, int]] = []
+
+    # A city beats its own province: "江苏连云港" is about 连云港.
+    named_cities = {p.province for p in places if not p.is_province}
+    places = [p for p in places if not (p.is_province and p.name in named_cities)]
+
+    candidates: list[Programme] = []
+    uncovered: list[Mention] = []
+    for place in places:
+        matched = _programmes_for_place(place, programmes)
+        if matched:
+            spans.append((place.start, place.end))
+            candidates.extend(m for m in matched if m not in candidates)
+        else:
+            uncovered.append(Mention(kind="place", text=place.name))
+
+    for prefix_programme in programmes:
+        for prefix in prefix_programme.doc_prefixes:
+            position = text.find(prefix)
+            if position >= 0:
+                spans.append((position, position + len(prefix)))
+                if prefix_programme not in candidates:
+                    candidates.append(prefix_programme)
+
+    named_place = bool(candidates)
+    if years:
+        pool = candidates if named_place else [p for p in programmes if p.year is not None]
+        matched_years: list[Programme] = []
+        for mention in years:
+            matched = [p for p in pool if p.year == mention.year or (named_place and p.year is None)]
+            if matched:
+                spans.append((mention.start, mention.end))
+                matched_years.extend(m for m in matched if m not in matched_years)
+            else:
+                uncovered.append(Mention(kind="year", text=str(mention.year)))
+        if matched_years:
+            candidates = matched_years
+
+    place_names = _unique(p.name for p in regions.find(text))
+    year_values = _unique(str(m.year) for m in years)
+    if requested and requested in known:
+        # The caller's choice wins; only what no programme covers at all is still reported.
+        uncovered = [m for m in uncovered if not _covered_anywhere(m, programmes)]
+        return Scope(
+            programmes=[requested], how="requested", places=place_names,
+            years=[int(y) for y in year_values], uncovered=_unique_mentions(uncovered), mention_spans=spans,
+        )
+    return Scope(
+        programmes=[p.id for p in candidates],
+        how="named" if candidates else "open",
+        places=place_names,
+        years=[int(y) for y in year_values],
+        uncovered=_unique_mentions(uncovered),
+        mention_spans=spans,
+    )
+
+
+def _programmes_for_place(place: PlaceMention, programmes: Sequence[Programme]) -> list[Programme]:
+    about = [p for p in programmes if place.name in p.places]
+    if about:
+        return about
+    if not place.is_province:
+        # A city no programme is about: the programme about its province covers it.
+        return [p for p in programmes if place.province in p.places]
+    # A province no programme is about, but that contains a programme's city.
+    return [p for p in programmes if place.name in p.provinces]
+
+
+def _covered_anywhere(mention: Mention, programmes: Sequence[Programme]) -> bool:
+    if mention.kind == "place":
+        return any(mention.text in p.places or mention.text in p.provinces for p in programmes)
+    return any(str(p.year) == mention.text for p in programmes)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _unique_mentions(mentions: Iterable[Mention]) -> list[Mention]:
+    seen: dict[tuple[str, str], Mention] = {}
+    for mention in mentions:
+        seen.setdefault((mention.kind, mention.text), mention)
+    return list(seen.values())
+
+
+def describe_programmes(programmes: Sequence[Programme]) -> str:
+    """"连云港2016（用户满意服务之星）、青海2025（…）": what the notices cover, for refusals."""
+    return "、".join(p.display for p in programmes)

@@ -1,0 +1,236 @@
+"""Cuts a chunk's text into the units an answer quotes: sentences, whole table rows, list items.
+
+Chunks keep the layout the chunker gives them: prose is one paragraph a line, a table row is one
+line of cells joined by " | " (a cell of several lines spills onto the next lines). A table row is
+one unit (its cells read together: "评价结论 | 评价得分： 优良/80分以上 合格/60分以上"), unless it is
+too long to quote, then each cell is; prose is cut at 。！？ except where a sentence only opens an
+inline list ("如下情况均为一票否决：1、…。2、…。3、…" stays whole). For list
+questions, a run of numbered lines with the line that introduces it is offered as one more unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+UnitKind = Literal["sentence", "row", "cell", "block"]
+
+MAX_ROW_CHARS = 220  # longer rows are quoted cell by cell
+MAX_BLOCK_CHARS = 420  # a numbered list longer than this is not offered whole
+_SPILL_CHARS = 40  # lines this short after a row may be the rest of one of its cells
+_SENTENCE_END = re.compile(r"[。！？!?](?:[”’」』）)]*)")
+_WHITESPACE = re.compile(r"\s+")
+# "1、" "1." "1．" "（1）" "(1)" "（一）" "一、" "①": the number and its style.
+_ENUMERATOR = re.compile(
+    r"^\s*(?:(?P<arabic>\d{1,2})\s*[、.．](?!\d)|[（(](?P<paren>\d{1,2}|[一二三四五六七八九十]{1,3})[）)]"
+    r"|(?P<chinese>[一二三四五六七八九十]{1,3})、|(?P<circled>[①-⑳]))"
+)
+_CHINESE_NUMBERS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A quotable span of a chunk: `chunk_text[start:end]`; `text` is it with whitespace closed up."""
+
+    start: int
+    end: int
+    text: str
+    kind: UnitKind
+    position: int  # order among the chunk's units (blocks share their first item's position)
+
+
+def display_text(raw: str) -> str:
+    """Whitespace runs (tabs, newlines between cells) -> one space; ends stripped."""
+    return _WHITESPACE.sub(" ", raw).strip()
+
+
+def split_units(text: str) -> list[Unit]:
+    """The units of a chunk, in reading order, followed by the list blocks."""
+    units: list[Unit] = []
+    for start, end, is_row in _paragraphs(text):
+        if is_row:
+            units.extend(_row_units(text, start, end, len(units)))
+        else:
+            units.extend(_sentence_units(text, start, end, len(units)))
+    return units + _list_blocks(text, units)
+
+
+def _paragraphs(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is_table_row) spans: a prose line, or a table row with its continuation lines.
+
+    Rows come as cells joined by " | ", one row a line, except that a cell holding several lines
+    ("评价得分：/优良/80分以上/合格/60分以上 |") spills onto the lines below: short lines without a
+    separator after a row, and the separator line that closes them, belong to that row.
+    """
+    lines: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        lines.append((offset, offset + len(line)))
+        offset += len(line) + 1
+
+    def content(i: int) -> str:
+        return text[lines[i][0] : lines[i][1]].strip()
+
+    spans: list[tuple[int, int, bool]] = []
+    i = 0
+    while i < len(lines):
+        line = content(i)
+        if not line:
+            i += 1
+            continue
+        if not _is_row(line):
+            spans.append((lines[i][0], lines[i][1], False))
+            i += 1
+            continue
+        j, spilled, length = i + 1, False, len(line)
+        opened = line.endswith(("：", ":"))
+        while j < len(lines) and length < MAX_ROW_CHARS:
+            following = content(j)
+            if not following:
+                break
+            if _is_row(following):
+                # A separator line closes a spilled cell that a row left open with a colon
+                # ("评价得分：/优良…/不合格/不足60分 | 建议等级"); otherwise it is the next row.
+                if not (spilled and opened) or len(following.split("|")[0].strip()) > _SPILL_CHARS:
+                    break
+                spilled = False
+            elif len(following) > _SPILL_CHARS or following.endswith("。"):
+                break
+            else:
+                spilled = True
+            length += len(following)
+            j += 1
+        spans.append((lines[i][0], lines[j - 1][1], True))
+        i = j
+    return spans
+
+
+def _is_row(line: str) -> bool:
+    return " | " in line or line.endswith(" |") or line.startswith("| ")
+
+
+def _row_units(text: str, start: int, end: int, position: int) -> list[Unit]:
+    raw = text[start:end]
+    shown = display_text(raw)
+    if not shown:
+        return []
+    if len(shown) <= MAX_ROW_CHARS:
+        return [Unit(start, end, shown, "row", position)]
+    units = []
+    offset = start
+    for cell in raw.split("|"):
+        cell_start, cell_end = offset, offset + len(cell)
+        offset = cell_end + 1
+        if display_text(cell):
+            # A long cell is prose inside a table: cut it into sentences like prose.
+            units.extend(_sentence_units(text, cell_start, cell_end, position + len(units), kind="cell"))
+    return units
+
+
+def _sentence_units(text: str, start: int, end: int, position: int, kind: UnitKind = "sentence") -> list[Unit]:
+    pieces: list[tuple[int, int]] = []
+    cursor = start
+    segment = text[start:end]
+    for match in _SENTENCE_END.finditer(segment):
+        piece_end = start + match.end()
+        pieces.append((cursor, piece_end))
+        cursor = piece_end
+    if cursor < end:
+        pieces.append((cursor, end))
+    pieces = _merge_inline_lists(text, pieces)
+    units = []
+    for piece_start, piece_end in pieces:
+        raw = text[piece_start:piece_end]
+        shown = display_text(raw)
+        if not shown:
+            continue
+        lead = len(raw) - len(raw.lstrip())
+        trail = len(raw) - len(raw.rstrip())
+        units.append(Unit(piece_start + lead, piece_end - trail, shown, kind, position + len(units)))
+    return units
+
+
+def _merge_inline_lists(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """"…如下情况：1、A。2、B。3、C" -> one piece: the items continue the sentence that opened them."""
+    merged: list[tuple[int, int]] = []
+    last_number: int | None = None
+    for start, end in pieces:
+        piece = text[start:end]
+        number = _enumerator_number(piece)
+        if merged and number is not None and last_number is not None and number == last_number + 1:
+            merged[-1] = (merged[-1][0], end)
+            last_number = number
+            continue
+        merged.append((start, end))
+        last_number = _inline_list_start(piece)
+    return merged
+
+
+def _inline_list_start(piece: str) -> int | None:
+    """The number of the last item a piece opens inline ("…：1、存在重大…" -> 1), if it does."""
+    found = None
+    for match in re.finditer(r"[：:]\s*(\d{1,2})\s*[、.．]", piece):
+        found = int(match.group(1))
+    if found is None:
+        return None
+    # Items that already follow inside the same piece ("：1、A；2、B。") raise the count.
+    numbers = [int(n) for n in re.findall(r"(?<!\d)(\d{1,2})\s*[、.．](?!\d)", piece)]
+    return max([found, *[n for n in numbers if n >= found]])
+
+
+def _enumerator_number(piece: str) -> int | None:
+    match = _ENUMERATOR.match(piece)
+    if not match:
+        return None
+    value = match.group("arabic") or match.group("paren") or match.group("chinese")
+    if value:
+        return int(value) if value.isdigit() else _chinese_number(value)
+    return ord(match.group("circled")) - ord("①") + 1
+
+
+def _enumerator_style(piece: str) -> str | None:
+    match = _ENUMERATOR.match(piece)
+    if not match:
+        return None
+    if match.group("paren"):
+        return "paren-digit" if match.group("paren").isdigit() else "paren-chinese"
+    return next(name for name in ("arabic", "chinese", "circled") if match.group(name))
+
+
+def _chinese_number(value: str) -> int:
+    if value == "十":
+        return 10
+    if value.startswith("十"):
+        return 10 + _CHINESE_NUMBERS.get(value[1:], 0)
+    if value.endswith("十"):
+        return _CHINESE_NUMBERS.get(value[0], 0) * 10
+    if "十" in value:
+        tens, ones = value.split("十")
+        return _CHINESE_NUMBERS.get(tens, 0) * 10 + _CHINESE_NUMBERS.get(ones, 0)
+    return _CHINESE_NUMBERS.get(value, 0)
+
+
+def _list_blocks(text: str, units: list[Unit]) -> list[Unit]:
+    """Numbered runs (1、2、3、 on their own lines) with the sentence that introduces them."""
+    blocks: list[Unit] = []
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        style = _enumerator_style(unit.text)
+        if style is None or _enumerator_number(unit.text) != 1:
+            i += 1
+            continue
+        j, expected = i + 1, 2
+        while j < len(units) and _enumerator_style(units[j].text) == style and (
+            _enumerator_number(units[j].text) == expected
+        ):
+            j, expected = j + 1, expected + 1
+        if j - i >= 2:
+            first = i - 1 if i > 0 and units[i - 1].text.rstrip().endswith(("：", ":")) else i
+            start, end = units[first].start, units[j - 1].end
+            shown = display_text(text[start:end])
+            if len(shown) <= MAX_BLOCK_CHARS:
+                blocks.append(Unit(start, end, shown, "block", units[first].position))
+        i = max(j, i + 1)
+    return blocks

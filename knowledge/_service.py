@@ -1,0 +1,366 @@
+"""The facade of knowledge/: ingest notices, ask questions, get short cited answers in Chinese.
+
+`KnowledgeBase.ask` never raises: bad input (empty, emoji, English, SQL, attempts to steer the
+assistant) gets a polite Chinese reply, and so does a missing index. The path is: normalise the
+question as the notices were normalised, resolve which programme it is about, look up a curated
+answer (staff answers come first), retrieve with the programme filter, answer extractively (or
+with the configured LLM, which falls back to the extractive answer), and time it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any, Protocol
+
+from knowledge._config import KnowledgeConfig
+from knowledge._extractive import (
+    AnswerContext,
+    CorpusStats,
+    ExtractiveAnswerer,
+    ExtractiveResult,
+    refusal_out_of_corpus,
+)
+from knowledge._models import Answer, Catalog, Chunk, DocumentMeta, SearchHit
+from knowledge._question import QuestionAnalyser, QuestionAnalysis, default_analyser
+from knowledge._scope import (
+    DOC_PREFIX_PATTERN,
+    Programme,
+    RegionTable,
+    Scope,
+    default_regions,
+    programmes_from_catalog,
+    resolve_scope,
+)
+from knowledge._sentences import split_units
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 300  # what is searched and analysed of a long paste
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_QUESTION_END = re.compile(r"[^。！？?!\n]*[？?吗呢]|[^。！？?!\n]*(多少|几|哪|什么|怎么|如何|是否|谁)[^。！？?!\n]*")
+_DOC_NUMBER_LINE = re.compile(r"^\s*[\u4e00-\u9fff]{2,}\s*[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d+\s*号\s*$")
+_CONTACT_LINE = re.compile(r"联\s*系\s*人|电\s*话|电子邮箱|邮\s*箱")
+_PHONE = re.compile(r"\d{3,}[-\d]*")
+
+
+class Searcher(Protocol):
+    """What the answering layer needs of the index: `knowledge._retrieval.Retriever` fits."""
+
+    def search(self, query: str, *, programmes: list[str] | None = None, k: int = 8) -> list[SearchHit]: ...
+
+
+class CuratedAnswers(Protocol):
+    """Staff-written answers, consulted before the notices (a later issue implements the store).
+
+    `question` is normalised; `programme` is the programme the question is scoped to, if one.
+    Return None to let the notices answer.
+    """
+
+    def lookup(self, question: str, *, programme: str | None) -> Answer | None: ...
+
+
+class ChatAnswerer(Protocol):
+    """What `_llm.LLMAnswerer` offers the facade."""
+
+    def answer(
+        self, question: str, hits: Sequence[SearchHit], extractive: ExtractiveResult, context: AnswerContext
+    ) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class CorpusView:
+    """Everything about the serving index the answers need, loaded once per generation."""
+
+    generation: str
+    programmes: list[Programme]
+    stats: CorpusStats
+    contacts: dict[str, str]
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        config: KnowledgeConfig,
+        *,
+        chat_model: Any = None,
+        clock: Callable[[], date] | None = None,
+        curated: CuratedAnswers | None = None,
+        retriever: Searcher | None = None,
+        catalog: Catalog | None = None,
+        regions: RegionTable | None = None,
+        analyser: QuestionAnalyser | None = None,
+        extractive: ExtractiveAnswerer | None = None,
+    ) -> None:
+        """`chat_model`: a langchain chat model to use instead of building one from `config.llm`
+        (tests pass fakes). `retriever`: any `Searcher` (default: the index in `config.index_dir`).
+        `catalog`: the notices' catalog when known (else it is read back from the index's chunks).
+        """
+        self.config = config
+        self._clock = clock
+        self._curated = curated
+        self._retriever = retriever
+        self._catalog = catalog
+        self._regions = regions or default_regions()
+        self._analyser = analyser or default_analyser()
+        self._extractive = extractive or ExtractiveAnswerer()
+        self._chat_model = chat_model
+        self._llm: ChatAnswerer | None = None
+        self._corpus: CorpusView | None = None
+        self._lock = threading.Lock()
+
+    # --- public ---
+
+    def ingest(self, notices_dir: Path, progress: Callable[..., None] | None = None) -> Any:
+        """Builds (or incrementally updates) the index from a folder of notices; returns its report."""
+        from knowledge._catalog import load_catalog  # ingest-only dependencies stay off the ask path
+        from knowledge._index import build_index
+
+        report = build_index(self.config, Path(notices_dir), progress=progress)
+        self._catalog = load_catalog(Path(notices_dir))
+        self._corpus = None
+        return report
+
+    def ask(self, question: str, programme: str | None = None) -> Answer:
+        started = time.perf_counter()
+        try:
+            answer = self._ask(question if isinstance(question, str) else "", programme)
+        except Exception as error:  # a reply is owed to the applicant whatever happened
+            logger.exception("ask failed for %r", question[:200] if isinstance(question, str) else question)
+            answer = _failure(question if isinstance(question, str) else "", error)
+        answer.latency_ms = round((time.perf_counter() - started) * 1000.0, 2)
+        return answer
+
+    @property
+    def programmes(self) -> list[Programme]:
+        """The programmes of the serving index (labels, places, years), for menus and help texts."""
+        return self._corpus_view().programmes
+
+    # --- the path of a question ---
+
+    def _ask(self, question: str, programme: str | None) -> Answer:
+        from knowledge._normalize import normalize_text
+
+        text = normalize_text(question).strip()
+        if not text:
+            return _plain_refusal(question, "请输入您想了解的问题，例如：“申报截止日期是哪天？”")
+        if len(text) > MAX_QUESTION_CHARS:
+            text = focus_long_question(text)
+        if not _CJK.search(text):
+            return _plain_refusal(
+                question,
+                "抱歉，我只能回答用中文提出的申报问题。请用中文描述您想了解的内容，例如：“申报需要哪些材料？”",
+            )
+        corpus = self._corpus_view()
+        today = self._today()
+        scope = resolve_scope(text, corpus.programmes, programme, regions=self._regions, today=today)
+        analysis = self._analyser.analyse(text, drop_spans=scope.mention_spans, corpus=corpus.stats)
+        context = AnswerContext(
+            programmes=corpus.programmes,
+            stats=corpus.stats,
+            today=today,
+            contact_for=corpus.contacts.get,
+        )
+        if analysis.injection:
+            return _plain_refusal(
+                question, "我只能根据已收录的申报通知回答问题，无法执行其他指令。请直接提出与申报有关的问题。"
+            )
+        if self._curated is not None:
+            curated = self._curated.lookup(text, programme=_single(scope))
+            if curated is not None:
+                return curated
+        hits = self._search(text, analysis, scope)
+        if not hits and scope.out_of_corpus:
+            return refusal_out_of_corpus(question, scope.uncovered, context)
+        result = self._extractive.answer(question, analysis, hits, scope, context)
+        llm = self._llm_answerer()
+        if llm is None or not hits or (scope.out_of_corpus and not result.answer.answered):
+            return result.answer
+        return llm.answer(question, hits, result, context)
+
+    def _search(self, text: str, analysis: QuestionAnalysis, scope: Scope) -> list[SearchHit]:
+        """The question as asked, and its key terms with their synonyms: a few content words are
+        easily drowned in a long question's programme names and filler (收费 among 用户满意服务之星)."""
+        programmes = scope.programmes or None
+        k = 8 if programmes and len(programmes) == 1 else 12
+        searcher = self._searcher()
+        as_asked = searcher.search(text, programmes=programmes, k=k)
+        terms_query = self._terms_query(analysis)
+        if not terms_query:
+            return as_asked
+        by_terms = searcher.search(terms_query, programmes=programmes, k=k)
+        return interleave(by_terms, as_asked, k)
+
+    def _terms_query(self, analysis: QuestionAnalysis) -> str:
+        words: list[str] = []
+        for term in analysis.key_terms:
+            words.append(term)
+            words.extend(self._analyser.cues.synonyms_of.get(term, ())[:4])
+        return " ".join(dict.fromkeys(words))
+
+    # --- collaborators, built on first use ---
+
+    def _searcher(self) -> Searcher:
+        if self._retriever is None:
+            with self._lock:
+                if self._retriever is None:
+                    from knowledge._retrieval import Retriever
+
+                    self._retriever = Retriever.from_config(self.config)
+        return self._retriever
+
+    def _llm_answerer(self) -> ChatAnswerer | None:
+        if self._llm is None and (self._chat_model is not None or self.config.llm is not None):
+            from knowledge._llm import LLMAnswerer
+
+            self._llm = LLMAnswerer(self.config.llm, chat_model=self._chat_model, extractive=self._extractive)
+        return self._llm
+
+    def _today(self) -> date:
+        if self._clock is not None:
+            return self._clock()
+        return self.config.today or date.today()
+
+    def _corpus_view(self) -> CorpusView:
+        searcher = self._searcher()
+        generation = str(getattr(searcher, "generation", "") or "")
+        view = self._corpus
+        if view is not None and view.generation == generation:
+            return view
+        with self._lock:
+            if self._corpus is None or self._corpus.generation != generation:
+                chunks = _all_chunks(searcher, self.config.index_dir)
+                self._corpus = build_corpus_view(generation, chunks, self._catalog, self._regions)
+            return self._corpus
+
+
+def build_corpus_view(
+    generation: str, chunks: Sequence[Chunk], catalog: Catalog | None, regions: RegionTable | None = None
+) -> CorpusView:
+    """Programmes (from the catalog, else from the chunks' own metadata), term statistics, contacts."""
+    documents = catalog.documents if catalog is not None else _documents_from_chunks(chunks)
+    programmes = programmes_from_catalog(Catalog(documents=documents), regions)
+    programmes = [_with_doc_prefixes(p, chunks) for p in programmes]
+    present = {chunk.programme for chunk in chunks}
+    programmes = [p for p in programmes if p.id in present] or programmes
+    return CorpusView(
+        generation=generation,
+        programmes=programmes,
+        stats=CorpusStats.from_chunks(chunks),
+        contacts={p.id: c for p in programmes if (c := find_contact(p.id, chunks))},
+    )
+
+
+def _all_chunks(searcher: Searcher, index_dir: Path) -> list[Chunk]:
+    """Every chunk of the serving generation: from the searcher when it can list them, else from disk."""
+    lister = getattr(searcher, "chunks", None)
+    if callable(lister):
+        return list(lister())
+    from knowledge._index import read_chunk_rows, read_current
+
+    current = read_current(Path(index_dir))
+    if current is None:
+        return []
+    return [Chunk.model_validate(row) for row in read_chunk_rows(Path(index_dir) / current)]
+
+
+def _documents_from_chunks(chunks: Sequence[Chunk]) -> list[DocumentMeta]:
+    """Catalog entries rebuilt from chunk metadata (no issuer, no document number)."""
+    documents: dict[str, DocumentMeta] = {}
+    for chunk in chunks:
+        if chunk.file not in documents:
+            documents[chunk.file] = DocumentMeta(
+                file=chunk.file,
+                title=chunk.title,
+                region=chunk.region,
+                published=chunk.year,
+                programme=chunk.programme,
+                kind=chunk.kind,
+            )
+    return list(documents.values())
+
+
+def _with_doc_prefixes(programme: Programme, chunks: Sequence[Chunk]) -> Programme:
+    """Document numbers printed in the notices ("苏经信科技[2011]682号") name the programme too."""
+    prefixes = list(programme.doc_prefixes)
+    for chunk in chunks:
+        if chunk.programme != programme.id:
+            continue
+        for line in chunk.text.split("\n"):
+            if _DOC_NUMBER_LINE.match(line):
+                match = DOC_PREFIX_PATTERN.match(line)
+                if match and match.group(1) not in prefixes:
+                    prefixes.append(match.group(1))
+    return programme.model_copy(update={"doc_prefixes": prefixes})
+
+
+def find_contact(programme_id: str, chunks: Sequence[Chunk], limit: int = 2) -> str | None:
+    """"联系人：… 电话：…" lines of a programme's notice, as one short string."""
+    found: list[str] = []
+    for chunk in chunks:
+        if chunk.programme != programme_id:
+            continue
+        units = [u for u in split_units(chunk.text) if u.kind != "block"]
+        for i, unit in enumerate(units):
+            if not re.search(r"联\s*系\s*人", unit.text):
+                continue
+            parts = [unit.text]
+            if not _PHONE.search(unit.text):
+                parts.extend(u.text for u in units[i + 1 : i + 3] if _CONTACT_LINE.search(u.text) and _PHONE.search(u.text))
+            contact = "，".join(p.rstrip("。") for p in parts)
+            if _PHONE.search(contact) and contact not in found:
+                found.append(contact)
+    if not found:
+        return None
+    return "；".join(found[-limit:])
+
+
+def focus_long_question(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
+    """A long paste: keep its question sentences (applicants ask at the end), within `limit`."""
+    questions = [m.group(0).strip() for m in _QUESTION_END.finditer(text) if m.group(0).strip()]
+    kept: list[str] = []
+    total = 0
+    for sentence in reversed(questions):
+        sentence = sentence[-limit:]
+        if total + len(sentence) > limit:
+            break
+        kept.insert(0, sentence)
+        total += len(sentence)
+    return "。".join(kept) if kept else text[-limit:]
+
+
+def interleave(first: Sequence[SearchHit], second: Sequence[SearchHit], k: int) -> list[SearchHit]:
+    """Both rankings merged rank by rank (first's hit before second's at each rank), no repeats."""
+    merged: list[SearchHit] = []
+    seen: set[str] = set()
+    for pair in zip_longest(first, second):
+        for hit in pair:
+            if hit is not None and hit.chunk.id not in seen:
+                seen.add(hit.chunk.id)
+                merged.append(hit)
+    return merged[:k]
+
+
+def _single(scope: Scope) -> str | None:
+    return scope.programmes[0] if len(scope.programmes) == 1 else None
+
+
+def _plain_refusal(question: str, text: str) -> Answer:
+    return Answer(question=question, answer=text, answered=False, confidence=0.0)
+
+
+def _failure(question: str, error: Exception) -> Answer:
+    from knowledge._index import IndexNotFoundError
+
+    if isinstance(error, IndexNotFoundError):
+        text = "知识库里还没有导入通知，暂时无法回答。请联系工作人员先导入通知。"
+    else:
+        text = "抱歉，系统暂时无法回答这个问题，请稍后再试，或直接咨询通知的发布单位。"
+    return _plain_refusal(question, text)

@@ -1,0 +1,48 @@
+"""Shared fixtures for knowledge/ tests: the sample notice corpus and the public question set."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from knowledge import evidence_in_text
+
+__all__ = ["evidence_in_text"]  # the evaluation's hit rule, re-exported for tests and benchmarks
+
+SHARED_DIR = Path(__file__).parents[3] / "shared"
+
+
+def _notices_path() -> Path:
+    configured = os.environ.get("APPLICANT_BOT_NOTICES")
+    return Path(configured) if configured else SHARED_DIR / "notices"
+
+
+@pytest.fixture(scope="session")
+def notices_dir() -> Path:
+    """The sample notices (../shared/notices beside the repo, or $APPLICANT_BOT_NOTICES); skips when absent."""
+    path = _notices_path()
+    if not (path / "catalog.yaml").is_file():
+        pytest.skip(f"sample notices not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def public_questions() -> list[dict]:
+    """The public question set (../shared/eval/qa_public.jsonl); skips when absent."""
+    path = _notices_path().parent / "eval" / "qa_public.jsonl"
+    if not path.is_file():
+        pytest.skip(f"public question set not found at {path}")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def sample_corpus(notices_dir: Path):
+    """The sample corpus loaded once: (path, meta, normalised text) per file."""
+    from knowledge import load_notices
+
+    loaded, skipped = load_notices(notices_dir)
+    assert not skipped, skipped
+    return loaded

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from knowledge import _tokenize as tokenize_module
+from knowledge._tokenize import SearchLexicon, Tokenizer, default_tokenizer, tokenize
+
+
+def test_domain_terms_stay_whole_and_search_mode_also_emits_their_parts() -> None:
+    tokens = tokenize("企业自评标准里面一票否决有哪几种情况")
+    assert "一票否决" in tokens
+    assert {"一票", "否决"} <= set(tokens)  # a question that says only 否决 still matches
+    assert "服务之星" in tokenize("连云港市用户满意服务之星")
+    assert "满意度测评" in tokenize("组织开展服务满意度测评和用户评价")
+
+
+def test_punctuation_whitespace_and_stopwords_are_dropped() -> None:
+    tokens = tokenize("申报截止时间：2016年9月10日。  要求用A4纸打印的！")
+    assert not any(token in {"：", "。", "！", " ", "的"} for token in tokens)
+    assert {"申报", "截止", "2016", "a4"} <= set(tokens)
+
+
+def test_width_and_case_do_not_change_tokens() -> None:
+    assert tokenize("２０１６年ＩＳＯ９００１") == tokenize("2016年iso9001")
+
+
+def test_ranges_also_yield_their_numbers() -> None:
+    tokens = tokenize("对2008-2009年度及以前年度获得称号的单位")
+    assert {"2008", "2009"} <= set(tokens)
+
+
+def test_precise_mode_keeps_only_the_longest_words() -> None:
+    precise = Tokenizer(mode="precise").tokenize("满意度测评")
+    assert precise == ["满意度测评"]
+    assert set(default_tokenizer().tokenize("满意度测评")) >= {"满意度测评", "测评"}
+
+
+def test_lexicon_rejects_words_with_spaces() -> None:
+    with pytest.raises(ValidationError, match="不能含空白"):
+        SearchLexicon(user_words=["服务 之星"], stopwords=[])
+
+
+def test_signature_changes_with_the_lexicon_and_mode() -> None:
+    base = Tokenizer(SearchLexicon(user_words=["服务之星"], stopwords=["的"]))
+    assert (
+        base.signature
+        != Tokenizer(SearchLexicon(user_words=["服务之星", "复评"], stopwords=["的"])).signature
+    )
+    assert base.signature != Tokenizer(base.lexicon, mode="precise").signature
+
+
+def test_custom_lexicon_words_are_used_and_stay_private() -> None:
+    lexicon = SearchLexicon(user_words=["亮诺星级"], stopwords=["申报"])
+    tokens = Tokenizer(lexicon).tokenize("申报亮诺星级")
+    assert "亮诺星级" in tokens
+    assert "申报" not in tokens
+    # Another tokenizer in the same process does not inherit those words.
+    assert "亮诺星级" not in Tokenizer(mode="precise").tokenize("申报亮诺星级")
+
+
+def test_jieba_dictionary_cache_goes_where_configured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tokenize_module, "_base_dictionary", None)  # as in a fresh process
+    assert "服务之星" in Tokenizer(cache_dir=tmp_path).tokenize("用户满意服务之星")
+    # jieba's dictionary cache goes where we said, not into the working directory or the repo.
+    assert (tmp_path / "jieba.cache").is_file()
+
+
+def test_packaged_lexicon_loads() -> None:
+    lexicon = SearchLexicon.load()
+    assert "一票否决" in lexicon.user_words
+    assert "的" in lexicon.stopwords
