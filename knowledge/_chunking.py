@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from knowledge._models import SECTION_SEPARATOR, Chunk, DocumentMeta
 
 TARGET_CHARS = 400  # passages are kept together up to this size
+TINY_CHARS = 40  # a piece this short may stretch a passage to 110 % of TARGET_CHARS
 SHORT_ITEM_CHARS = 100  # 一、/（一）/第N条 items this short are kept together when 3+ follow each other
 _PATH_TITLE_CHARS = 30
 
@@ -45,7 +46,8 @@ _CN_NUM = "一二三四五六七八九十百零〇两"
 _NUMERAL_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九", start=0)} | {"〇": 0, "两": 2}
 
 _MD_RE = re.compile(r"^(#{1,6})\s+(.+)$")
-_APPENDIX_RE = re.compile(r"^附\s*件\s*(\d+(?:\s*[-－—–]\s*\d+)*)\s*[:：]?\s*(.*)$")
+# 附件3-4 alone, or followed by a title after a space or colon (not 附件2的表1 inside a sentence)
+_APPENDIX_RE = re.compile(r"^附\s*件\s*(\d+(?:\s*[-－—–]\s*\d+)*)(?:\s*[:：]\s*|\s+|$)(.*)$")
 _PIECE_RE = re.compile(f"^第[{_CN_NUM}\\d]+篇")
 _CHAPTER_RE = re.compile(f"^(第[{_CN_NUM}\\d]+[章节])\\s*(.*)$")
 _ARTICLE_RE = re.compile(f"^(第[{_CN_NUM}\\d]+条)(?![{_CN_NUM}\\d])\\s*(.*)$")
@@ -72,6 +74,11 @@ _SENTENCE_END_RE = re.compile(r"(?<=[。！？!?])(?![”’」』）)\]])|(?<=[
 _CLAUSE_END_RE = re.compile(r"(?<=[；;])")
 _WORD_RE = re.compile(r"\w")
 
+_LIST_RANK = 5  # 1. / （1） / ① / 一是: list items
+# A date on its own line (落款, 印发日期): 二○一一年七月八日, 2016年6月10日印发
+_SIGN_OFF_RE = re.compile(
+    r"^(?:[〇○零一二三四五六七八九]{4}|\d{4})年[一二三四五六七八九十\d]{1,2}月[一二三四五六七八九十\d]{1,3}日(?:印发)?$"
+)
 _LIST_KINDS = {"num", "paren_num", "circled", "ordinal"}
 _SHORT_ITEM_KINDS = {"cn", "paren_cn", "article"}
 
@@ -180,7 +187,6 @@ class _Classifier:
     """Turns meaningful lines into headings, paragraphs and tables (with look-ahead where needed)."""
 
     def __init__(self, text: str) -> None:
-        self.raw_lines = text.split("\n")
         self.lines = _meaningful_lines(text)
         self.first_lines = {line.index for line in self.lines[:3]}
 
@@ -240,7 +246,7 @@ class _Classifier:
         if match := _APPENDIX_RE.match(text):
             label = "附件" + re.sub(r"\s+", "", match.group(1)).replace("－", "-")
             rest = match.group(2).strip()
-            if rest and (len(rest) > 60 or re.match(r"^[\d、，]", rest)):
+            if rest and (len(rest) > 60 or "。" in rest or re.match(r"^[\d、，]", rest)):
                 return None, position
             if rest:
                 return _Heading("part", 0, [text], f"{label} {rest}", False), position
@@ -252,7 +258,7 @@ class _Classifier:
             return _Heading("part", 0, [text], title[:_PATH_TITLE_CHARS], False), position
         if line.index not in self.first_lines and _NOTICE_TITLE_RE.match(text):
             return _Heading("part", 0, [text], text, False), position
-        if line.blanks_before >= 2 and _FORM_TITLE_RE.match(text) and _is_title_line(text, 40):
+        if line.blanks_before >= 2 and _FORM_TITLE_RE.match(text) and self._table_follows(position):
             return _Heading("part", 0, [text], text, False), position
         if match := _CHAPTER_RE.match(text):
             title_lines: list[str] = []
@@ -272,6 +278,10 @@ class _Classifier:
             if following is not None and following.rank >= 5:
                 return _Heading("label", following.rank - 0.5, [text], _short_title(text), False), position
         return None, position
+
+    def _table_follows(self, position: int) -> bool:
+        """A form title (``青海省用户满意服务之星申报表``) is followed by its table within three lines."""
+        return any(line.text.startswith("\t") for line in self.lines[position : position + 3])
 
     def _used_as_top_level(self, text: str, position: int) -> bool:
         """``1、`` heads the top level when the next heading numbered 2 is ``二、`` (连云港 notice)."""
@@ -303,7 +313,9 @@ class _Classifier:
             else:
                 text = line.text.strip()
                 ends_table = (
-                    line.blanks_before >= 2 or not row or _APPENDIX_RE.match(text) or _PIECE_RE.match(text)
+                    line.blanks_before >= 2
+                    or not row
+                    or any(pattern.match(text) for pattern in (_APPENDIX_RE, _PIECE_RE, _MD_RE))
                 )
                 if ends_table:
                     break
@@ -340,8 +352,15 @@ class _Block:
 class _Section:
     heading: _Heading | None
     parent: _Section | None = None
-    blocks: list[_Block] = field(default_factory=list)
-    children: list[_Section] = field(default_factory=list)
+    content: list[_Block | _Section] = field(default_factory=list)  # in document order
+
+    @property
+    def blocks(self) -> list[_Block]:
+        return [entry for entry in self.content if isinstance(entry, _Block)]
+
+    @property
+    def children(self) -> list[_Section]:
+        return [entry for entry in self.content if isinstance(entry, _Section)]
 
     @property
     def rank(self) -> float:
@@ -367,12 +386,15 @@ def _build_tree(text: str) -> _Section:
             while current.parent is not None and current.rank >= item.rank:
                 current = current.parent
             section = _Section(item, parent=current)
-            current.children.append(section)
+            current.content.append(section)
             current = section
         elif isinstance(item, _Table):
-            current.blocks.extend(_table_blocks(item.rows))
+            current.content.extend(_table_blocks(item.rows))
         else:
-            current.blocks.append(_Block(item))
+            if _SIGN_OFF_RE.match(item):  # a date closes the list it follows: it belongs to the whole
+                while current.parent is not None and current.rank >= _LIST_RANK:
+                    current = current.parent
+            current.content.append(_Block(item))
     return root
 
 
@@ -389,7 +411,8 @@ def _cell_text(cell: str) -> str:
     for part in parts[1:]:
         previous = text.split("\n")[-1]
         wrapped = (
-            part[0] in "（(" or _POINTS_ONLY_RE.match(part) is not None
+            part[0] in "（("
+            or _POINTS_ONLY_RE.match(part) is not None
             or (len(previous) <= 5 and len(part) <= 8 and not re.search(r"[：:。；，]$", previous))
         )
         text += part if wrapped else "\n" + part
@@ -449,8 +472,7 @@ def _table_blocks(raw_rows: list[list[str]]) -> list[_Block]:
     for index, row in enumerate(rows):
         below = carried[index + 1] if index + 1 < len(rows) else []
         spanning = [
-            carried[index][column] or (column < len(below) and below[column])
-            for column in range(len(row))
+            carried[index][column] or (column < len(below) and below[column]) for column in range(len(row))
         ]
         context_width = next((i for i, span in enumerate(spanning) if not span), len(row))
         context = [cell for cell in filled[index][:context_width] if cell]
@@ -515,7 +537,9 @@ class _Passages:
 
     def add(self, text: str, owner: tuple[str, ...]) -> None:
         for piece in _split_long(text):
-            if self.owners and self.size + len(piece) > TARGET_CHARS:
+            # a tiny last item (``8.材料申报截止日期为…``) may stretch a passage rather than stand alone
+            limit = TARGET_CHARS * 1.1 if len(piece) <= TINY_CHARS else TARGET_CHARS
+            if self.owners and self.size + len(piece) > limit:
                 self.flush()
             self.parts.append(piece)
             self.size += len(piece)
@@ -571,7 +595,9 @@ def _mergeable(section: _Section, siblings: list[_Section], index: int) -> bool:
 
     def short(other: _Section) -> bool:
         return (
-            other.heading is not None and other.heading.kind == kind and not other.children
+            other.heading is not None
+            and other.heading.kind == kind
+            and not other.children
             and len(other.full_text()) <= SHORT_ITEM_CHARS
             and not any(block.standalone for block in other.blocks)
         )
@@ -591,22 +617,23 @@ def _emit(section: _Section, passages: _Passages) -> None:
     path = section.path
     if section.heading and section.heading.lines:
         heading = "\n".join(section.heading.lines)
-        if section.heading.content:
-            passages.add(heading, path)
+        if section.heading.content or not (section.blocks or section.children):
+            passages.add(heading, path)  # the heading line is the passage's content
         else:
             passages.add_heading(heading, path)
-    for block in section.blocks:
-        if block.standalone:
-            passages.add_alone(block.text, path + block.path)
+    children = section.children
+    for entry in section.content:
+        if isinstance(entry, _Block):
+            if entry.standalone:
+                passages.add_alone(entry.text, path + entry.path)
+            else:
+                passages.add(entry.text, path)
+        elif _mergeable(entry, children, children.index(entry)):
+            passages.add(entry.full_text(), entry.path)
         else:
-            passages.add(block.text, path)
-    for index, child in enumerate(section.children):
-        if _mergeable(child, section.children, index):
-            passages.add(child.full_text(), child.path)
-            continue
-        passages.flush()
-        _emit(child, passages)
-        passages.close()
+            passages.flush()
+            _emit(entry, passages)
+            passages.close()
 
 
 def chunk_document(text: str, meta: DocumentMeta) -> list[Chunk]:

@@ -44,8 +44,12 @@ class ExtractiveParams:
     fuzzy_credit: float = 0.75  # most of a long term's character pairs present (typos, word order)
     max_sentences: int = 3
     max_groups: int = 4  # programmes answered side by side
-    other_group_ratio: float = 0.85  # another programme is shown when it scores this close to the best
-    hits_considered: int = 8
+    # Another programme's answer is shown beside the best one when it passes too and is about as good.
+    other_group_ratio: float = 0.7
+    other_group_coverage_gap: float = 0.1
+    min_extra_gain: float = 0.15  # a further sentence must cover a term of this share of the weight...
+    min_extra_coverage: float = 0.3  # ...and this much of the question on its own
+    hits_considered: int = 30
     single_char_weight: float = 1.5  # a one-character term (纸, 字) never outweighs a real word
 
 
@@ -131,6 +135,7 @@ class Candidate:
     near: dict[str, float]  # term -> coverage by its surroundings (already discounted)
     shape_ok: bool
     deadline_ok: bool
+    shape: float = 0.0  # share of the typed kinds asked for that it gives
     score: float = 0.0
 
     @property
@@ -153,6 +158,7 @@ class GroupAnswer:
     shape_ok: bool
     mentions_ok: bool
     score: float
+    focus: float = 0.0  # the best coverage one sentence achieves alone
 
     def passes(self, params: ExtractiveParams) -> bool:
         return (
@@ -193,7 +199,8 @@ class ExtractiveAnswerer:
         groups = self._groups(candidates, analysis, weights, scope)
         shown = self._shown_groups(groups, scope)
         if shown:
-            return self._result(question, self._compose(question, shown, scope, analysis, context), shown, analysis)
+            answer = self._compose(question, shown, scope, analysis, context)
+            return self._result(question, answer, shown, analysis)
         best = groups[0] if groups else None
         if scope.out_of_corpus and (best is None or not best.mentions_ok):
             answer = refusal_out_of_corpus(question, scope.uncovered, context)
@@ -209,27 +216,37 @@ class ExtractiveAnswerer:
         params = self.params
         total = sum(weights.values())
         wants_list = AnswerKind.LIST in analysis.kinds
+        about_forms = any(term.endswith("表") or "填" in term for term in analysis.key_terms)
         candidates: list[Candidate] = []
         for rank, hit in enumerate(hits):
             units = _units_of(hit.chunk.text)
             prose = [u for u in units if u.kind != "block"]
+            # A section named after what is asked ("第十四条 …杰出管理者申报条件") is where the answer is.
+            section = hit.chunk.section
+            in_section = sum(w * self._term_coverage(t, section) for t, w in weights.items()) / total
             for unit in units:
                 if unit.kind == "block" and not wants_list:
                     continue
+                if not about_forms and _is_blank_form(unit.text):
+                    continue  # an empty form row answers nothing but "what does the form ask"
                 surroundings = _surroundings(hit.chunk, prose, unit)
                 own = {t: self._term_coverage(t, unit.text) for t in weights}
                 near = {t: params.context_credit * self._term_coverage(t, surroundings) for t in weights}
                 shape = self._shape_fraction(analysis, unit.text)
                 deadline_ok = any(p.search(unit.text) for p in self.cues.deadline_evidence_patterns)
-                candidate = Candidate(hit, rank, unit, own, near, shape > 0, deadline_ok)
+                candidate = Candidate(
+                    hit, rank, unit, own, near, self._shape_ok(analysis, unit.text), deadline_ok, shape
+                )
                 coverage = sum(w * candidate.covers(t) for t, w in weights.items()) / total
                 own_cov = sum(w * own[t] for t, w in weights.items()) / total
                 rank_score = 1.0 / (1.0 + 0.35 * rank)
-                score = 0.55 * coverage + 0.15 * own_cov + 0.2 * shape + 0.1 * rank_score
-                if _is_blank_form(unit.text):
-                    score -= 0.15
+                score = 0.55 * coverage + 0.15 * own_cov + 0.2 * shape + 0.1 * rank_score + 0.1 * in_section
                 if analysis.deadline and deadline_ok:
                     score += 0.05
+                if unit.kind == "block":
+                    score += 0.05  # a list question is best answered by the whole list
+                if unit.text.endswith(("：", ":")):
+                    score -= 0.1  # it only announces what follows
                 if len(unit.text) < 6:
                     score -= 0.15
                 elif len(unit.text) > 300:
@@ -242,7 +259,7 @@ class ExtractiveAnswerer:
     def _term_coverage(self, term: str, text: str) -> float:
         if term in text or (term.isascii() and term.lower() in text.lower()):
             return 1.0
-        for alternative in self.cues.synonyms_of.get(term, ()):
+        for alternative in self.cues.alternatives(term):
             if alternative in text:
                 return self.params.synonym_credit
         if len(term) >= 3:
@@ -251,6 +268,13 @@ class ExtractiveAnswerer:
             if present >= 0.5:
                 return self.params.fuzzy_credit * present
         return 0.0
+
+    def _shape_ok(self, analysis: QuestionAnalysis, text: str) -> bool:
+        """The text has the shape of an answer: the unit asked for (字数, 号, 电话…) when one was
+        asked, else any of the typed kinds (a date, a number, a name)."""
+        if analysis.units:
+            return any(self.cues.units[name].given(text) for name in analysis.units)
+        return self._shape_fraction(analysis, text) > 0
 
     def _shape_fraction(self, analysis: QuestionAnalysis, text: str) -> float:
         """Share of the typed kinds asked for (date, number in the asked unit, name) the text gives."""
@@ -278,7 +302,8 @@ class ExtractiveAnswerer:
         for candidate in candidates:
             by_programme.setdefault(candidate.chunk.programme, []).append(candidate)
         groups = [
-            self._choose(programme, group, analysis, weights, scope) for programme, group in by_programme.items()
+            self._choose(programme, group, analysis, weights, scope)
+            for programme, group in by_programme.items()
         ]
         groups.sort(key=lambda g: (g.passes(self.params), g.score), reverse=True)
         return groups
@@ -293,23 +318,19 @@ class ExtractiveAnswerer:
     ) -> GroupAnswer:
         params = self.params
         total = sum(weights.values())
-        typed = bool(analysis.typed_kinds)
         eligible = [c for c in candidates if c.shape_ok] or candidates
         best = eligible[0]
         chosen = [best]
-        own_best = dict(best.own)
         for candidate in eligible[1:]:
             if len(chosen) >= params.max_sentences:
                 break
             if any(_overlaps(candidate, c) or candidate.unit.text == c.unit.text for c in chosen):
                 continue
-            gain = sum(w * max(0.0, candidate.own[t] - own_best[t]) for t, w in weights.items()) / total
-            own_cov = sum(w * candidate.own[t] for t, w in weights.items()) / total
-            if gain >= 0.12 and own_cov >= 0.3 and (candidate.shape_ok or not typed):
+            if self._completes(candidate, chosen, analysis, weights):
                 chosen.append(candidate)
-                for term in weights:
-                    own_best[term] = max(own_best[term], candidate.own[term])
+        own_best = {t: max(c.own[t] for c in chosen) for t in weights}
         coverage = sum(w * max(c.covers(t) for c in chosen) for t, w in weights.items()) / total
+        focus = max(sum(w * c.covers(t) for t, w in weights.items()) / total for c in chosen)
         own_coverage = sum(w * own_best[t] for t, w in weights.items()) / total
         heaviest_term = max(weights, key=lambda t: weights[t])
         heaviest = max(c.covers(heaviest_term) for c in chosen)
@@ -317,7 +338,45 @@ class ExtractiveAnswerer:
         shape_ok = any(c.shape_ok for c in chosen)
         rank_score = 1.0 / (1.0 + 0.35 * best.rank)
         score = 0.6 * coverage + 0.15 * own_coverage + 0.15 * shape_ok + 0.1 * rank_score
-        return GroupAnswer(programme, chosen, coverage, own_coverage, heaviest, shape_ok, mentions_ok, score)
+        return GroupAnswer(
+            programme, chosen, coverage, own_coverage, heaviest, shape_ok, mentions_ok, score, focus
+        )
+
+    def _completes(
+        self,
+        candidate: Candidate,
+        chosen: list[Candidate],
+        analysis: QuestionAnalysis,
+        weights: dict[str, float],
+    ) -> bool:
+        """A further sentence is worth showing when it answers a part of the question the chosen ones
+        leave open: a weighty key term they do not cover, or a unit asked for that they do not give
+        ("联系人是谁，电话多少": the name line, then the phone line)."""
+        if _is_heading(candidate.unit.text) or not (candidate.shape_ok or candidate.shape > 0):
+            return False
+        total = sum(weights.values())
+        own_cov = sum(w * candidate.own[t] for t, w in weights.items()) / total
+        if own_cov < self.params.min_extra_coverage:
+            return False
+        same_chunk = any(c.chunk.id == candidate.chunk.id for c in chosen)
+        opened = [
+            t for t, w in weights.items()
+            if w >= self.params.min_extra_gain * total
+            and candidate.own[t] >= 0.8
+            and max(c.own[t] for c in chosen) < 0.5
+            and (same_chunk or max(c.near[t] for c in chosen) < 0.5)
+        ]
+        if opened:
+            return True
+        # A unit the chosen sentences do not give, from the same passage (not from another form).
+        missing_units = [
+            name for name in analysis.units
+            if not any(self.cues.units[name].given(c.unit.text) for c in chosen)
+        ]
+        same_place = any(
+            c.chunk.id == candidate.chunk.id or c.chunk.section == candidate.chunk.section for c in chosen
+        )
+        return same_place and any(self.cues.units[name].given(candidate.unit.text) for name in missing_units)
 
     def _shown_groups(self, groups: list[GroupAnswer], scope: Scope) -> list[GroupAnswer]:
         params = self.params
@@ -334,7 +393,11 @@ class ExtractiveAnswerer:
             if group.programme is None:
                 continue  # sample write-ups never stand beside a programme's rules
             named_together = scope.how == "named" and len(scope.programmes) > 1
-            if named_together or group.score >= params.other_group_ratio * first.score:
+            close = (
+                group.focus >= first.focus - params.other_group_coverage_gap
+                and group.score >= params.other_group_ratio * first.score
+            )
+            if named_together or close:
                 shown.append(group)
         return shown
 
@@ -405,7 +468,8 @@ class ExtractiveAnswerer:
             if best.own_coverage >= 0.3 and top.unit.text and len(top.unit.text) >= 6:
                 nearby = top
             programme_id = programme_id or best.programme
-        parts = [f"通知中没有提到“{'、'.join(missing)}”的相关规定。" if missing else "现有通知没有这方面的明确规定。"]
+        not_found = f"通知中没有提到“{'、'.join(missing)}”的相关规定。" if missing else ""
+        parts = [not_found or "现有通知没有这方面的明确规定。"]
         citations = []
         if nearby is not None:
             label = context.label(nearby.chunk.programme)
@@ -535,9 +599,20 @@ def _comparable(text: str) -> str:
     return _NOT_CJK_OR_ALNUM.sub("", text)
 
 
+_LEADING_ENUMERATOR = re.compile(
+    r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
+)
+
+
 def _sentence_for_answer(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith(("。", "！", "？", "；", "）", "”")) else f"{text}。"
+    """As shown in the answer: without its list number ("8.材料申报…"), ending as a sentence."""
+    text = _LEADING_ENUMERATOR.sub("", text.strip(), count=1).rstrip("：:，,； ")
+    return text if text.endswith(("。", "！", "？", "）", "”", ")")) else f"{text}。"
+
+
+def _is_heading(text: str) -> bool:
+    """A title line ("连云港市用户满意服务企业（单位）自评标准"): it names a topic, it says nothing."""
+    return len(text) <= 30 and not re.search(r"[\d。，；：:]", text)
 
 
 def _shorten(text: str, limit: int = 90) -> str:

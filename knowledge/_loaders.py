@@ -110,6 +110,8 @@ def load_notices(
 
 def _read_txt(path: Path) -> str:
     data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode": UTF-16 with a BOM
+        return data.decode("utf-16")
     for encoding in _TEXT_ENCODINGS:
         try:
             return data.decode(encoding)
@@ -133,6 +135,7 @@ def _markdown_to_layout(text: str) -> str:
     """Markdown -> the export layout: headings stay ``#`` markers, pipe tables become cell lines."""
     text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
     out: list[str] = []
+    in_table = False
     for line in text.split("\n"):
         stripped = line.strip()
         if stripped.startswith("```"):
@@ -141,12 +144,14 @@ def _markdown_to_layout(text: str) -> str:
             continue
         if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
             cells = [cell.strip() for cell in stripped.strip("|").split("|")]
-            if out and out[-1].startswith("\t"):
+            if in_table:
                 out.append("")  # a blank line between rows
             out.extend("\t" + _markdown_inline(cell) for cell in cells)
+            in_table = True
             continue
-        if out and out[-1].startswith("\t") and stripped:
+        if in_table:
             out.extend(["", ""])  # two blank lines end a table
+            in_table = False
         out.append(_markdown_inline(stripped if stripped.startswith("#") else _MD_BULLET_RE.sub("", line)))
     return "\n".join(out)
 
@@ -216,12 +221,41 @@ def _read_pdf(path: Path) -> str:
     reader = PdfReader(str(path))
     if reader.is_encrypted and not reader.decrypt(""):
         raise DocumentLoadError(path, "PDF 已加密，无法读取；请提供未加密的文件。")
-    pages = [page.extract_text() or "" for page in reader.pages]
+    pages = [_unwrap_lines(page.extract_text() or "") for page in reader.pages]
     text = "\n".join(pages)
     if not re.search(r"\w", text):
         reason = "PDF 中没有可提取的文字（可能是扫描件）；请提供文字版 PDF、Word 或 TXT。"
         raise DocumentLoadError(path, reason)
     return text
+
+
+_SENTENCE_END = "。！？；：:!?;”）)"
+
+
+def _unwrap_lines(page: str) -> str:
+    """Rejoin the visual lines of a PDF page into paragraphs: a full-width line that does not end a
+    sentence continues on the next one, unless that one opens a numbered heading."""
+    lines = [line.rstrip() for line in page.split("\n")]
+    widths = sorted(len(line) for line in lines if line.strip())
+    if not widths:
+        return page
+    full = widths[int(len(widths) * 0.8)]
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        wrapped = (
+            previous
+            and len(previous) >= 0.85 * full
+            and previous[-1] not in _SENTENCE_END
+            and line.strip()
+            and not starts_with_numbering(line)
+        )
+        if wrapped:
+            joiner = " " if previous[-1].isascii() and line.strip()[0].isascii() else ""
+            out[-1] = previous + joiner + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,8 +274,29 @@ class _LayoutHTMLParser(HTMLParser):
 
     _SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "template", "head"}
     _BLOCKS: ClassVar[set[str]] = {
-        "p", "div", "br", "li", "ul", "ol", "section", "article", "header", "footer", "main", "nav",
-        "blockquote", "pre", "hr", "dl", "dt", "dd", "address", "figure", "figcaption", "form", "body",
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "main",
+        "nav",
+        "blockquote",
+        "pre",
+        "hr",
+        "dl",
+        "dt",
+        "dd",
+        "address",
+        "figure",
+        "figcaption",
+        "form",
+        "body",
     }
     _HEADINGS: ClassVar[dict[str, int]] = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 

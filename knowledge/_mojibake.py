@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def repair_mojibake_line(line: str, pinyin: dict[str, set[str]]) -> str:
             return repair.repaired + line[len(repair.garbled) :]
     repaired = _realign_heading(line, pinyin)
     if repaired is None:
-        logger.warning("garbled line start left as is (no repair found): %s", line[:20])
+        logger.debug("line starting with '?' left as is (no mojibake repair applies): %s", line[:20])
         return line
     return repaired
 
@@ -234,7 +235,7 @@ def _recover_from_trail(trail: int, following: str) -> str | None:
     return _best_by_words(candidates, "", following)
 
 
-def _decode_all(pairs) -> list[str]:
+def _decode_all(pairs: Iterable[tuple[int, int]]) -> list[str]:
     chars: list[str] = []
     for lead, trail in pairs:
         try:

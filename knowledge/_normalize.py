@@ -170,8 +170,11 @@ def _widen_punctuation(text: str) -> str:
             continue
         before, after = neighbour(index, -1), neighbour(index, 1)
         between_digits = (
-            char in ",:" and index > 0 and index + 1 < len(chars)
-            and chars[index - 1].isdigit() and chars[index + 1].isdigit()
+            char in ",:"
+            and index > 0
+            and index + 1 < len(chars)
+            and chars[index - 1].isdigit()
+            and chars[index + 1].isdigit()
         )
         if between_digits:  # 1,000 and 10:30 are numbers, not clauses
             continue
@@ -203,7 +206,8 @@ def _widen_parentheses(
             continue
         inner = chars[start + 1 : end]
         chinese = (
-            chars[start] == "（" or chars[end] == "）"
+            chars[start] == "（"
+            or chars[end] == "）"
             or any(_is_chinese_context(c) for c in inner)
             or _is_chinese_context(neighbour(start, -1))
             or _is_chinese_context(neighbour(end, 1))

@@ -146,6 +146,21 @@ class QuestionCues(BaseModel):
                 others.extend(w for w in group if w != word and w not in others)
         return {word: tuple(others) for word, others in table.items()}
 
+    def alternatives(self, term: str) -> tuple[str, ...]:
+        """What covers a term besides itself: its synonyms, and the term with a synonym inside it
+        swapped (截止日期 -> 截止时间)."""
+        cache: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_alternatives_cache", {})
+        found = cache.get(term)
+        if found is None:
+            synonyms = self.synonyms_of
+            variants = list(synonyms.get(term, ()))
+            for word, others in synonyms.items():
+                if len(word) >= 2 and word != term and word in term:
+                    variants.extend(term.replace(word, other) for other in others if len(other) >= 2)
+            found = tuple(dict.fromkeys(variants))
+            cache[term] = found
+        return found
+
     @cached_property
     def confusable_chars(self) -> dict[str, tuple[str, ...]]:
         table: dict[str, list[str]] = {}
@@ -210,6 +225,10 @@ class TermSegmenter:
     def cut_for_search(self, text: str) -> list[str]:
         return self._segmenter().lcut_for_search(text, HMM=False)
 
+    def is_word(self, text: str) -> bool:
+        """In the segmenter's dictionary (jieba's words plus the added ones)."""
+        return bool(self._segmenter().FREQ.get(text))
+
     def _segmenter(self) -> jieba.Tokenizer:
         if self._jieba is None:
             with self._lock:
@@ -251,8 +270,10 @@ class QuestionAnalyser:
         *,
         drop_spans: Sequence[tuple[int, int]] = (),
         corpus: DocumentFrequency | None = None,
+        extra_terms: Sequence[str] = (),
     ) -> QuestionAnalysis:
-        """`question` is normalised; `drop_spans` are the programme mentions the scope resolver used."""
+        """`question` is normalised; `drop_spans` are the places and years the scope resolver read;
+        `extra_terms` go first among the key terms (the places and years the corpus does not cover)."""
         cues = self.cues
         kinds = [kind for kind, patterns in cues.kinds.items() if patterns.asked(question)]
         units = [name for name, patterns in cues.units.items() if patterns.asked(question)]
@@ -263,7 +284,9 @@ class QuestionAnalyser:
             kinds=kinds,
             units=units,
             deadline=any(p.search(question) for p in cues.deadline_cue_patterns),
-            key_terms=self.key_terms(question, drop_spans=drop_spans, corpus=corpus),
+            key_terms=list(
+                dict.fromkeys([*extra_terms, *self.key_terms(question, drop_spans=drop_spans, corpus=corpus)])
+            ),
             injection=any(p.search(question) for p in cues.injection_pattern_list),
         )
 
@@ -283,14 +306,42 @@ class QuestionAnalyser:
         text = _PUNCTUATION.sub("|", text)
         terms: list[str] = []
         for segment in filter(None, text.split("|")):
-            for term in self._segment_terms(segment):
+            for term in self._segment_terms(segment, corpus):
                 fixed = self._correct(term, corpus)
                 for piece in fixed:
                     if piece not in terms:
                         terms.append(piece)
         return terms
 
-    def _segment_terms(self, segment: str) -> list[str]:
+    def _repair_split_typos(self, tokens: list[str], corpus: DocumentFrequency | None) -> list[str]:
+        """A typo splits a word: 有效其 -> 有效/其. Two neighbours that, with one character swapped
+        for a confusable one, form a word the notices use are joined back (有效期)."""
+        if corpus is None:
+            return tokens
+        repaired: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if i + 1 < len(tokens) and (len(tokens[i]) == 1 or len(tokens[i + 1]) == 1):
+                fixed = self._confusable_word(tokens[i] + tokens[i + 1], corpus)
+                if fixed:
+                    repaired.append(fixed)
+                    i += 2
+                    continue
+            repaired.append(tokens[i])
+            i += 1
+        return repaired
+
+    def _confusable_word(self, joined: str, corpus: DocumentFrequency) -> str | None:
+        if corpus.df(joined) > 0 or not all("\u4e00" <= ch <= "\u9fff" for ch in joined):
+            return None
+        for position, char in enumerate(joined):
+            for other in self.cues.confusable_chars.get(char, ()):
+                variant = joined[:position] + other + joined[position + 1 :]
+                if self.segmenter.is_word(variant) and corpus.df(variant) > 0:
+                    return variant
+        return None
+
+    def _segment_terms(self, segment: str, corpus: DocumentFrequency | None = None) -> list[str]:
         """Content words of a segment; runs of single characters jieba left unjoined are rejoined
         (驼/中/王 -> 驼中王) unless a run is made of function words."""
         stop = self.cues.stopword_set
@@ -304,7 +355,7 @@ class QuestionAnalyser:
                     terms.append(joined)
                 run.clear()
 
-        for token in self.segmenter.cut(segment):
+        for token in self._repair_split_typos(self.segmenter.cut(segment), corpus):
             token = token.strip()
             if not token:
                 continue
@@ -322,6 +373,8 @@ class QuestionAnalyser:
         characters) its characters one by one. Terms the corpus uses are kept as they are."""
         if corpus is None or corpus.df(term) > 0 or term.isascii():
             return [term]
+        if any(corpus.df(other) > 0 for other in self.cues.synonyms_of.get(term, ())):
+            return [term]  # the notices say it in other words
         for position, char in enumerate(term):
             for other in self.cues.confusable_chars.get(char, ()):
                 variant = term[:position] + other + term[position + 1 :]
@@ -331,14 +384,22 @@ class QuestionAnalyser:
             variant = corpus.one_off_variant(term)
             if variant:
                 return [variant]
+        stop = self.cues.stopword_set
         words = self.segmenter.cut(term)
-        if len(words) == len(term) and len(term) > 1:  # a rejoined run: keep its informative characters
-            return [ch for ch in term if ch not in self.cues.stopword_set]
-        if len(term) >= _MIN_VARIANT_LENGTH:  # a compound the notices never use: its parts they do
-            parts = [w for w in self.segmenter.cut_for_search(term) if w != term and len(w) > 1]
-            known = [w for w in parts if corpus.df(w) > 0]
-            if known:
-                return known
+        if len(words) == len(term) and len(term) > 2:
+            # Single characters jieba left unjoined (交/年/费): the pairs the notices use, if any;
+            # none at all means the question is about something the notices never mention.
+            pairs = [term[i : i + 2] for i in range(len(term) - 1)]
+            known = [p for p in pairs if corpus.df(p) > 0 and p not in stop]
+            return known or [term]
+        if len(term) >= _MIN_VARIANT_LENGTH:
+            # A compound the notices never use ("文件大小", "注册资本"): its parts, so that the
+            # parts they do use are matched and the parts they never use still count.
+            parts = [
+                w for w in self.segmenter.cut_for_search(term) if w != term and len(w) > 1 and w not in stop
+            ]
+            if any(corpus.df(w) > 0 for w in parts):
+                return parts
         return [term]
 
 
@@ -352,6 +413,7 @@ def analyse_question(
     *,
     drop_spans: Sequence[tuple[int, int]] = (),
     corpus: DocumentFrequency | None = None,
+    extra_terms: Sequence[str] = (),
 ) -> QuestionAnalysis:
     """Module-level shortcut with the packaged cue file."""
-    return default_analyser().analyse(question, drop_spans=drop_spans, corpus=corpus)
+    return default_analyser().analyse(question, drop_spans=drop_spans, corpus=corpus, extra_terms=extra_terms)

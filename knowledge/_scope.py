@@ -32,7 +32,9 @@ AWARD_PATTERN = re.compile(r"用户满意(?:服务之星|服务明星|等级评�
 DOC_PREFIX_PATTERN = re.compile(r"^\s*([\u4e00-\u9fff]{2,})\s*[〔\[［(（【]")
 # A four-digit year, not part of a longer number, a range's second half ("2008-2009") or an amount
 # ("2000字", "2012万元").
-YEAR_PATTERN = re.compile(r"(?<![\d.\-/－~～])(19[5-9]\d|20\d\d)(?![\d.%％]|\s*[字个元万千百分人名份号米倍项次天])\s*(年度|年)?")
+YEAR_PATTERN = re.compile(
+    r"(?<![\d.\-/－~～])(19[5-9]\d|20\d\d)(?![\d.%％]|\s*[字个元万千百分人名份号米倍项次天])\s*(年度|年)?"
+)
 CHINESE_YEAR_PATTERN = re.compile(r"([〇○零一二三四五六七八九]{4})\s*(年度|年)")
 RELATIVE_YEARS = {"今年": 0, "本年度": 0, "明年": 1, "去年": -1, "前年": -2, "后年": 2}
 _CHINESE_DIGITS = {"〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4",
@@ -172,7 +174,9 @@ class Scope(BaseModel):
     places: list[str] = Field(default_factory=list)  # every place named, short names
     years: list[int] = Field(default_factory=list)  # every year named
     uncovered: list[Mention] = Field(default_factory=list)
-    mention_spans: list[tuple[int, int]] = Field(default_factory=list)  # matched mentions in the question
+    # Where the question names places, years, document numbers: not key terms (uncovered ones are
+    # added back as bare names: 上海, 2006).
+    mention_spans: list[tuple[int, int]] = Field(default_factory=list)
 
     @property
     def out_of_corpus(self) -> bool:
@@ -259,7 +263,8 @@ def find_years(text: str, today: date | None = None) -> list[YearMention]:
     if today is not None:
         for word, offset in RELATIVE_YEARS.items():
             for m in re.finditer(word, text):
-                found.append(YearMention(year=today.year + offset, surface=word, start=m.start(), end=m.end()))
+                year = today.year + offset
+                found.append(YearMention(year=year, surface=word, start=m.start(), end=m.end()))
     return sorted(found, key=lambda mention: mention.start)
 
 
@@ -296,6 +301,7 @@ def resolve_scope(
             spans.append((place.start, place.end))
             candidates.extend(m for m in matched if m not in candidates)
         else:
+            spans.append((place.start, place.end))
             uncovered.append(Mention(kind="place", text=place.name))
 
     for prefix_programme in programmes:
@@ -316,6 +322,7 @@ def resolve_scope(
                 spans.append((mention.start, mention.end))
                 matched_years.extend(m for m in matched if m not in matched_years)
             else:
+                spans.append((mention.start, mention.end))
                 uncovered.append(Mention(kind="year", text=str(mention.year)))
         if matched_years:
             candidates = matched_years

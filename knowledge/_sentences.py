@@ -128,7 +128,9 @@ def _row_units(text: str, start: int, end: int, position: int) -> list[Unit]:
     return units
 
 
-def _sentence_units(text: str, start: int, end: int, position: int, kind: UnitKind = "sentence") -> list[Unit]:
+def _sentence_units(
+    text: str, start: int, end: int, position: int, kind: UnitKind = "sentence"
+) -> list[Unit]:
     pieces: list[tuple[int, int]] = []
     cursor = start
     segment = text[start:end]

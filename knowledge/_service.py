@@ -44,8 +44,14 @@ from knowledge._sentences import split_units
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 300  # what is searched and analysed of a long paste
+SINGLE_PROGRAMME_K = 8  # hits read when the question is about one programme
+OPEN_K = 10  # hits read from the whole corpus otherwise...
+PER_PROGRAMME_K = 4  # ...plus this many from each programme in scope
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_QUESTION_END = re.compile(r"[^。！？?!\n]*[？?吗呢]|[^。！？?!\n]*(多少|几|哪|什么|怎么|如何|是否|谁)[^。！？?!\n]*")
+# A sentence that asks: ends with a question mark or particle, or holds a question word.
+_QUESTION_END = re.compile(
+    r"[^。！？?!\n]*[？?吗呢]|[^。！？?!\n]*(多少|几|哪|什么|怎么|如何|是否|谁)[^。！？?!\n]*"
+)
 _DOC_NUMBER_LINE = re.compile(r"^\s*[\u4e00-\u9fff]{2,}\s*[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d+\s*号\s*$")
 _CONTACT_LINE = re.compile(r"联\s*系\s*人|电\s*话|电子邮箱|邮\s*箱")
 _PHONE = re.compile(r"\d{3,}[-\d]*")
@@ -161,7 +167,12 @@ class KnowledgeBase:
         corpus = self._corpus_view()
         today = self._today()
         scope = resolve_scope(text, corpus.programmes, programme, regions=self._regions, today=today)
-        analysis = self._analyser.analyse(text, drop_spans=scope.mention_spans, corpus=corpus.stats)
+        analysis = self._analyser.analyse(
+            text,
+            drop_spans=scope.mention_spans,
+            corpus=corpus.stats,
+            extra_terms=[mention.text for mention in scope.uncovered],
+        )
         context = AnswerContext(
             programmes=corpus.programmes,
             stats=corpus.stats,
@@ -189,20 +200,34 @@ class KnowledgeBase:
         """The question as asked, and its key terms with their synonyms: a few content words are
         easily drowned in a long question's programme names and filler (收费 among 用户满意服务之星)."""
         programmes = scope.programmes or None
-        k = 8 if programmes and len(programmes) == 1 else 12
         searcher = self._searcher()
-        as_asked = searcher.search(text, programmes=programmes, k=k)
         terms_query = self._terms_query(analysis)
-        if not terms_query:
-            return as_asked
-        by_terms = searcher.search(terms_query, programmes=programmes, k=k)
-        return interleave(by_terms, as_asked, k)
+        single = programmes is not None and len(programmes) == 1
+        k = SINGLE_PROGRAMME_K if single else OPEN_K
+        hits = searcher.search(text, programmes=programmes, k=k)
+        if terms_query:
+            hits = interleave(searcher.search(terms_query, programmes=programmes, k=k), hits, k)
+        if single:
+            return hits
+        # Each programme has its own deadline, its own rules: make sure every programme in scope is
+        # heard, not only the one whose wording dominates the whole-corpus ranking.
+        per_programme = [
+            searcher.search(terms_query or text, programmes=[programme_id], k=PER_PROGRAMME_K)
+            for programme_id in programmes or [p.id for p in self._corpus_view().programmes]
+        ]
+        seen = {hit.chunk.id for hit in hits}
+        for rank_hits in zip_longest(*per_programme):  # round robin: every programme's best first
+            for hit in rank_hits:
+                if hit is not None and hit.chunk.id not in seen:
+                    seen.add(hit.chunk.id)
+                    hits.append(hit)
+        return hits
 
     def _terms_query(self, analysis: QuestionAnalysis) -> str:
         words: list[str] = []
         for term in analysis.key_terms:
             words.append(term)
-            words.extend(self._analyser.cues.synonyms_of.get(term, ())[:4])
+            words.extend(self._analyser.cues.alternatives(term)[:4])
         return " ".join(dict.fromkeys(words))
 
     # --- collaborators, built on first use ---
@@ -313,7 +338,10 @@ def find_contact(programme_id: str, chunks: Sequence[Chunk], limit: int = 2) -> 
                 continue
             parts = [unit.text]
             if not _PHONE.search(unit.text):
-                parts.extend(u.text for u in units[i + 1 : i + 3] if _CONTACT_LINE.search(u.text) and _PHONE.search(u.text))
+                following = units[i + 1 : i + 3]
+                parts.extend(
+                    u.text for u in following if _CONTACT_LINE.search(u.text) and _PHONE.search(u.text)
+                )
             contact = "，".join(p.rstrip("。") for p in parts)
             if _PHONE.search(contact) and contact not in found:
                 found.append(contact)

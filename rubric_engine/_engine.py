@@ -502,9 +502,7 @@ def _answer_score_in_level(
     if explicit_choice is not None:
         if 1 <= explicit_choice <= len(item.levels):
             return _choose_level(rubric, state, item, explicit_choice - 1)
-        return _error(
-            item.id, text, f"没有“{text.strip()}”这个档次，本项档次为1-{len(item.levels)}。", hint
-        )
+        return _error(item.id, text, f"没有“{text.strip()}”这个档次，本项档次为1-{len(item.levels)}。", hint)
     if _answers.looks_like_decimal_score(text):
         return _error(item.id, text, "分数须为整数。", hint)
     score = _answers.parse_score_with_unit(text)

@@ -15,9 +15,12 @@ import tempfile
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli._errors import UsageError
+
+if TYPE_CHECKING:  # rubric_engine (python-docx, lxml) is imported only when a command runs
+    from rubric_engine import AssessmentResult, Rubric
 
 # Separators accepted between scores: ASCII/full-width commas (NFKC folds ，), 、, semicolons, spaces.
 _SCORE_SEPARATORS = re.compile(r"[,、;；\s]+")
@@ -129,7 +132,7 @@ def run_rubrics(args: argparse.Namespace) -> int:
 # --- assess: parsing --------------------------------------------------------------------------------
 
 
-def _load_rubric(rubric_id: str):
+def _load_rubric(rubric_id: str) -> Rubric:
     import rubric_engine
 
     known = rubric_engine.list_rubrics()
@@ -152,7 +155,7 @@ def _ranges(scores: Sequence[int]) -> str:
     return "、".join(parts)
 
 
-def parse_scores(text: str, rubric) -> list[int]:
+def parse_scores(text: str, rubric: Rubric) -> list[int]:
     """One integer per item, in the table's order; UsageError naming the item and what it allows."""
     normalised = unicodedata.normalize("NFKC", text).strip()
     tokens = [token for token in _SCORE_SEPARATORS.split(normalised) if token]
@@ -187,7 +190,7 @@ def _split_assignment(text: str, flag: str, example: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def parse_fields(values: Sequence[str], rubric) -> dict[str, str]:
+def parse_fields(values: Sequence[str], rubric: Rubric) -> dict[str, str]:
     import rubric_engine
 
     fields: dict[str, str] = {}
@@ -201,7 +204,7 @@ def parse_fields(values: Sequence[str], rubric) -> dict[str, str]:
     return fields
 
 
-def parse_vetoes(values: Sequence[str], rubric) -> dict[str, bool]:
+def parse_vetoes(values: Sequence[str], rubric: Rubric) -> dict[str, bool]:
     known = {veto.id: veto for veto in rubric.vetoes}
     listing = "；".join(f"{veto.id}（{veto.condition}）" for veto in rubric.vetoes)
     vetoes: dict[str, bool] = {}
@@ -258,7 +261,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _result_json(rubric, result, form: Path | None, pdf: Path | None) -> dict[str, Any]:
+def _result_json(
+    rubric: Rubric, result: AssessmentResult, form: Path | None, pdf: Path | None
+) -> dict[str, Any]:
     return {
         "rubric": rubric.id,
         "title": rubric.title,

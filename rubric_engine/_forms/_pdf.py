@@ -31,10 +31,7 @@ class PdfConversionError(RuntimeError):
 
 
 def find_soffice() -> str | None:
-    """Path of the LibreOffice executable, or None. ``APPLICANT_BOT_SOFFICE`` overrides the search."""
-    override = os.environ.get("APPLICANT_BOT_SOFFICE")
-    if override:
-        return override if Path(override).is_file() else shutil.which(override)
+    """Path of the LibreOffice executable on PATH (``soffice``, else ``libreoffice``), or None."""
     for name in _CANDIDATES:
         found = shutil.which(name)
         if found:

@@ -204,7 +204,6 @@ def test_bad_score_with_out_writes_nothing(capsys: pytest.CaptureFixture[str], t
 def test_pdf_without_libreoffice_writes_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("APPLICANT_BOT_SOFFICE", str(tmp_path / "no-soffice"))
     monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
     target = tmp_path / "form.docx"
     code, _out, err = run(

@@ -22,7 +22,7 @@ def _notices_path() -> Path:
 
 @pytest.fixture(scope="session")
 def notices_dir() -> Path:
-    """The sample notices (../shared/notices beside the repo, or $APPLICANT_BOT_NOTICES); skips when absent."""
+    """The sample notices: ../shared/notices beside the repo, or $APPLICANT_BOT_NOTICES; skips if absent."""
     path = _notices_path()
     if not (path / "catalog.yaml").is_file():
         pytest.skip(f"sample notices not found at {path}")

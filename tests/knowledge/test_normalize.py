@@ -124,7 +124,14 @@ def test_export_markers_are_dropped() -> None:
 
 
 _ALPHABET = st.sampled_from(
-    list("用户满意服務申報關於轉發一二三（）()，,:：;；?？!！ 　\t.-1209aZｘ１") + ["(guān)", "(lǜ)", "\u200b"]
+    [
+        *"用户满意服務申報關於轉發一二三（）()，,:：;；?？!！ 　\t.-1209aZｘ１",
+        "(guān)",
+        "(lǜ)",
+        "\u200b",
+        "?。ㄒ唬┥陥",
+        "\n",
+    ]
 )
 
 
@@ -175,7 +182,11 @@ def test_lines_that_are_not_mojibake_are_left_alone() -> None:
 
 
 def test_pinyin_is_learnt_from_the_documents_own_annotations() -> None:
-    assert annotated_pinyin("落實(shí)創(chuàng)建 申報(bào)") == {"實": {"shí"}, "創": {"chuàng"}, "報": {"bào"}}
+    assert annotated_pinyin("落實(shí)創(chuàng)建 申報(bào)") == {
+        "實": {"shí"},
+        "創": {"chuàng"},
+        "報": {"bào"},
+    }
 
 
 # --- the real corpus --------------------------------------------------------------------------
@@ -200,7 +211,9 @@ def test_the_six_garbled_jiangsu_headings_read_correctly(jiangsu: str, heading: 
 
 
 @pytest.mark.parametrize("name", SIMPLIFIED_FILES)
-def test_simplified_notices_change_only_in_width_whitespace_and_punctuation(notices_dir: Path, name: str) -> None:
+def test_simplified_notices_change_only_in_width_whitespace_and_punctuation(
+    notices_dir: Path, name: str
+) -> None:
     original = (notices_dir / name).read_text(encoding="utf-8")
     normalised = normalize_document(original)
 

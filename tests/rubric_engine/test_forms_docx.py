@@ -247,3 +247,33 @@ def test_enterprise_form_has_points_column_groups_total_row_and_veto_note() -> N
     assert f"{rubric.vetoes[0].condition}：否" in self_check
     review = document.tables[1].rows[0].cells[0].text
     assert "审核意见" in review and "盖章" in review and "签字" in review
+
+
+@pytest.mark.parametrize("rubric_id", rubric_engine.list_rubrics())
+@pytest.mark.parametrize("pick", ["top", "bottom"])
+def test_every_shipped_form_prints_each_level_once_with_the_score_in_its_row(
+    rubric_id: str, pick: str
+) -> None:
+    rubric = rubric_engine.load_rubric(rubric_id)
+    result = rubric_engine.assess(rubric, scores_for(rubric, pick), {})
+    rows = row_texts(open_docx(render_form_docx(rubric, result)).tables[0])
+    points_column = "分值" in rubric.columns
+    wording_at, score_at = (3, 5) if points_column else (2, 3)
+    outcomes = {entry.id: entry for entry in result.items}
+    scored_rows = 0
+    for item in rubric.items:
+        for index, level in enumerate(item.levels):
+            wording = (
+                f"{level.text}{level.remark or ''}"
+                if points_column
+                else (f"{level.text}{level.points}{level.remark or ''}")
+            )
+            matching = [
+                row for row in rows if row[wording_at] == wording and item.name in row[wording_at - 1]
+            ]
+            assert len(matching) == 1, (item.id, level.text)
+            chosen = index == outcomes[item.id].level_index
+            assert matching[0][score_at] == (str(outcomes[item.id].score) if chosen else "")
+            scored_rows += chosen
+    assert scored_rows == len(rubric.items)
+    assert sum(category.score for category in result.categories) == result.total

@@ -49,7 +49,6 @@ def test_filled_form_converts_to_a_pdf_that_shows_the_form() -> None:
 
 
 def test_missing_libreoffice_is_reported_in_chinese(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("APPLICANT_BOT_SOFFICE", str(tmp_path / "no-such-soffice"))
     monkeypatch.setenv("PATH", str(tmp_path))
     assert find_soffice() is None
     with pytest.raises(PdfConversionError, match="没有安装LibreOffice"):
