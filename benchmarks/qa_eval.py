@@ -25,8 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks._baseline import NaiveBaseline  # noqa: E402
-from benchmarks.eval_set import EvalItem, evidence_hit, load_eval  # noqa: E402
+from benchmarks._baseline import CHUNK_CHARS, NaiveBaseline  # noqa: E402
+from benchmarks.eval_set import EvalItem, first_hit_rank, load_eval, retrieval_figures  # noqa: E402
 from knowledge import KnowledgeBase, KnowledgeConfig, normalize_text  # noqa: E402
 
 README_START = "<!-- qa-eval:start -->"
@@ -51,25 +51,17 @@ class Figures:
 
 def must_contain_ok(item: EvalItem, answer_text: str) -> bool:
     text = re.sub(r"\s+", "", normalize_text(answer_text))
-    return all(any(re.sub(r"\s+", "", normalize_text(alt)) in text for alt in group) for group in item.must_contain)
-
-
-def first_hit_rank(item: EvalItem, texts_and_files: list[tuple[str, str]]) -> int | None:
-    for rank, (text, file) in enumerate(texts_and_files, start=1):
-        if evidence_hit(item, text, file):
-            return rank
-    return None
-
-
-def retrieval_figures(items: list[EvalItem], ranked: list[list[tuple[str, str]]]) -> tuple[float, float, float]:
-    answerable = [(item, hits) for item, hits in zip(items, ranked, strict=True) if item.answerable]
-    ranks = [first_hit_rank(item, hits) for item, hits in answerable]
-    n = max(len(ranks), 1)
-    return (
-        sum(1 for r in ranks if r == 1) / n,
-        sum(1 for r in ranks if r is not None and r <= 5) / n,
-        sum(1 / r for r in ranks if r is not None) / n,
+    return all(
+        any(re.sub(r"\s+", "", normalize_text(alt)) in text for alt in group) for group in item.must_contain
     )
+
+
+def retrieval_summary(
+    items: list[EvalItem], ranked: list[list[tuple[str, str]]]
+) -> tuple[float, float, float]:
+    ranks = [first_hit_rank(item, hits) for item, hits in zip(items, ranked, strict=True) if item.answerable]
+    figures = retrieval_figures(ranks)
+    return figures["hit@1"], figures["hit@5"], figures["mrr"]
 
 
 def answer_figures(items: list[EvalItem], answers: list[tuple[str, bool]]) -> tuple[float, float, float]:
@@ -117,8 +109,12 @@ def applicant_bot_command() -> list[str]:
 
 def measure_ingest_cli(data_dir: Path, notices: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([*applicant_bot_command(), "ingest", "--quiet"], env=cli_env(data_dir, notices), check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*applicant_bot_command(), "ingest", "--quiet"],
+        env=cli_env(data_dir, notices),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
@@ -126,8 +122,12 @@ def measure_cold_ask(data_dir: Path, notices: Path, question: str) -> float:
     runs = []
     for _ in range(COLD_RUNS):
         started = time.perf_counter()
-        subprocess.run([*applicant_bot_command(), "ask", question, "--json"], env=cli_env(data_dir, notices),
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*applicant_bot_command(), "ask", question, "--json"],
+            env=cli_env(data_dir, notices),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         runs.append(time.perf_counter() - started)
     return statistics.median(runs)
 
@@ -136,24 +136,44 @@ def evaluate_applicant_bot(items: list[EvalItem], notices: Path, data_dir: Path)
     ingest_s = measure_ingest_cli(data_dir, notices)
     kb = KnowledgeBase(KnowledgeConfig(index_dir=data_dir / "index"))
     ranked = [[(hit.chunk.text, hit.chunk.file) for hit in kb.search(item.question, k=5)] for item in items]
-    hit1, hit5, mrr = retrieval_figures(items, ranked)
+    hit1, hit5, mrr = retrieval_summary(items, ranked)
     answers = [kb.ask(item.question) for item in items]
     correctness, refused, false_refusals = answer_figures(items, [(a.answer, a.answered) for a in answers])
     warm = timed_calls(kb.ask, [item.question for item in items])
     cold = measure_cold_ask(data_dir, notices, items[0].question)
-    return Figures(hit1, hit5, mrr, correctness, refused, false_refusals, percentile(warm, 0.5),
-                   percentile(warm, 0.95), cold, ingest_s)
+    return Figures(
+        hit1,
+        hit5,
+        mrr,
+        correctness,
+        refused,
+        false_refusals,
+        percentile(warm, 0.5),
+        percentile(warm, 0.95),
+        cold,
+        ingest_s,
+    )
 
 
 def evaluate_baseline(items: list[EvalItem], notices: Path) -> Figures:
     baseline = NaiveBaseline(notices)
     ranked = [[(chunk.text, chunk.file) for chunk in baseline.search(item.question, k=5)] for item in items]
-    hit1, hit5, mrr = retrieval_figures(items, ranked)
+    hit1, hit5, mrr = retrieval_summary(items, ranked)
     answers = [(baseline.answer(item.question), True) for item in items]
     correctness, refused, false_refusals = answer_figures(items, answers)
     warm = timed_calls(baseline.answer, [item.question for item in items])
-    return Figures(hit1, hit5, mrr, correctness, refused, false_refusals, percentile(warm, 0.5),
-                   percentile(warm, 0.95), None, baseline.ingest_seconds)
+    return Figures(
+        hit1,
+        hit5,
+        mrr,
+        correctness,
+        refused,
+        false_refusals,
+        percentile(warm, 0.5),
+        percentile(warm, 0.95),
+        None,
+        baseline.ingest_seconds,
+    )
 
 
 ROWS: list[tuple[str, str, str, str]] = [
@@ -173,9 +193,9 @@ ROWS: list[tuple[str, str, str, str]] = [
 
 def table(ours: Figures, baseline: Figures, n_items: int) -> str:
     lines = [
-        f"Public set: {n_items} questions. Baseline: fixed {300}-character chunks of the raw files, BM25 over jieba "
-        "tokens, no normalisation, top chunk as the answer, never refuses (its ingest is in-process, ours is a "
-        "whole `applicant-bot ingest` process).",
+        f"Public set: {n_items} questions. Baseline: fixed {CHUNK_CHARS}-character chunks of the raw files, "
+        "BM25 over jieba tokens, no normalisation, top chunk as the answer, never refuses (its ingest is "
+        "in-process, ours is a whole `applicant-bot ingest` process).",
         "",
         "| metric | applicant-bot | naive baseline | target |",
         "| --- | --- | --- | --- |",
@@ -194,7 +214,9 @@ def update_readme(rendered: str) -> None:
     readme = REPO / "README.md"
     text = readme.read_text(encoding="utf-8")
     start, end = text.index(README_START), text.index(README_END)
-    readme.write_text(text[: start + len(README_START)] + "\n" + rendered + "\n" + text[end:], encoding="utf-8")
+    readme.write_text(
+        text[: start + len(README_START)] + "\n" + rendered + "\n" + text[end:], encoding="utf-8"
+    )
 
 
 def main() -> int:
@@ -212,7 +234,9 @@ def main() -> int:
     rendered = table(ours, baseline, len(items))
     print(rendered)
     if args.json:
-        args.json.write_text(json.dumps({"applicant_bot": ours.__dict__, "baseline": baseline.__dict__}, indent=2))
+        args.json.write_text(
+            json.dumps({"applicant_bot": ours.__dict__, "baseline": baseline.__dict__}, indent=2)
+        )
     if args.update_readme:
         update_readme(rendered)
     return 0

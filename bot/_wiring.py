@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge import EmbeddingsConfig, KnowledgeBase, KnowledgeConfig, LLMConfig
-
 from bot.settings import Settings
+from knowledge import EmbeddingsConfig, KnowledgeBase, KnowledgeConfig, LLMConfig
 
 
 def knowledge_config(settings: Settings) -> KnowledgeConfig:

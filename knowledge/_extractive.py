@@ -22,14 +22,23 @@ from datetime import date
 from functools import lru_cache
 
 from knowledge._models import Answer, Chunk, Citation, SearchHit
-from knowledge._question import AnswerKind, QuestionAnalysis, QuestionCues, default_cues
+from knowledge._question import (
+    AnswerKind,
+    QuestionAnalysis,
+    QuestionCues,
+    default_cues,
+    default_segmenter,
+)
 from knowledge._scope import Mention, Programme, Scope, describe_programmes
 from knowledge._sentences import Unit, split_units
 
 EXAMPLES_LABEL = "参考范文"
-CONTACT_PATTERN = re.compile(r"联\s*系\s*人|联系电话|电\s*话|电子邮箱")
 _DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _NOT_CJK_OR_ALNUM = re.compile(r"[^\w]+", re.UNICODE)
+_FORM_FIELD = re.compile(r"[\u4e00-\u9fff（）()]{1,12}[：:]")
+_LEADING_ENUMERATOR = re.compile(
+    r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,7 @@ class ExtractiveParams:
     min_coverage: float = 0.62  # weighted key-term coverage of the chosen sentences (with context)
     min_own_coverage: float = 0.38  # ... by the sentences themselves
     min_heaviest: float = 0.5  # coverage of the rarest key term
+    min_focus: float = 0.5  # one sentence must cover this much alone (not three half-relevant ones)
     context_credit: float = 0.5  # a term found beside the sentence (section, neighbours) counts half
     synonym_credit: float = 0.85
     fuzzy_credit: float = 0.75  # most of a long term's character pairs present (typos, word order)
@@ -46,22 +56,17 @@ class ExtractiveParams:
     max_groups: int = 4  # programmes answered side by side
     # Another programme's answer is shown beside the best one when it passes too and is about as good.
     other_group_ratio: float = 0.7
-    other_group_coverage_gap: float = 0.1
+    other_group_coverage_gap: float = 0.15
     min_extra_gain: float = 0.15  # a further sentence must cover a term of this share of the weight...
-    min_extra_coverage: float = 0.3  # ...and this much of the question on its own
+    min_extra_coverage: float = 0.25  # ...and this much of the question on its own...
+    topic_share: float = 0.1  # ...and, from another passage, share a term of this weight share
     hits_considered: int = 30
     single_char_weight: float = 1.5  # a one-character term (纸, 字) never outweighs a real word
-
-
-def term_weights(terms: Sequence[str], stats: CorpusStats, params: ExtractiveParams) -> dict[str, float]:
-    """idf of each key term, one-character terms capped."""
-    weights = {}
-    for term in terms:
-        weight = max(stats.idf(term), 0.05)
-        if len(term) == 1:
-            weight = min(weight, params.single_char_weight)
-        weights[term] = weight
-    return weights
+    # A term the notices never use weighs most (税收, 奖金: what the question is about), unless it is
+    # an everyday verb (交给, 达到, 包含: how the applicant phrases it), which weighs this share.
+    everyday_verb_share: float = 0.4
+    everyday_rarity: float = 10.5  # general rarity (see TermSegmenter.rarity) below which a verb is everyday
+    soft_weight: float = 0.5  # award names: half their idf, and only for ranking
 
 
 class CorpusStats:
@@ -69,6 +74,7 @@ class CorpusStats:
 
     def __init__(self, texts: Iterable[str]) -> None:
         self._texts = [t for t in texts if t]
+        self._lowered = [t.lower() for t in self._texts]
         self._joined = "\n".join(self._texts)
         self._df: dict[str, int] = {}
 
@@ -85,7 +91,7 @@ class CorpusStats:
         if found is None:
             if term.isascii():
                 needle = term.lower()
-                found = sum(needle in text.lower() for text in self._texts)
+                found = sum(needle in text for text in self._lowered)
             else:
                 found = sum(term in text for text in self._texts)
             self._df[term] = found
@@ -107,6 +113,24 @@ class CorpusStats:
         for match in re.finditer(alternatives, self._joined):
             counts[match.group(0)] = counts.get(match.group(0), 0) + 1
         return max(counts, key=lambda v: counts[v]) if counts else None
+
+
+def term_weights(
+    terms: Sequence[str],
+    stats: CorpusStats,
+    params: ExtractiveParams,
+    everyday_verb: Callable[[str], bool] | None = None,
+) -> dict[str, float]:
+    """idf of each key term; one-character terms capped, absent everyday verbs scaled down."""
+    weights = {}
+    for term in terms:
+        weight = max(stats.idf(term), 0.05)
+        if len(term) == 1:
+            weight = min(weight, params.single_char_weight)
+        elif everyday_verb is not None and stats.df(term) == 0 and everyday_verb(term):
+            weight *= params.everyday_verb_share
+        weights[term] = weight
+    return weights
 
 
 @dataclass(frozen=True)
@@ -163,6 +187,7 @@ class GroupAnswer:
     def passes(self, params: ExtractiveParams) -> bool:
         return (
             self.coverage >= params.min_coverage
+            and self.focus >= params.min_focus
             and self.own_coverage >= params.min_own_coverage
             and self.heaviest >= params.min_heaviest
             and self.shape_ok
@@ -178,9 +203,21 @@ class ExtractiveResult:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, params: ExtractiveParams | None = None, cues: QuestionCues | None = None) -> None:
+    def __init__(
+        self,
+        params: ExtractiveParams | None = None,
+        cues: QuestionCues | None = None,
+        everyday_verb: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`everyday_verb`: whether a word is a common verb of general Chinese (default: jieba's
+        dictionary, see `TermSegmenter`)."""
         self.params = params or ExtractiveParams()
         self.cues = cues or default_cues()
+        self._everyday_verb = everyday_verb if everyday_verb is not None else self._jieba_everyday_verb
+
+    def _jieba_everyday_verb(self, word: str) -> bool:
+        segmenter = default_segmenter()
+        return segmenter.is_verb(word) and segmenter.rarity(word) < self.params.everyday_rarity
 
     # --- public ---
 
@@ -193,29 +230,60 @@ class ExtractiveAnswerer:
         context: AnswerContext,
     ) -> ExtractiveResult:
         if not analysis.key_terms:
-            return self._result(question, refusal_no_terms(question), [], analysis)
-        weights = term_weights(analysis.key_terms, context.stats, self.params)
-        candidates = self._candidates(analysis, hits[: self.params.hits_considered], weights)
+            return ExtractiveResult(refusal_no_terms(question), [], analysis)
+        weights, soft = self._weights(analysis, context.stats)
+        candidates = self._candidates(analysis, hits[: self.params.hits_considered], weights, soft)
         groups = self._groups(candidates, analysis, weights, scope)
         shown = self._shown_groups(groups, scope)
         if shown:
             answer = self._compose(question, shown, scope, analysis, context)
-            return self._result(question, answer, shown, analysis)
+            return ExtractiveResult(answer, shown, analysis)
         best = groups[0] if groups else None
         if scope.out_of_corpus and (best is None or not best.mentions_ok):
             answer = refusal_out_of_corpus(question, scope.uncovered, context)
         else:
-            answer = self._refusal(question, best, analysis, weights, scope, context)
-        return self._result(question, answer, [best] if best else [], analysis)
+            answer = self._refusal(question, best, weights, scope, context)
+        return ExtractiveResult(answer, [best] if best else [], analysis)
+
+    def rank_hits(
+        self, analysis: QuestionAnalysis, hits: Sequence[SearchHit], context: AnswerContext
+    ) -> list[SearchHit]:
+        """The hits reordered by their best sentence's score: the passage that holds the answer first."""
+        if not analysis.key_terms or not hits:
+            return list(hits)
+        weights, soft = self._weights(analysis, context.stats)
+        best: dict[str, float] = {}
+        for candidate in self._candidates(analysis, hits, weights, soft):
+            best.setdefault(candidate.chunk.id, candidate.score)  # candidates come best first
+        return sorted(hits, key=lambda hit: -best.get(hit.chunk.id, float("-inf")))
 
     # --- scoring ---
 
+    def _weights(
+        self, analysis: QuestionAnalysis, stats: CorpusStats
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """Key-term weights (the check), and soft-term weights (ranking only)."""
+        weights = term_weights(analysis.key_terms, stats, self.params, self._everyday_verb)
+        soft = {
+            term: self.params.soft_weight * max(stats.idf(term), 0.05)
+            for term in analysis.soft_terms
+            if term not in weights
+        }
+        return weights, soft
+
     def _candidates(
-        self, analysis: QuestionAnalysis, hits: Sequence[SearchHit], weights: dict[str, float]
+        self,
+        analysis: QuestionAnalysis,
+        hits: Sequence[SearchHit],
+        key_weights: dict[str, float],
+        soft_weights: dict[str, float],
     ) -> list[Candidate]:
+        """Every unit of the hits, scored; key and soft terms both count for the ranking."""
         params = self.params
+        weights = {**key_weights, **soft_weights}
         total = sum(weights.values())
         wants_list = AnswerKind.LIST in analysis.kinds
+        deadline_terms = set(self.cues.deadline_terms)
         about_forms = any(term.endswith("表") or "填" in term for term in analysis.key_terms)
         candidates: list[Candidate] = []
         for rank, hit in enumerate(hits):
@@ -224,6 +292,7 @@ class ExtractiveAnswerer:
             # A section named after what is asked ("第十四条 …杰出管理者申报条件") is where the answer is.
             section = hit.chunk.section
             in_section = sum(w * self._term_coverage(t, section) for t, w in weights.items()) / total
+            rank_score = 1.0 / (1.0 + 0.35 * rank)
             for unit in units:
                 if unit.kind == "block" and not wants_list:
                     continue
@@ -231,15 +300,18 @@ class ExtractiveAnswerer:
                     continue  # an empty form row answers nothing but "what does the form ask"
                 surroundings = _surroundings(hit.chunk, prose, unit)
                 own = {t: self._term_coverage(t, unit.text) for t in weights}
+                deadline_ok = any(p.search(unit.text) for p in self.cues.deadline_evidence_patterns)
+                if analysis.deadline and deadline_ok:
+                    # "10月17日前报送" answers "截止日期是哪天" without saying 截止日期.
+                    for term in weights.keys() & deadline_terms:
+                        own[term] = max(own[term], params.synonym_credit)
                 near = {t: params.context_credit * self._term_coverage(t, surroundings) for t in weights}
                 shape = self._shape_fraction(analysis, unit.text)
-                deadline_ok = any(p.search(unit.text) for p in self.cues.deadline_evidence_patterns)
                 candidate = Candidate(
                     hit, rank, unit, own, near, self._shape_ok(analysis, unit.text), deadline_ok, shape
                 )
                 coverage = sum(w * candidate.covers(t) for t, w in weights.items()) / total
                 own_cov = sum(w * own[t] for t, w in weights.items()) / total
-                rank_score = 1.0 / (1.0 + 0.35 * rank)
                 score = 0.55 * coverage + 0.15 * own_cov + 0.2 * shape + 0.1 * rank_score + 0.1 * in_section
                 if analysis.deadline and deadline_ok:
                     score += 0.05
@@ -247,6 +319,9 @@ class ExtractiveAnswerer:
                     score += 0.05  # a list question is best answered by the whole list
                 if unit.text.endswith(("：", ":")):
                     score -= 0.1  # it only announces what follows
+                elif _is_heading(unit.text) and (shape < 1.0 or not analysis.typed_kinds):
+                    # It names a topic, the answer is below it (unless it holds it: "简介（1000字）").
+                    score -= 0.1
                 if len(unit.text) < 6:
                     score -= 0.15
                 elif len(unit.text) > 300:
@@ -285,6 +360,11 @@ class ExtractiveAnswerer:
         for kind in typed:
             if kind is AnswerKind.NUMBER and analysis.units:
                 given += any(self.cues.units[name].given(text) for name in analysis.units)
+            elif kind is AnswerKind.DATE and not analysis.deadline:
+                # "以什么时间为准": a time ("上年度末") answers as well as a calendar date.
+                given += self.cues.kinds[kind].given(text) or any(
+                    p.search(text) for p in self.cues.time_evidence_patterns
+                )
             else:
                 given += self.cues.kinds[kind].given(text)
         return given / len(typed)
@@ -316,15 +396,17 @@ class ExtractiveAnswerer:
         weights: dict[str, float],
         scope: Scope,
     ) -> GroupAnswer:
-        params = self.params
+        """The best sentence of one programme, and the ones that complete it; then the check."""
         total = sum(weights.values())
         eligible = [c for c in candidates if c.shape_ok] or candidates
         best = eligible[0]
         chosen = [best]
-        for candidate in eligible[1:]:
-            if len(chosen) >= params.max_sentences:
+        for candidate in candidates:
+            if len(chosen) >= self.params.max_sentences:
                 break
-            if any(_overlaps(candidate, c) or candidate.unit.text == c.unit.text for c in chosen):
+            if candidate is best or any(
+                _overlaps(candidate, c) or candidate.unit.text == c.unit.text for c in chosen
+            ):
                 continue
             if self._completes(candidate, chosen, analysis, weights):
                 chosen.append(candidate)
@@ -359,8 +441,11 @@ class ExtractiveAnswerer:
         if own_cov < self.params.min_extra_coverage:
             return False
         same_chunk = any(c.chunk.id == candidate.chunk.id for c in chosen)
+        if not same_chunk and not self._shares_topic(candidate, chosen, weights):
+            return False  # another passage about something else ("实践报告" format for "事迹材料")
         opened = [
-            t for t, w in weights.items()
+            t
+            for t, w in weights.items()
             if w >= self.params.min_extra_gain * total
             and candidate.own[t] >= 0.8
             and max(c.own[t] for c in chosen) < 0.5
@@ -370,13 +455,23 @@ class ExtractiveAnswerer:
             return True
         # A unit the chosen sentences do not give, from the same passage (not from another form).
         missing_units = [
-            name for name in analysis.units
+            name
+            for name in analysis.units
             if not any(self.cues.units[name].given(c.unit.text) for c in chosen)
         ]
         same_place = any(
             c.chunk.id == candidate.chunk.id or c.chunk.section == candidate.chunk.section for c in chosen
         )
         return same_place and any(self.cues.units[name].given(candidate.unit.text) for name in missing_units)
+
+    def _shares_topic(self, candidate: Candidate, chosen: list[Candidate], weights: dict[str, float]) -> bool:
+        """Both the candidate and the best chosen sentence cover a key term of some weight."""
+        total = sum(weights.values())
+        best = chosen[0]
+        return any(
+            w >= self.params.topic_share * total and candidate.own[t] >= 0.5 and best.own[t] >= 0.5
+            for t, w in weights.items()
+        )
 
     def _shown_groups(self, groups: list[GroupAnswer], scope: Scope) -> list[GroupAnswer]:
         params = self.params
@@ -412,10 +507,9 @@ class ExtractiveAnswerer:
         context: AnswerContext,
     ) -> Answer:
         labelled = scope.how != "requested" or len(groups) > 1
-        merged = _merge_identical(groups)
         lines = []
         citations: list[Citation] = []
-        for programmes, group in merged:
+        for programmes, group in _merge_identical(groups):
             body = "".join(_sentence_for_answer(c.unit.text) for c in _reading_order(group.chosen))
             note = self._deadline_note(group, analysis, context)
             label = "、".join(context.label(p) for p in programmes)
@@ -451,21 +545,21 @@ class ExtractiveAnswerer:
         self,
         question: str,
         best: GroupAnswer | None,
-        analysis: QuestionAnalysis,
         weights: dict[str, float],
         scope: Scope,
         context: AnswerContext,
     ) -> Answer:
-        missing = []
+        missing: list[str] = []
         nearby = None
         programme_id = scope.programmes[0] if len(scope.programmes) == 1 else None
         if best is not None:
             missing = [
-                t for t in sorted(weights, key=lambda t: weights[t], reverse=True)
-                if max(c.covers(t) for c in best.chosen) < 0.5
+                t
+                for t in sorted(weights, key=lambda t: weights[t], reverse=True)
+                if len(t) > 1 and max(c.covers(t) for c in best.chosen) < 0.5  # not "花" of 花多少钱
             ][:3]
             top = best.chosen[0]
-            if best.own_coverage >= 0.3 and top.unit.text and len(top.unit.text) >= 6:
+            if best.own_coverage >= 0.3 and len(top.unit.text) >= 6:
                 nearby = top
             programme_id = programme_id or best.programme
         not_found = f"通知中没有提到“{'、'.join(missing)}”的相关规定。" if missing else ""
@@ -485,11 +579,6 @@ class ExtractiveAnswerer:
             programme=programme_id,
             citations=citations,
         )
-
-    def _result(
-        self, question: str, answer: Answer, groups: list[GroupAnswer], analysis: QuestionAnalysis
-    ) -> ExtractiveResult:
-        return ExtractiveResult(answer=answer, groups=groups, analysis=analysis)
 
 
 # --- refusals that need no hits ---------------------------------------------------------------
@@ -535,7 +624,7 @@ def _chinese_only_issuer(issuer: str) -> str:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=4096)
 def _units_of(text: str) -> tuple[Unit, ...]:
     return tuple(split_units(text))
 
@@ -549,9 +638,7 @@ def _surroundings(chunk: Chunk, prose: list[Unit], unit: Unit) -> str:
     return "\n".join([chunk.section, *(u.text for u in before), *(u.text for u in after)])
 
 
-_FORM_FIELD = re.compile(r"[\u4e00-\u9fff（）()]{1,12}[：:]")
-
-
+@lru_cache(maxsize=8192)
 def _is_blank_form(text: str) -> bool:
     """An empty form row ("联系人 | 单位电话 | 手机", "电话： 传真："): labels, nothing filled in."""
     cells = [c.strip() for c in re.split(r"\s*\|\s*|\s{2,}", text) if c.strip()]
@@ -561,6 +648,12 @@ def _is_blank_form(text: str) -> bool:
         return True
     leftover = _FORM_FIELD.sub("", text)
     return len(_FORM_FIELD.findall(text)) >= 2 and not leftover.replace(" ", "").replace("|", "")
+
+
+def _is_heading(text: str) -> bool:
+    """A title line ("三、做好2011年“江苏省用户满意服务明星”的表彰申报工作"): it names a topic, it
+    says nothing."""
+    return len(text) <= 40 and not re.search(r"[。，；：:|]", text)
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
@@ -599,20 +692,10 @@ def _comparable(text: str) -> str:
     return _NOT_CJK_OR_ALNUM.sub("", text)
 
 
-_LEADING_ENUMERATOR = re.compile(
-    r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
-)
-
-
 def _sentence_for_answer(text: str) -> str:
     """As shown in the answer: without its list number ("8.材料申报…"), ending as a sentence."""
     text = _LEADING_ENUMERATOR.sub("", text.strip(), count=1).rstrip("：:，,； ")
     return text if text.endswith(("。", "！", "？", "）", "”", ")")) else f"{text}。"
-
-
-def _is_heading(text: str) -> bool:
-    """A title line ("连云港市用户满意服务企业（单位）自评标准"): it names a topic, it says nothing."""
-    return len(text) <= 30 and not re.search(r"[\d。，；：:]", text)
 
 
 def _shorten(text: str, limit: int = 90) -> str:

@@ -10,13 +10,18 @@ Layout of an index directory::
         vectors.npy      float32 [chunks x dims], row i belongs to line i of chunks.jsonl
         tokens.txt       BM25 tokens of chunk i on line i, space-separated
         bm25.npz         the BM25 postings
+        query_weights.npy  per-dimension idf for hashed-feature embedders (char n-grams) only
         chroma/          Chroma persistent directory (local mode; on a Chroma server the
-                         generation is the collection "<prefix>-gen-000007" instead)
+                         generation is the collection "<prefix>-<index id>-gen-000007" instead)
+    INDEX_ID             random id of this index directory: on a shared Chroma server, an
+                         ingest only ever creates or deletes the collections carrying its own id
 
 A build writes a whole new generation, then replaces CURRENT (fsync + os.replace) and removes the
 older generations. A crash before the swap leaves the previous generation serving; the next build
-removes the leftovers. Unchanged files (same bytes, same catalog entry, same chunker) keep their
-chunks, tokens and vectors from the previous generation: nothing is re-chunked or re-embedded.
+removes the leftovers. Unchanged files (same bytes, same catalog entry, same chunking code) keep
+their chunks, tokens and vectors from the previous generation: nothing is re-chunked or re-embedded.
+A changed file is re-chunked, and only its chunks that did not exist before (ids derive from file,
+section and text) are embedded. Another embedder (signature) re-embeds everything.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -39,7 +45,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from knowledge._bm25 import BM25Index
-from knowledge._embedders import Embedder, EmbeddingError
+from knowledge._config import KnowledgeConfig
+from knowledge._embedders import Embedder, EmbeddingError, hashed_feature_idf, make_embedder
 from knowledge._models import Chunk, DocumentMeta
 from knowledge._tokenize import Tokenizer, default_tokenizer
 from knowledge._vector_store import (
@@ -59,6 +66,8 @@ CHUNKS_FILE = "chunks.jsonl"
 VECTORS_FILE = "vectors.npy"
 TOKENS_FILE = "tokens.txt"
 BM25_FILE = "bm25.npz"
+QUERY_WEIGHTS_FILE = "query_weights.npy"
+INDEX_ID_FILE = "INDEX_ID"
 CHROMA_DIR = "chroma"
 LOCAL_COLLECTION = "chunks"
 DEFAULT_COLLECTION_PREFIX = "applicant-bot"
@@ -78,18 +87,19 @@ class IndexNotFoundError(FileNotFoundError):
 
 @dataclass(frozen=True)
 class NoticeFile:
-    """One notice on disk and its catalog entry."""
+    """One notice on disk and its catalog.yaml entry (None when the file is not registered)."""
 
     path: Path
-    meta: DocumentMeta
+    entry: DocumentMeta | None = None
 
     @property
     def name(self) -> str:
-        return self.meta.file or self.path.name
+        return self.path.name
 
 
-# Reads a notice and returns its normalised text; raises (any exception) when it cannot.
-TextLoader = Callable[[Path], str]
+# Reads a notice: its metadata (the catalog entry, or one derived from the text) and its
+# normalised text. Raises (any exception) when the file cannot be read.
+DocumentLoader = Callable[[NoticeFile], tuple[DocumentMeta, str]]
 # Cuts normalised text into chunks.
 Chunker = Callable[[str, DocumentMeta], list[Chunk]]
 
@@ -129,13 +139,26 @@ class IngestReport(BaseModel):
     changed: bool  # False: nothing differed from the previous generation, which stays
     embedder: str
     files_seen: int
-    indexed: list[str] = Field(default_factory=list)  # chunked and embedded by this build
+    indexed: list[str] = Field(default_factory=list)  # re-chunked or re-embedded by this build
     reused: list[str] = Field(default_factory=list)  # carried over unchanged
     removed: list[str] = Field(default_factory=list)  # in the previous generation, gone now
     skipped: list[SkippedFile] = Field(default_factory=list)
     chunks: int = 0  # chunks in the generation serving now
     embedded_chunks: int = 0  # chunks sent to the embedder by this build
     seconds: float = 0.0
+
+    def summary_line(self) -> str:
+        """One line for the command line, e.g. 索引已更新：5 个文件（新建或更新 1，沿用 4）…"""
+        state = "索引已更新" if self.changed else "索引无变化"
+        parts = [f"新建或更新 {len(self.indexed)}", f"沿用 {len(self.reused)}"]
+        if self.removed:
+            parts.append(f"移除 {len(self.removed)}")
+        if self.skipped:
+            parts.append(f"跳过 {len(self.skipped)}")
+        return (
+            f"{state}：{self.files_seen} 个文件（{'，'.join(parts)}），共 {self.chunks} 段，"
+            f"本次计算向量 {self.embedded_chunks} 段，用时 {self.seconds:.1f} 秒。"
+        )
 
 
 # --- manifest and generation files --------------------------------------------------------------
@@ -161,6 +184,7 @@ class Manifest(BaseModel):
     store: Literal["local", "server"]
     collection: str
     dimensions: int
+    query_weights: bool = False  # QUERY_WEIGHTS_FILE present: multiply query vectors by it
     chunk_count: int
     files: dict[str, FileEntry] = Field(default_factory=dict)
     skipped: dict[str, SkippedEntry] = Field(default_factory=dict)
@@ -202,15 +226,30 @@ def read_tokens(generation_dir: Path) -> list[list[str]]:
         return [line.rstrip("\n").split(" ") if line.strip() else [] for line in handle]
 
 
-def server_collection_name(prefix: str, generation: str) -> str:
-    return validate_collection_name(f"{prefix}-{generation}")
+def server_collection_name(prefix: str, index_dir: Path, generation: str) -> str:
+    """The Chroma-server collection of one generation of one index directory."""
+    return validate_collection_name(f"{prefix}-{index_id(index_dir)}-{generation}")
 
 
-def content_hash(path: Path, meta: DocumentMeta, chunker_version: str) -> str:
+def index_id(index_dir: Path) -> str:
+    """This index directory's random id, created on first use (shared by every process using it)."""
+    path = index_dir / INDEX_ID_FILE
+    with suppress(FileNotFoundError):
+        return path.read_text(encoding="utf-8").strip()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    candidate = index_dir / f"{INDEX_ID_FILE}.{os.getpid()}.tmp"
+    candidate.write_text(secrets.token_hex(6), encoding="utf-8")
+    with suppress(FileExistsError):
+        os.link(candidate, path)  # first writer wins; a concurrent one reads the winner's id
+    candidate.unlink()
+    return path.read_text(encoding="utf-8").strip()
+
+
+def content_hash(path: Path, entry: DocumentMeta | None, chunker_version: str) -> str:
     """What decides whether a file must be re-chunked: its bytes, its catalog entry, the chunker."""
     digest = hashlib.sha256()
     digest.update(path.read_bytes())
-    digest.update(b"\x00" + meta.model_dump_json().encode())
+    digest.update(b"\x00" + (entry.model_dump_json() if entry is not None else "-").encode())
     digest.update(b"\x00" + chunker_version.encode())
     return digest.hexdigest()
 
@@ -240,6 +279,7 @@ class _Previous:
     manifest: Manifest
     data: GenerationData
     rows_by_file: dict[str, list[int]]
+    row_of_id: dict[str, int]
 
 
 @dataclass
@@ -264,7 +304,7 @@ class IndexBuilder:
         index_dir: Path,
         *,
         embedder: Embedder,
-        load_text: TextLoader,
+        load: DocumentLoader,
         chunker: Chunker,
         chunker_version: str,
         tokenizer: Tokenizer | None = None,
@@ -274,14 +314,14 @@ class IndexBuilder:
     ) -> None:
         self.index_dir = Path(index_dir)
         self.embedder = embedder
-        self.load_text = load_text
+        self.load = load
         self.chunker = chunker
         self.chunker_version = chunker_version
         self.tokenizer = tokenizer if tokenizer is not None else default_tokenizer()
         self.chroma_host = chroma_host
         self.chroma_port = chroma_port
         self.collection_prefix = collection_prefix
-        validate_collection_name(f"{collection_prefix}-gen-000000")
+        validate_collection_name(f"{collection_prefix}-0123456789ab-gen-000000")
 
     @property
     def store_kind(self) -> Literal["local", "server"]:
@@ -361,7 +401,7 @@ class IndexBuilder:
     def _add_file(self, notice: NoticeFile, state: _BuildState) -> tuple[FileStatus, int]:
         name = notice.name
         try:
-            file_hash = content_hash(notice.path, notice.meta, self.chunker_version)
+            file_hash = content_hash(notice.path, notice.entry, self.chunker_version)
         except OSError as exc:
             state.skipped[name] = SkippedEntry(hash="", reason=f"无法读取文件：{exc}")
             return "skipped", 0
@@ -376,10 +416,11 @@ class IndexBuilder:
                 return self._carry_over(name, file_hash, state)
 
         try:
-            text = self.load_text(notice.path)
-            chunks = self.chunker(text, notice.meta)
+            meta, text = self.load(notice)
+            chunks = self.chunker(text, meta)
         except Exception as exc:  # a broken notice is reported and skipped, the others go on
-            reason = f"无法读取或切分：{type(exc).__name__}: {exc}"
+            # DocumentLoadError carries a user-facing reason; anything else is named as it is.
+            reason = getattr(exc, "reason", None) or f"无法读取或切分（{type(exc).__name__}: {exc}）"
             state.skipped[name] = SkippedEntry(hash=file_hash, reason=reason)
             return "skipped", 0
         unique = []
@@ -392,13 +433,27 @@ class IndexBuilder:
             state.skipped[name] = SkippedEntry(hash=file_hash, reason=reason)
             return "skipped", 0
         texts = [chunk_search_text(chunk) for chunk in unique]
-        state.data.vectors.extend(self._embed(texts))
+        state.data.vectors.extend(self._vectors_for(unique, texts, state))
         state.data.chunks.extend(chunk.model_dump(mode="json") for chunk in unique)
         state.data.tokens.extend(self.tokenizer.tokenize(text) for text in texts)
         state.entries[name] = FileEntry(hash=file_hash, chunks=len(unique))
         state.report.indexed.append(name)
-        state.report.embedded_chunks += len(unique)
         return "indexed", len(unique)
+
+    def _vectors_for(self, chunks: list[Chunk], texts: list[str], state: _BuildState) -> list[np.ndarray]:
+        """Vectors of a re-chunked file. A chunk whose id (file, section, text) existed before keeps
+        its vector, so editing one paragraph re-embeds that paragraph only."""
+        previous = state.previous if state.same_embedder else None
+        vectors: list[np.ndarray | None] = []
+        for chunk in chunks:
+            row = previous.row_of_id.get(chunk.id) if previous is not None else None
+            vectors.append(previous.data.vectors[row] if previous is not None and row is not None else None)
+        missing = [i for i, vector in enumerate(vectors) if vector is None]
+        if missing:
+            for i, vector in zip(missing, self._embed([texts[i] for i in missing]), strict=True):
+                vectors[i] = vector
+            state.report.embedded_chunks += len(missing)
+        return [vector for vector in vectors if vector is not None]
 
     def _carry_over(self, name: str, file_hash: str, state: _BuildState) -> tuple[FileStatus, int]:
         """An unchanged file: its chunks (and, same embedder, its vectors) come from the previous build."""
@@ -455,7 +510,8 @@ class IndexBuilder:
         rows_by_file: dict[str, list[int]] = {}
         for i, row in enumerate(rows):
             rows_by_file.setdefault(row["file"], []).append(i)
-        return _Previous(manifest, GenerationData(rows, list(matrix), tokens), rows_by_file)
+        row_of_id = {row["id"]: i for i, row in enumerate(rows)}
+        return _Previous(manifest, GenerationData(rows, list(matrix), tokens), rows_by_file, row_of_id)
 
     # --- writing a generation ---
 
@@ -480,6 +536,10 @@ class IndexBuilder:
             np.save(handle, matrix, allow_pickle=False)
         with _durable(generation_dir / BM25_FILE) as handle:
             BM25Index.build(data.tokens).save(handle)
+        query_weights = bool(getattr(self.embedder, "hashed_features", False)) and len(matrix) > 0
+        if query_weights:
+            with _durable(generation_dir / QUERY_WEIGHTS_FILE) as handle:
+                np.save(handle, hashed_feature_idf(matrix), allow_pickle=False)
 
         collection = self._fill_vector_store(generation, generation_dir, data, matrix)
 
@@ -492,6 +552,7 @@ class IndexBuilder:
             store=self.store_kind,
             collection=collection,
             dimensions=int(matrix.shape[1]) if matrix.ndim == 2 else 0,
+            query_weights=query_weights,
             chunk_count=len(data.chunks),
             files=state.entries,
             skipped=state.skipped,
@@ -510,7 +571,7 @@ class IndexBuilder:
     ) -> str:
         if self.store_kind == "server":
             target = ChromaTarget(host=self.chroma_host, port=self.chroma_port)
-            name = server_collection_name(self.collection_prefix, generation)
+            name = server_collection_name(self.collection_prefix, self.index_dir, generation)
         else:
             target = ChromaTarget(path=generation_dir / CHROMA_DIR)
             name = LOCAL_COLLECTION
@@ -542,10 +603,10 @@ class IndexBuilder:
             (self.index_dir / f"{CURRENT_FILE}.tmp").unlink()
         if self.chroma_host:
             client = ChromaTarget(host=self.chroma_host, port=self.chroma_port).client()
-            keep_name = server_collection_name(self.collection_prefix, keep) if keep else None
+            own = f"{self.collection_prefix}-{index_id(self.index_dir)}-"
+            keep_name = f"{own}{keep}" if keep else None
             for name in list_collection_names(client):
-                suffix = name.removeprefix(f"{self.collection_prefix}-")
-                if name != suffix and _GENERATION.match(suffix) and name != keep_name:
+                if name.startswith(own) and _GENERATION.match(name.removeprefix(own)) and name != keep_name:
                     delete_collection(client, name)
 
 
@@ -575,3 +636,62 @@ def _fsync_tree(root: Path) -> None:
             finally:
                 os.close(descriptor)
         _fsync_dir(Path(directory))
+
+
+# --- wiring: a notice folder into an index directory --------------------------------------------
+
+
+def pipeline_version() -> str:
+    """Changes whenever the code or data that turn a file into chunks change, so that every file
+    is re-chunked then (its unchanged chunks still keep their vectors, see `_vectors_for`)."""
+    from knowledge import _catalog, _chunking, _loaders, _models, _mojibake, _normalize
+
+    digest = hashlib.sha1()
+    sources = [
+        Path(module.__file__ or "")
+        for module in (_catalog, _chunking, _loaders, _models, _mojibake, _normalize)
+    ]
+    sources.append(Path(_mojibake.REPAIRS_PATH))
+    for source in sources:
+        if source.is_file():
+            digest.update(source.read_bytes())
+    return f"pipeline:{digest.hexdigest()[:16]}"
+
+
+def ingest_folder(
+    notices_dir: Path,
+    config: KnowledgeConfig,
+    *,
+    progress: ProgressCallback | None = None,
+    embedder: Embedder | None = None,
+) -> IngestReport:
+    """Indexes the notices of a folder (with its catalog.yaml) into ``config.index_dir``.
+
+    Raises `CatalogError` for a broken catalog.yaml (the metadata would be wrong), `IndexBusyError`
+    when another ingest runs; unreadable notices are skipped and listed in the report.
+    """
+    from knowledge._catalog import load_catalog, meta_for
+    from knowledge._chunking import chunk_document
+    from knowledge._loaders import list_notice_files, read_document
+
+    notices_dir = Path(notices_dir)
+    if not notices_dir.is_dir():
+        raise FileNotFoundError(f"找不到通知文件夹：{notices_dir}。请确认路径，或先创建它并放入通知文件。")
+    catalog = load_catalog(notices_dir)
+    registered = catalog.by_file()
+
+    def load(notice: NoticeFile) -> tuple[DocumentMeta, str]:
+        text = read_document(notice.path)
+        return notice.entry or meta_for(notice.path, text, catalog), text
+
+    builder = IndexBuilder(
+        config.index_dir,
+        embedder=embedder if embedder is not None else make_embedder(config.embeddings),
+        load=load,
+        chunker=chunk_document,
+        chunker_version=pipeline_version(),
+        chroma_host=config.chroma_host,
+        chroma_port=config.chroma_port,
+    )
+    files = [NoticeFile(path, registered.get(path.name)) for path in list_notice_files(notices_dir)]
+    return builder.build(files, progress=progress)

@@ -85,18 +85,28 @@ def annotated_pinyin(text: str) -> dict[str, set[str]]:
     return found
 
 
+def looks_garbled(line: str) -> bool:
+    """True when the line (after its indentation) starts like a GBK mojibake run: ``?`` + non-ASCII."""
+    return bool(_GARBLED_START_RE.match(line.strip()))
+
+
 def repair_mojibake_line(line: str, pinyin: dict[str, set[str]]) -> str:
-    """The line with a garbled GBK run at its start repaired; any other line unchanged."""
-    if not _GARBLED_START_RE.match(line):
+    """The line with a garbled GBK run at its start (after any indentation) repaired; any other
+    line unchanged. Surrounding whitespace is kept, so table cells (``\t…``) are repaired too, and
+    a trailing full-width space cannot shift the bytes the realignment reads."""
+    if not looks_garbled(line):
         return line
+    body = line.strip()
+    indent = line[: len(line) - len(line.lstrip())]
+    trailing = line[len(line.rstrip()) :]
     for repair in repair_table().repairs:
-        if line.startswith(repair.garbled):
-            return repair.repaired + line[len(repair.garbled) :]
-    repaired = _realign_heading(line, pinyin)
+        if body.startswith(repair.garbled):
+            return indent + repair.repaired + body[len(repair.garbled) :] + trailing
+    repaired = _realign_heading(body, pinyin)
     if repaired is None:
-        logger.debug("line starting with '?' left as is (no mojibake repair applies): %s", line[:20])
+        logger.debug("line starting with '?' left as is (no mojibake repair applies): %s", body[:20])
         return line
-    return repaired
+    return indent + repaired + trailing
 
 
 def _encode_gbk(text: str) -> tuple[bytes, str]:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from knowledge._mojibake import annotated_pinyin, repair_mojibake_line
+from knowledge._mojibake import annotated_pinyin, looks_garbled, repair_mojibake_line
 
 if TYPE_CHECKING:
     import opencc
@@ -95,11 +95,12 @@ def normalize_text(text: str) -> str:
 def normalize_document(text: str) -> str:
     """Normalise a whole file: same rules as `normalize_text`, but lines, blank lines and the
     ``\\t``-cell table layout are preserved, and GBK mojibake at line starts is repaired."""
-    text = _clean_characters(text.replace("\r\n", "\n").replace("\r", "\n"))
+    # Width is narrowed before the mojibake repair, so the byte realignment reads the same
+    # characters on a first and a second pass (normalising twice changes nothing).
+    text = _clean_characters(text.replace("\r\n", "\n").replace("\r", "\n")).translate(_NARROW_TABLE)
     pinyin = annotated_pinyin(text)
-    text = "\n".join(repair_mojibake_line(line, pinyin) for line in text.split("\n"))
-    text = _strip_pinyin(text)
-    text = to_simplified(text.translate(_NARROW_TABLE))
+    text = "\n".join(_repair_or_settle(line, pinyin) for line in text.split("\n"))
+    text = to_simplified(_strip_pinyin(text))
     return "\n".join(_normalize_line(line) for line in text.split("\n"))
 
 
@@ -117,6 +118,16 @@ def evidence_in_text(evidence: str, text: str) -> bool:
     """
     key = comparison_key(evidence)
     return bool(key) and key in comparison_key(text)
+
+
+def _repair_or_settle(line: str, pinyin: dict[str, set[str]]) -> str:
+    """The mojibake repair, made final: a ``?…`` line it cannot repair gets the full-width ``？`` it
+    would be widened to anyway, so a second pass (on widened, simplified, pinyin-free text, i.e. other
+    bytes) never re-attempts it and normalising twice changes nothing."""
+    repaired = repair_mojibake_line(line, pinyin)
+    if repaired == line and looks_garbled(line):
+        return line.replace("?", "？", 1)
+    return repaired
 
 
 def _clean_characters(text: str) -> str:

@@ -9,6 +9,7 @@ they are what a sentence of a notice must cover to answer it.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import tempfile
 import threading
@@ -26,12 +27,14 @@ if TYPE_CHECKING:
 
 CUES_PATH = Path(__file__).parent / "data" / "question_cues.yaml"
 JIEBA_CACHE_DIR = Path(tempfile.gettempdir()) / "applicant-bot-jieba"
-# Generic award names: they name the programme, not what is asked about it.
+# Generic award names: they name the programme more than what is asked about it.
 AWARD_NAMES = re.compile(
-    r"(用户满意)?(服务之星|服务明星)(称号|活动|创建活动|评选)?|用户满意等级评价|用户满意服务|用户满意"
+    r"(用户满意)?(服务之星|服务明星)(称号|活动|创建活动|评选)?|用户满意(等级评价)|用户满意服务|用户满意"
 )
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 _MIN_VARIANT_LENGTH = 3  # shorter absent terms are too easy to "correct" into something unrelated
+_MAX_PIECE = 6  # longest word tried when re-cutting a question
+_NUMBER_WITH_UNIT = re.compile(r"\d+(?:\.\d+)?[%个分字年月日号人名份项元万倍]?")
 
 
 class AnswerKind(StrEnum):
@@ -93,8 +96,10 @@ class QuestionCues(BaseModel):
 
     kinds: dict[AnswerKind, CuePatterns]
     units: dict[str, CuePatterns]
+    time_evidence: list[str]
     deadline_cues: list[str]
     deadline_evidence: list[str]
+    deadline_terms: list[str]
     question_phrases: list[str]
     stopwords: list[str]
     synonyms: list[list[str]]
@@ -109,7 +114,7 @@ class QuestionCues(BaseModel):
             raise ValueError(f"缺少以下回答类型的提示词：{sorted(missing)}")
         return kinds
 
-    @field_validator("deadline_cues", "deadline_evidence", "injection_patterns")
+    @field_validator("time_evidence", "deadline_cues", "deadline_evidence", "injection_patterns")
     @classmethod
     def _patterns_compile(cls, patterns: list[str]) -> list[str]:
         _compile_all(patterns)
@@ -170,6 +175,10 @@ class QuestionCues(BaseModel):
         return {char: tuple(others) for char, others in table.items()}
 
     @cached_property
+    def time_evidence_patterns(self) -> list[re.Pattern[str]]:
+        return _compile_all(self.time_evidence)
+
+    @cached_property
     def deadline_cue_patterns(self) -> list[re.Pattern[str]]:
         return _compile_all(self.deadline_cues)
 
@@ -201,6 +210,9 @@ class QuestionAnalysis(BaseModel):
     units: list[str] = Field(default_factory=list)  # names from cues.units: "words", "font_size"...
     deadline: bool = False
     key_terms: list[str] = Field(default_factory=list)
+    # Award names the question uses (服务之星): they help find the passage, but a sentence need not
+    # repeat them to answer.
+    soft_terms: list[str] = Field(default_factory=list)
     injection: bool = False
 
     @property
@@ -217,6 +229,7 @@ class TermSegmenter:
     def __init__(self, extra_words: Iterable[str] = ()) -> None:
         self._extra_words = tuple(extra_words)
         self._jieba: jieba.Tokenizer | None = None
+        self._verbs: frozenset[str] = frozenset()
         self._lock = threading.Lock()
 
     def cut(self, text: str) -> list[str]:
@@ -228,6 +241,19 @@ class TermSegmenter:
     def is_word(self, text: str) -> bool:
         """In the segmenter's dictionary (jieba's words plus the added ones)."""
         return bool(self._segmenter().FREQ.get(text))
+
+    def is_verb(self, word: str) -> bool:
+        """Tagged as a verb in jieba's dictionary (交给, 达到, 包含; not 税收, 奖金)."""
+        self._segmenter()
+        return word in self._verbs
+
+    def rarity(self, word: str) -> float:
+        """How rare a word is in general Chinese (jieba's corpus): log(total / frequency).
+
+        交给 or 达到 (about 8-10) are everyday words, 税收 or 发票 (11-12) name a topic, and a word
+        jieba never saw (年费, 注册资本) is rarer still."""
+        segmenter = self._segmenter()
+        return math.log(segmenter.total / (segmenter.FREQ.get(word, 0) + 1))
 
     def _segmenter(self) -> jieba.Tokenizer:
         if self._jieba is None:
@@ -242,8 +268,22 @@ class TermSegmenter:
                     segmenter.initialize()
                     for word in self._extra_words:
                         segmenter.add_word(word, freq=20_000)
+                    self._verbs = _jieba_verbs()
                     self._jieba = segmenter
         return self._jieba
+
+
+def _jieba_verbs() -> frozenset[str]:
+    """The words jieba's dictionary tags as verbs (read once, about 0.2 s)."""
+    import jieba
+
+    verbs = set()
+    with jieba.get_dict_file() as handle:
+        for line in handle:
+            parts = line.decode("utf-8").split()
+            if len(parts) == 3 and parts[2].startswith("v"):
+                verbs.add(parts[0])
+    return frozenset(verbs)
 
 
 @lru_cache(maxsize=1)
@@ -287,6 +327,7 @@ class QuestionAnalyser:
             key_terms=list(
                 dict.fromkeys([*extra_terms, *self.key_terms(question, drop_spans=drop_spans, corpus=corpus)])
             ),
+            soft_terms=list(dict.fromkeys(_award_word(m) for m in AWARD_NAMES.finditer(question))),
             injection=any(p.search(question) for p in cues.injection_pattern_list),
         )
 
@@ -312,6 +353,66 @@ class QuestionAnalyser:
                     if piece not in terms:
                         terms.append(piece)
         return terms
+
+    def _corpus_segmentation(self, tokens: list[str], corpus: DocumentFrequency | None) -> list[str]:
+        """jieba's cut, re-cut where it made a word the notices never use out of two of theirs.
+
+        jieba reads "以上学历" as 以/上学/历 and "85分得" as 85/分得; "上学" and "分得" would then
+        weigh most, as if the question were about them. Such a word is re-cut together with its
+        neighbours when every one of its characters then falls into a word the notices use (以上,
+        学历, 85分) or is a function word; a word of the question's own (税收, 限制) stays."""
+        if corpus is None:
+            return tokens
+        out = list(tokens)
+        i = 0
+        while i < len(out):
+            token = out[i]
+            recut = token not in self.cues.synonyms_of  # a word of the synonym list is meant whole
+            if recut and len(token) >= 2 and not token.isascii() and corpus.df(token) == 0:
+                low, high = max(0, i - 1), min(len(out), i + 2)
+                start = sum(len(t) for t in out[low:i])
+                split = self._split_into_corpus_words(
+                    "".join(out[low:high]), start, start + len(token), corpus
+                )
+                if split is not None:
+                    out[low:high] = split
+                    i = low + len(split)
+                    continue
+            i += 1
+        return out
+
+    def _split_into_corpus_words(
+        self, window: str, start: int, end: int, corpus: DocumentFrequency
+    ) -> list[str] | None:
+        """The cut of `window` with the longest words the notices use, in which no character of
+        window[start:end] is left alone unless it is a function word; None when there is none."""
+        stop = self.cues.stopword_set
+        n = len(window)
+        best: list[tuple[int, list[str]] | None] = [(0, [])] + [None] * n
+        for stop_at in range(1, n + 1):
+            for begin in range(max(0, stop_at - _MAX_PIECE), stop_at):
+                previous = best[begin]
+                if previous is None:
+                    continue
+                piece = window[begin:stop_at]
+                if len(piece) == 1:
+                    if start <= begin < end and piece not in stop:
+                        continue
+                    score = 1
+                elif self._used_word(piece, corpus):
+                    score = len(piece) ** 2
+                else:
+                    continue
+                current = best[stop_at]
+                if current is None or previous[0] + score > current[0]:
+                    best[stop_at] = (previous[0] + score, [*previous[1], piece])
+        found = best[n]
+        return found[1] if found is not None else None
+
+    def _used_word(self, piece: str, corpus: DocumentFrequency) -> bool:
+        """A word (or a number with its unit, 85分) that the notices use."""
+        is_word = self.segmenter.is_word(piece) or _NUMBER_WITH_UNIT.fullmatch(piece) is not None
+        return is_word and corpus.df(piece) > 0
 
     def _repair_split_typos(self, tokens: list[str], corpus: DocumentFrequency | None) -> list[str]:
         """A typo splits a word: 有效其 -> 有效/其. Two neighbours that, with one character swapped
@@ -355,7 +456,8 @@ class QuestionAnalyser:
                     terms.append(joined)
                 run.clear()
 
-        for token in self._repair_split_typos(self.segmenter.cut(segment), corpus):
+        tokens = self._corpus_segmentation(self.segmenter.cut(segment), corpus)
+        for token in self._repair_split_typos(tokens, corpus):
             token = token.strip()
             if not token:
                 continue
@@ -401,6 +503,10 @@ class QuestionAnalyser:
             if any(corpus.df(w) > 0 for w in parts):
                 return parts
         return [term]
+
+
+def _award_word(match: re.Match[str]) -> str:
+    return match.group(2) or match.group(4) or match.group(0)
 
 
 @lru_cache(maxsize=1)

@@ -137,6 +137,7 @@ class YearMention(BaseModel):
     surface: str
     start: int
     end: int
+    relative: bool = False  # 今年, 明年: the applicant means "the current notice", not a year
 
 
 class Programme(BaseModel):
@@ -263,8 +264,11 @@ def find_years(text: str, today: date | None = None) -> list[YearMention]:
     if today is not None:
         for word, offset in RELATIVE_YEARS.items():
             for m in re.finditer(word, text):
-                year = today.year + offset
-                found.append(YearMention(year=year, surface=word, start=m.start(), end=m.end()))
+                found.append(
+                    YearMention(
+                        year=today.year + offset, surface=word, start=m.start(), end=m.end(), relative=True
+                    )
+                )
     return sorted(found, key=lambda mention: mention.start)
 
 
@@ -313,6 +317,10 @@ def resolve_scope(
                     candidates.append(prefix_programme)
 
     named_place = bool(candidates)
+    # "今年/明年" names no edition the applicant could know: the notices answer with their own year
+    # (and flag a passed deadline); only a written year can be outside the corpus.
+    spans.extend((mention.start, mention.end) for mention in years if mention.relative)
+    years = [mention for mention in years if not mention.relative]
     if years:
         pool = candidates if named_place else [p for p in programmes if p.year is not None]
         matched_years: list[Programme] = []

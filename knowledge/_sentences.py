@@ -19,6 +19,8 @@ UnitKind = Literal["sentence", "row", "cell", "block"]
 MAX_ROW_CHARS = 220  # longer rows are quoted cell by cell
 MAX_BLOCK_CHARS = 420  # a numbered list longer than this is not offered whole
 _SPILL_CHARS = 40  # lines this short after a row may be the rest of one of its cells
+_LABEL_CHARS = 20  # "推进小组办公室主任：" is a label whose value is on the next line
+_MAX_ITEM_LINES = 3  # an item of a list may be followed by this many lines of explanation, minus one
 _SENTENCE_END = re.compile(r"[。！？!?](?:[”’」』）)]*)")
 _WHITESPACE = re.compile(r"\s+")
 # "1、" "1." "1．" "（1）" "(1)" "（一）" "一、" "①": the number and its style.
@@ -48,7 +50,7 @@ def display_text(raw: str) -> str:
 def split_units(text: str) -> list[Unit]:
     """The units of a chunk, in reading order, followed by the list blocks."""
     units: list[Unit] = []
-    for start, end, is_row in _paragraphs(text):
+    for start, end, is_row in _joined_lines(text, _paragraphs(text)):
         if is_row:
             units.extend(_row_units(text, start, end, len(units)))
         else:
@@ -104,6 +106,23 @@ def _paragraphs(text: str) -> list[tuple[int, int, bool]]:
         spans.append((lines[i][0], lines[j - 1][1], True))
         i = j
     return spans
+
+
+def _joined_lines(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
+    """Prose lines that do not end their sentence are read with the next line: a line broken after
+    a comma ("登陆质量协会网（http://…），/下载有关通知"), or a label and its value
+    ("推进小组办公室主任：/质量协会常务副会长 朱炳功"), but not a list's opening line."""
+    joined: list[tuple[int, int, bool]] = []
+    for start, end, is_row in spans:
+        if joined and not is_row and not joined[-1][2]:
+            previous = text[joined[-1][0] : joined[-1][1]].rstrip()
+            current = text[start:end]
+            opens_value = previous.endswith(("：", ":")) and _enumerator_style(current) is None
+            if previous.endswith(("，", ",", "、")) or (opens_value and len(previous) <= _LABEL_CHARS):
+                joined[-1] = (joined[-1][0], end, False)
+                continue
+        joined.append((start, end, is_row))
+    return joined
 
 
 def _is_row(line: str) -> bool:
@@ -214,25 +233,35 @@ def _chinese_number(value: str) -> int:
 
 
 def _list_blocks(text: str, units: list[Unit]) -> list[Unit]:
-    """Numbered runs (1、2、3、 on their own lines) with the sentence that introduces them."""
+    """Numbered runs ((一)(二)(三) or 1、2、3、 on their own lines, an item may carry a line or two of
+    explanation) with the line that introduces them ("…如下：" or a short heading)."""
     blocks: list[Unit] = []
     i = 0
     while i < len(units):
-        unit = units[i]
-        style = _enumerator_style(unit.text)
-        if style is None or _enumerator_number(unit.text) != 1:
+        style = _enumerator_style(units[i].text)
+        if style is None or _enumerator_number(units[i].text) != 1:
             i += 1
             continue
-        j, expected = i + 1, 2
-        while j < len(units) and _enumerator_style(units[j].text) == style and (
-            _enumerator_number(units[j].text) == expected
-        ):
-            j, expected = j + 1, expected + 1
-        if j - i >= 2:
-            first = i - 1 if i > 0 and units[i - 1].text.rstrip().endswith(("：", ":")) else i
-            start, end = units[first].start, units[j - 1].end
+        last, j, expected, items = i, i + 1, 2, 1
+        while j < len(units) and j - last <= _MAX_ITEM_LINES:
+            if _enumerator_style(units[j].text) == style:
+                if _enumerator_number(units[j].text) != expected:
+                    break
+                last, expected, items = j, expected + 1, items + 1
+            elif _enumerator_style(units[j].text) is not None:
+                break
+            j += 1
+        if items >= 2:
+            first = i - 1 if i > 0 and _introduces(units[i - 1].text) else i
+            start, end = units[first].start, units[last].end
             shown = display_text(text[start:end])
             if len(shown) <= MAX_BLOCK_CHARS:
                 blocks.append(Unit(start, end, shown, "block", units[first].position))
-        i = max(j, i + 1)
+        i = max(last + 1, i + 1)
     return blocks
+
+
+def _introduces(text: str) -> bool:
+    """"…如下：" or a short heading ("二、申请材料装订顺序") opens the list that follows it."""
+    text = text.strip()
+    return text.endswith(("：", ":")) or (len(text) <= 30 and not re.search(r"[。，；]", text))

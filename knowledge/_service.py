@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from knowledge._config import KnowledgeConfig
 from knowledge._extractive import (
@@ -41,6 +41,9 @@ from knowledge._scope import (
 )
 from knowledge._sentences import split_units
 
+if TYPE_CHECKING:
+    from knowledge._index import IngestReport
+
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 300  # what is searched and analysed of a long paste
@@ -55,6 +58,10 @@ _QUESTION_END = re.compile(
 _DOC_NUMBER_LINE = re.compile(r"^\s*[\u4e00-\u9fff]{2,}\s*[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d+\s*号\s*$")
 _CONTACT_LINE = re.compile(r"联\s*系\s*人|电\s*话|电子邮箱|邮\s*箱")
 _PHONE = re.compile(r"\d{3,}[-\d]*")
+
+
+# Called after each notice file of an ingest: (files done, files in all, the file's name).
+IngestProgress = Callable[[int, int, str], None]
 
 
 class Searcher(Protocol):
@@ -124,14 +131,23 @@ class KnowledgeBase:
 
     # --- public ---
 
-    def ingest(self, notices_dir: Path, progress: Callable[..., None] | None = None) -> Any:
-        """Builds (or incrementally updates) the index from a folder of notices; returns its report."""
-        from knowledge._catalog import load_catalog  # ingest-only dependencies stay off the ask path
-        from knowledge._index import build_index
+    def ingest(self, notices_dir: Path, progress: IngestProgress | None = None) -> IngestReport:
+        """Builds (or incrementally updates) the index from a folder of notices; returns its report.
 
-        report = build_index(self.config, Path(notices_dir), progress=progress)
+        `progress(done, total, file)` is called after each file. The folder's catalog is kept for
+        the answers (issuers, document numbers); a knowledge base opened on an existing index reads
+        the programmes back from the chunks instead."""
+        from knowledge._catalog import load_catalog  # ingest-only dependencies stay off the ask path
+        from knowledge._index import FileProgress, ingest_folder
+
+        def report_file(event: FileProgress) -> None:
+            if progress is not None:
+                progress(event.position, event.total, event.file)
+
+        report = ingest_folder(Path(notices_dir), self.config, progress=report_file)
         self._catalog = load_catalog(Path(notices_dir))
-        self._corpus = None
+        with self._lock:
+            self._corpus = None
         return report
 
     def ask(self, question: str, programme: str | None = None) -> Answer:
@@ -144,21 +160,42 @@ class KnowledgeBase:
         answer.latency_ms = round((time.perf_counter() - started) * 1000.0, 2)
         return answer
 
-    @property
-    def programmes(self) -> list[Programme]:
-        """The programmes of the serving index (labels, places, years), for menus and help texts."""
-        return self._corpus_view().programmes
+    def search(self, question: str, *, programme: str | None = None, k: int = 8) -> list[SearchHit]:
+        """The passages an answer to `question` is drawn from, scoped as `ask` scopes them, the one
+        holding the best answering sentence first."""
+        text = prepare_question(question if isinstance(question, str) else "")
+        if not text:
+            return []
+        corpus = self._corpus_view()
+        today = self._today()
+        scope = resolve_scope(text, corpus.programmes, programme, regions=self._regions, today=today)
+        analysis = self._analyse(text, scope, corpus)
+        hits = self._search(text, analysis, scope, corpus)
+        context = AnswerContext(programmes=corpus.programmes, stats=corpus.stats, today=today)
+        return self._extractive.rank_hits(analysis, hits, context)[:k]
+
+    def has_index(self) -> bool:
+        """Whether there is something to search (an index was built, or a searcher was given)."""
+        if self._retriever is not None:
+            return True
+        from knowledge._index import read_current
+
+        return read_current(Path(self.config.index_dir)) is not None
+
+    def programmes(self) -> list[str]:
+        """The programme ids of the serving index (what `ask(..., programme=)` accepts)."""
+        return [p.id for p in self.programme_details()]
+
+    def programme_details(self) -> list[Programme]:
+        """The programmes with their labels, places, years and awards, for menus and help texts."""
+        return list(self._corpus_view().programmes)
 
     # --- the path of a question ---
 
     def _ask(self, question: str, programme: str | None) -> Answer:
-        from knowledge._normalize import normalize_text
-
-        text = normalize_text(question).strip()
+        text = prepare_question(question)
         if not text:
             return _plain_refusal(question, "请输入您想了解的问题，例如：“申报截止日期是哪天？”")
-        if len(text) > MAX_QUESTION_CHARS:
-            text = focus_long_question(text)
         if not _CJK.search(text):
             return _plain_refusal(
                 question,
@@ -167,12 +204,7 @@ class KnowledgeBase:
         corpus = self._corpus_view()
         today = self._today()
         scope = resolve_scope(text, corpus.programmes, programme, regions=self._regions, today=today)
-        analysis = self._analyser.analyse(
-            text,
-            drop_spans=scope.mention_spans,
-            corpus=corpus.stats,
-            extra_terms=[mention.text for mention in scope.uncovered],
-        )
+        analysis = self._analyse(text, scope, corpus)
         context = AnswerContext(
             programmes=corpus.programmes,
             stats=corpus.stats,
@@ -187,7 +219,7 @@ class KnowledgeBase:
             curated = self._curated.lookup(text, programme=_single(scope))
             if curated is not None:
                 return curated
-        hits = self._search(text, analysis, scope)
+        hits = self._search(text, analysis, scope, corpus)
         if not hits and scope.out_of_corpus:
             return refusal_out_of_corpus(question, scope.uncovered, context)
         result = self._extractive.answer(question, analysis, hits, scope, context)
@@ -196,24 +228,35 @@ class KnowledgeBase:
             return result.answer
         return llm.answer(question, hits, result, context)
 
-    def _search(self, text: str, analysis: QuestionAnalysis, scope: Scope) -> list[SearchHit]:
+    def _analyse(self, text: str, scope: Scope, corpus: CorpusView) -> QuestionAnalysis:
+        return self._analyser.analyse(
+            text,
+            drop_spans=scope.mention_spans,
+            corpus=corpus.stats,
+            extra_terms=[mention.text for mention in scope.uncovered],
+        )
+
+    def _search(
+        self, text: str, analysis: QuestionAnalysis, scope: Scope, corpus: CorpusView
+    ) -> list[SearchHit]:
         """The question as asked, and its key terms with their synonyms: a few content words are
         easily drowned in a long question's programme names and filler (收费 among 用户满意服务之星)."""
         programmes = scope.programmes or None
         searcher = self._searcher()
-        terms_query = self._terms_query(analysis)
+        terms_query = self._terms_query(analysis, corpus.stats)
         single = programmes is not None and len(programmes) == 1
         k = SINGLE_PROGRAMME_K if single else OPEN_K
         hits = searcher.search(text, programmes=programmes, k=k)
         if terms_query:
-            hits = interleave(searcher.search(terms_query, programmes=programmes, k=k), hits, k)
+            by_terms = searcher.search(terms_query, programmes=programmes, k=k)
+            hits = interleave(by_terms, hits, k + k // 2)
         if single:
             return hits
         # Each programme has its own deadline, its own rules: make sure every programme in scope is
         # heard, not only the one whose wording dominates the whole-corpus ranking.
         per_programme = [
             searcher.search(terms_query or text, programmes=[programme_id], k=PER_PROGRAMME_K)
-            for programme_id in programmes or [p.id for p in self._corpus_view().programmes]
+            for programme_id in programmes or [p.id for p in corpus.programmes]
         ]
         seen = {hit.chunk.id for hit in hits}
         for rank_hits in zip_longest(*per_programme):  # round robin: every programme's best first
@@ -223,11 +266,13 @@ class KnowledgeBase:
                     hits.append(hit)
         return hits
 
-    def _terms_query(self, analysis: QuestionAnalysis) -> str:
+    def _terms_query(self, analysis: QuestionAnalysis, stats: CorpusStats) -> str:
+        """The key terms and the ways the notices say them (only wordings the notices use)."""
         words: list[str] = []
         for term in analysis.key_terms:
             words.append(term)
-            words.extend(self._analyser.cues.alternatives(term)[:4])
+            used = [alt for alt in self._analyser.cues.alternatives(term) if stats.df(alt) > 0]
+            words.extend(used[:4])
         return " ".join(dict.fromkeys(words))
 
     # --- collaborators, built on first use ---
@@ -245,7 +290,7 @@ class KnowledgeBase:
         if self._llm is None and (self._chat_model is not None or self.config.llm is not None):
             from knowledge._llm import LLMAnswerer
 
-            self._llm = LLMAnswerer(self.config.llm, chat_model=self._chat_model, extractive=self._extractive)
+            self._llm = LLMAnswerer(self.config.llm, chat_model=self._chat_model)
         return self._llm
 
     def _today(self) -> date:
@@ -255,6 +300,9 @@ class KnowledgeBase:
 
     def _corpus_view(self) -> CorpusView:
         searcher = self._searcher()
+        refresh = getattr(searcher, "refresh", None)
+        if callable(refresh):
+            refresh()  # another process may have swapped in a new generation
         generation = str(getattr(searcher, "generation", "") or "")
         view = self._corpus
         if view is not None and view.generation == generation:
@@ -350,6 +398,15 @@ def find_contact(programme_id: str, chunks: Sequence[Chunk], limit: int = 2) -> 
     return "；".join(found[-limit:])
 
 
+def prepare_question(question: str) -> str:
+    """Normalised as the notices are (traditional -> simplified, widths, whitespace); a long paste
+    is cut down to its question sentences."""
+    from knowledge._normalize import normalize_text
+
+    text = normalize_text(question).strip()
+    return focus_long_question(text) if len(text) > MAX_QUESTION_CHARS else text
+
+
 def focus_long_question(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
     """A long paste: keep its question sentences (applicants ask at the end), within `limit`."""
     questions = [m.group(0).strip() for m in _QUESTION_END.finditer(text) if m.group(0).strip()]
@@ -386,9 +443,12 @@ def _plain_refusal(question: str, text: str) -> Answer:
 
 def _failure(question: str, error: Exception) -> Answer:
     from knowledge._index import IndexNotFoundError
+    from knowledge._retrieval import IndexMismatchError
 
     if isinstance(error, IndexNotFoundError):
         text = "知识库里还没有导入通知，暂时无法回答。请联系工作人员先导入通知。"
+    elif isinstance(error, IndexMismatchError):
+        text = "知识库需要重新导入通知后才能回答（检索设置已更改）。请联系工作人员重新导入。"
     else:
         text = "抱歉，系统暂时无法回答这个问题，请稍后再试，或直接咨询通知的发布单位。"
     return _plain_refusal(question, text)

@@ -20,7 +20,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="读取通知文件夹，建立（或增量更新）检索索引",
         description="读取通知文件夹（.txt/.docx/.pdf/.html/.md 与 catalog.yaml），建立或增量更新检索索引。",
     )
-    ingest.add_argument("--notices", type=Path, help="通知文件夹（默认：APPLICANT_BOT_NOTICES，或仓库旁的 ../shared/notices）")
+    ingest.add_argument(
+        "--notices", type=Path, help="通知文件夹（默认：APPLICANT_BOT_NOTICES，或仓库旁的 ../shared/notices）"
+    )
     ingest.add_argument("--quiet", action="store_true", help="不显示进度条")
     ingest.set_defaults(handler=run_ingest)
 
@@ -57,8 +59,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     folder = _notices_folder(settings, args.notices)
     kb = _knowledge_base(settings)
     report = _ingest_with_progress(kb, folder, quiet=args.quiet)
-    for path, reason in report.skipped:
-        print(f"警告：已跳过 {path}：{reason}", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"警告：已跳过 {skipped.file}：{skipped.reason}", file=sys.stderr)
     print(report.summary_line())
     return 0
 

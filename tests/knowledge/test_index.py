@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from knowledge._catalog import CatalogError
+from knowledge._config import KnowledgeConfig
 from knowledge._embedders import CharNgramEmbedder
 from knowledge._index import (
     CURRENT_FILE,
@@ -15,6 +17,7 @@ from knowledge._index import (
     IndexBuilder,
     IndexBusyError,
     NoticeFile,
+    ingest_folder,
     read_chunk_rows,
     read_current,
     read_manifest,
@@ -54,6 +57,8 @@ def paragraph_chunker(text: str, meta: DocumentMeta) -> list[Chunk]:
 
 class CountingEmbedder:
     """Char n-grams, counting the texts it is asked to embed; can fail on a given call."""
+
+    hashed_features = True  # as the char n-grams it wraps
 
     def __init__(self, *, dims: int = 64, fail_on_call: int | None = None) -> None:
         self.inner = CharNgramEmbedder(dims=dims)
@@ -102,9 +107,10 @@ class Corpus:
             for name, title in sorted(self.titles.items())
         ]
 
-    def load_text(self, path: Path) -> str:
-        self.loads.append(path.name)
-        return path.read_text(encoding="utf-8")
+    def load(self, notice: NoticeFile) -> tuple[DocumentMeta, str]:
+        self.loads.append(notice.name)
+        assert notice.entry is not None
+        return notice.entry, notice.path.read_text(encoding="utf-8")
 
     def chunker(self, text: str, meta: DocumentMeta) -> list[Chunk]:
         self.chunked.append(meta.file)
@@ -114,7 +120,7 @@ class Corpus:
         return IndexBuilder(
             index_dir,
             embedder=embedder,
-            load_text=self.load_text,
+            load=self.load,
             chunker=self.chunker,
             chunker_version="paragraphs-1",
         )
@@ -158,6 +164,15 @@ def test_first_build_indexes_every_file(corpus: Corpus, index_dir: Path) -> None
     assert len(embedder.texts) == 5
     assert embedder.texts[0].startswith("申报时间\n")  # the section path is embedded with the text
     assert search_texts(index_dir, "申报截止时间是哪天")[0] == "申报截止时间：2016年9月10日。"
+
+
+def test_the_summary_line_counts_what_happened(corpus: Corpus, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    corpus.remove("c-review.txt")
+    corpus.write("d-empty.txt", "")
+    line = build(corpus, index_dir).summary_line()
+    assert line.startswith("索引已更新：3 个文件（新建或更新 0，沿用 2，移除 1，跳过 1），共 4 段")
+    assert "本次计算向量 0 段" in line
 
 
 def test_unchanged_files_are_neither_rechunked_nor_reembedded(corpus: Corpus, index_dir: Path) -> None:
@@ -231,15 +246,15 @@ def test_a_new_embedder_reembeds_everything_without_rechunking(corpus: Corpus, i
 def test_unreadable_and_empty_files_are_skipped_with_reasons(corpus: Corpus, index_dir: Path) -> None:
     corpus.write("d-scan.txt", "   \n\n")
     corpus.write("e-broken.txt", "irrelevant")
-    original = corpus.load_text
+    original = corpus.load
 
-    def load_text(path: Path) -> str:
-        if path.name == "e-broken.txt":
-            corpus.loads.append(path.name)
+    def load(notice: NoticeFile) -> tuple[DocumentMeta, str]:
+        if notice.name == "e-broken.txt":
+            corpus.loads.append(notice.name)
             raise ValueError("PDF 文件已损坏")
-        return original(path)
+        return original(notice)
 
-    corpus.load_text = load_text  # type: ignore[method-assign]
+    corpus.load = load  # type: ignore[method-assign]
     report = build(corpus, index_dir)
     reasons = {skip.file: skip.reason for skip in report.skipped}
     assert set(reasons) == {"d-scan.txt", "e-broken.txt"}
@@ -331,3 +346,101 @@ def test_manifest_records_hashes_and_signatures(corpus: Corpus, index_dir: Path)
     assert manifest["store"] == "local"
     assert manifest["chunk_count"] == 5
     assert all(len(entry["hash"]) == 64 for entry in manifest["files"].values())
+
+
+def test_editing_one_paragraph_reembeds_only_that_paragraph(corpus: Corpus, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    corpus.write(
+        "a-deadline.txt", "# 申报时间\n申报截止时间：2016年9月30日。\n\n# 收费\n创建活动自愿参加，全程免费。"
+    )
+    embedder = CountingEmbedder()
+    report = build(corpus, index_dir, embedder)
+    assert report.indexed == ["a-deadline.txt"]
+    assert embedder.texts == [
+        "申报时间\n申报截止时间：2016年9月30日。"
+    ]  # the unchanged paragraph kept its vector
+    assert report.embedded_chunks == 1
+
+
+def test_a_new_chunker_rechunks_every_file_but_keeps_unchanged_vectors(
+    corpus: Corpus, index_dir: Path
+) -> None:
+    build(corpus, index_dir)
+    corpus.chunked.clear()
+    embedder = CountingEmbedder()
+    builder = corpus.builder(index_dir, embedder)
+    builder.chunker_version = "paragraphs-2"
+    report = builder.build(corpus.files())
+    assert report.indexed == sorted(NOTICES)
+    assert corpus.chunked == sorted(NOTICES)
+    assert embedder.texts == []  # same chunks came out: same ids, same vectors
+
+
+def test_query_weights_are_stored_for_hashed_features_only(corpus: Corpus, index_dir: Path) -> None:
+    report = build(corpus, index_dir)
+    assert read_manifest(index_dir / report.generation).query_weights
+    assert (index_dir / report.generation / "query_weights.npy").is_file()
+
+    class DenseEmbedder(CountingEmbedder):
+        hashed_features = False
+
+        @property
+        def signature(self) -> str:
+            return "dense-test"
+
+    dense = build(corpus, index_dir, DenseEmbedder())
+    assert not read_manifest(index_dir / dense.generation).query_weights
+    assert not (index_dir / dense.generation / "query_weights.npy").exists()
+
+
+# --- a real notice folder through the loaders and the chunker ---
+
+CATALOG = """documents:
+  - file: notice.txt
+    title: 关于开展2016年度用户满意服务之星活动的通知
+    programme: demo-2016
+"""
+
+
+def test_ingest_folder_uses_the_catalog_and_reports_unreadable_files(tmp_path: Path) -> None:
+    folder = tmp_path / "notices"
+    folder.mkdir()
+    (folder / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    (folder / "notice.txt").write_text(
+        "关于开展2016年度用户满意服务之星活动的通知\n一、申报时间\n申报截止时间：2016年9月10日。\n"
+        "二、申报要求\n创建活动自愿参加，全程免费。\n",
+        encoding="utf-8",
+    )
+    (folder / "extra.txt").write_text(
+        "服务明星事迹材料范文\n一、服务理念\n用户至上，真诚服务。\n", encoding="utf-8"
+    )
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
+    config = KnowledgeConfig(index_dir=tmp_path / "index")
+    events: list[FileProgress] = []
+
+    report = ingest_folder(folder, config, progress=events.append)
+
+    assert report.indexed == ["extra.txt", "notice.txt"]
+    assert [skip.file for skip in report.skipped] == ["scan.pdf"]
+    assert "无法解析" in report.skipped[0].reason  # the loader's own explanation, in Chinese
+    assert [event.file for event in events] == ["extra.txt", "notice.txt", "scan.pdf"]
+    retriever = Retriever.from_config(config)
+    hit = retriever.search("要收费吗", k=1)[0]
+    assert (hit.chunk.file, hit.chunk.programme) == ("notice.txt", "demo-2016")
+    assert hit.chunk.title == "关于开展2016年度用户满意服务之星活动的通知"
+    assert retriever.search("服务理念", k=1)[0].chunk.title == "服务明星事迹材料范文"  # not in the catalog
+    retriever.close()
+    assert ingest_folder(folder, config).changed is False
+
+
+def test_ingest_folder_refuses_a_broken_catalog(tmp_path: Path) -> None:
+    folder = tmp_path / "notices"
+    folder.mkdir()
+    (folder / "catalog.yaml").write_text("documents: [{title: 没有文件名}]", encoding="utf-8")
+    with pytest.raises(CatalogError, match="file"):
+        ingest_folder(folder, KnowledgeConfig(index_dir=tmp_path / "index"))
+
+
+def test_ingest_folder_needs_an_existing_folder(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="找不到通知文件夹"):
+        ingest_folder(tmp_path / "missing", KnowledgeConfig(index_dir=tmp_path / "index"))

@@ -17,6 +17,16 @@ def test_domain_terms_stay_whole_and_search_mode_also_emits_their_parts() -> Non
     assert "满意度测评" in tokenize("组织开展服务满意度测评和用户评价")
 
 
+def test_words_inside_long_words_are_emitted_whatever_their_length() -> None:
+    # jieba's own search mode stops at 3 characters and would hide 服务之星 inside 服务之星班组.
+    assert {"服务之星班组", "服务之星", "班组"} <= set(tokenize("用户满意服务之星班组申请表"))
+
+
+def test_single_characters_bridge_words_cut_differently() -> None:
+    # "多少字" in a question, "1万字以内" in the notice: jieba makes 字 and 万字; 字 is shared.
+    assert "字" in set(tokenize("实践报告最多能写多少字")) & set(tokenize("文字篇幅1万字以内"))
+
+
 def test_punctuation_whitespace_and_stopwords_are_dropped() -> None:
     tokens = tokenize("申报截止时间：2016年9月10日。  要求用A4纸打印的！")
     assert not any(token in {"：", "。", "！", " ", "的"} for token in tokens)
@@ -32,10 +42,9 @@ def test_ranges_also_yield_their_numbers() -> None:
     assert {"2008", "2009"} <= set(tokens)
 
 
-def test_precise_mode_keeps_only_the_longest_words() -> None:
-    precise = Tokenizer(mode="precise").tokenize("满意度测评")
-    assert precise == ["满意度测评"]
-    assert set(default_tokenizer().tokenize("满意度测评")) >= {"满意度测评", "测评"}
+def test_precise_mode_keeps_only_the_words_of_the_cut() -> None:
+    assert Tokenizer(mode="precise").tokenize("满意度测评报告") == ["满意度测评", "报告"]
+    assert set(default_tokenizer().tokenize("满意度测评报告")) >= {"满意度测评", "测评", "满意", "测", "报"}
 
 
 def test_lexicon_rejects_words_with_spaces() -> None:
@@ -61,13 +70,18 @@ def test_custom_lexicon_words_are_used_and_stay_private() -> None:
     assert "亮诺星级" not in Tokenizer(mode="precise").tokenize("申报亮诺星级")
 
 
-def test_jieba_dictionary_cache_goes_where_configured(
+def test_jieba_dictionary_cache_goes_where_configured_and_reads_back_the_same(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(tokenize_module, "_base_dictionary", None)  # as in a fresh process
-    assert "服务之星" in Tokenizer(cache_dir=tmp_path).tokenize("用户满意服务之星")
-    # jieba's dictionary cache goes where we said, not into the working directory or the repo.
-    assert (tmp_path / "jieba.cache").is_file()
+    built = Tokenizer(cache_dir=tmp_path).tokenize("用户满意服务之星申报截止时间")
+    # Written where we said, not into the working directory or the repository.
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".cache", ".npy", ".words"]
+    from_jieba = tokenize_module._base_dictionary
+
+    monkeypatch.setattr(tokenize_module, "_base_dictionary", None)  # the next process
+    assert Tokenizer(cache_dir=tmp_path).tokenize("用户满意服务之星申报截止时间") == built
+    assert tokenize_module._base_dictionary == from_jieba
 
 
 def test_packaged_lexicon_loads() -> None:

@@ -1,0 +1,254 @@
+"""Extractive answers from hand-made passages: the right sentence, cited, or a plain refusal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from knowledge import Chunk, SearchHit, analyse_question, resolve_scope
+from knowledge._extractive import AnswerContext, CorpusStats, ExtractiveAnswerer
+from knowledge._scope import Programme
+from knowledge._sentences import display_text, split_units
+
+TODAY = date(2026, 11, 21)
+LYG = Programme(
+    id="lyg-2016",
+    label="连云港2016",
+    title="连云港2016年服务之星通知",
+    year=2016,
+    places=["连云港"],
+    provinces=["江苏"],
+    awards=["用户满意服务之星"],
+    issuer="连云港市质量协会",
+)
+QH = Programme(
+    id="qh-2025",
+    label="青海2025",
+    title="2025年青海省用户满意等级评价申报材料",
+    year=2025,
+    places=["青海"],
+    awards=["用户满意等级评价"],
+    issuer="青海省质量管理协会",
+)
+JS = Programme(id="js-2011", label="江苏2011", title="2011年江苏省服务明星通知", year=2011, places=["江苏"])
+PROGRAMMES = [LYG, QH, JS]
+
+
+def make_chunk(programme: Programme | None, section: str, text: str) -> Chunk:
+    file = f"{programme.id if programme else 'examples'}.txt"
+    title = programme.title if programme else "事迹材料范文"
+    return Chunk(
+        id=Chunk.make_id(file, section, text),
+        text=text,
+        section=section,
+        file=file,
+        title=title,
+        programme=programme.id if programme else None,
+        year=programme.year if programme else None,
+    )
+
+
+CHUNKS = [
+    make_chunk(
+        LYG,
+        "二、申报评审工作 › （1）申报时间",
+        "（1） 申报时间\n凡开展创建活动并符合有关申报条件的企事业单位均可申报。申报截止时间：2016年9月10日。",
+    ),
+    make_chunk(
+        LYG,
+        "三、申报要求 › （二）创建活动自愿参加，全程免费",
+        "（二）创建活动自愿参加，全程免费。开展创建活动的全过程完全免费，任何机构不得乱收费。",
+    ),
+    make_chunk(
+        LYG,
+        "三、申报要求 › （三）以市场、顾客评价为基础",
+        "（三）以市场、顾客评价为基础。对年内服务对象少于50个的，应进行全数调查，服务对象较多的，"
+        "样本数量不少于50个。",
+    ),
+    make_chunk(
+        LYG,
+        "附件3-1 企业自评标准",
+        "服务水平（35分） | 服务文化（10分） | 企业文化建设 | 1-5分\n"
+        "注：现场调查中发现企业有如下情况均为一票否决：1、存在重大质量、安全、环保责任事故。"
+        "2、企业在苏境内注册未满3年。3、特殊行业无相应资质",
+    ),
+    make_chunk(
+        LYG,
+        "附件2 › 填报说明",
+        "5.先进事迹材料用于详细表述申报人的业务素质。要求用A4纸打印，正文小四号宋体，一般应在3000字以内。",
+    ),
+    make_chunk(
+        QH,
+        "附件1 初审意见表",
+        "初审意见 | 评价结论 | 评价得分：\n优良/80分以上\n合格/60分以上\n不合格/不足60分 | 建议等级",
+    ),
+    make_chunk(
+        QH,
+        "附件2 › （五）用户满意经营实践报告 › 报告PDF版本要求",
+        "报告PDF版本要求：\n2.格式要求：标题为小二号宋体、加粗、居中、单倍行距，正文为四号宋体、1.5倍行距。\n"
+        "4.文字篇幅1万字以内。",
+    ),
+    make_chunk(QH, "申报表填报说明", "7.材料申报截止日期为2025年8月25日。"),
+    make_chunk(
+        JS, "三、表彰申报工作", "省各行业协会直接报省创建活动领导小组办公室。申报截止时间为2011年10月31日。"
+    ),
+    make_chunk(
+        None,
+        "第五篇：2006年上海市用户满意服务明星",
+        "2006年上海市用户满意服务明星创建活动工作总结。2006年受表彰的246个市用户满意服务明星来自于全市近160家企事业单位。",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def context() -> AnswerContext:
+    contacts = {LYG.id: "连云港市质量协会 朱炳功，电话：85807519"}
+    return AnswerContext(
+        programmes=PROGRAMMES, stats=CorpusStats.from_chunks(CHUNKS), today=TODAY, contact_for=contacts.get
+    )
+
+
+def ask(question: str, context: AnswerContext, requested: str | None = None, hits: list[Chunk] | None = None):
+    """Scope, analyse and answer, with every chunk of the scope as a hit (best lexical overlap first)."""
+    scope = resolve_scope(question, PROGRAMMES, requested)
+    analysis = analyse_question(
+        question,
+        drop_spans=scope.mention_spans,
+        corpus=context.stats,
+        extra_terms=[m.text for m in scope.uncovered],
+    )
+    pool = (
+        hits
+        if hits is not None
+        else [c for c in CHUNKS if not scope.programmes or c.programme in scope.programmes]
+    )
+    ranked = sorted(pool, key=lambda c: -len(set(question) & set(c.text)))
+    search_hits = [SearchHit(chunk=c, score=1.0 / (i + 1)) for i, c in enumerate(ranked)]
+    return ExtractiveAnswerer().answer(question, analysis, search_hits, scope, context).answer
+
+
+def test_a_date_question_gets_the_sentence_with_the_date_cited(context):
+    answer = ask("连云港申报截止到哪天？", context)
+    assert answer.answered
+    assert "2016年9月10日" in answer.answer
+    assert answer.answer.startswith("【连云港2016】")
+    [citation] = answer.citations
+    assert citation.quote == "申报截止时间：2016年9月10日。"
+    assert citation.quote in next(
+        c.text for c in CHUNKS if c.file == citation.file and c.section == citation.section
+    )
+    assert citation.title == LYG.title
+
+
+def test_a_past_deadline_is_flagged(context):
+    answer = ask("连云港申报截止到哪天？", context)
+    assert "该截止日期已过" in answer.answer
+
+
+def test_a_deadline_still_ahead_is_not_flagged():
+    future = AnswerContext(
+        programmes=PROGRAMMES, stats=CorpusStats.from_chunks(CHUNKS), today=date(2016, 7, 1)
+    )
+    answer = ask("连云港申报截止到哪天？", future)
+    assert answer.answered and "已过" not in answer.answer
+
+
+def test_a_yes_no_question_is_answered_by_the_sentence_that_settles_it(context):
+    answer = ask("参加连云港服务之星要收费吗？", context)
+    assert answer.answered and "免费" in answer.answer
+
+
+def test_a_number_question_needs_the_number_in_the_unit_asked(context):
+    answer = ask("青海实践报告最多能写多少字？", context)
+    assert answer.answered and "1万字以内" in answer.answer
+
+
+def test_a_table_row_is_quoted_whole(context):
+    answer = ask("青海初审评价得分多少算优良，多少算合格", context)
+    assert answer.answered
+    assert "80分以上" in answer.answer and "60分以上" in answer.answer
+
+
+def test_an_inline_list_is_kept_whole(context):
+    answer = ask("连云港企业自评标准里一票否决有哪几种情况？", context)
+    assert answer.answered
+    for item in ("责任事故", "未满3年", "无相应资质"):
+        assert item in answer.answer
+
+
+def test_several_programmes_are_answered_side_by_side_when_none_is_named(context):
+    answer = ask("申报截止日期是哪天", context)
+    assert answer.answered and answer.programme is None
+    lines = answer.answer.split("\n")
+    assert len(lines) == 3
+    for label, day in (("连云港2016", "9月10日"), ("青海2025", "8月25日"), ("江苏2011", "10月31日")):
+        assert any(line.startswith(f"【{label}】") and day in line for line in lines)
+    assert len(answer.citations) == 3
+
+
+def test_a_question_the_notices_do_not_answer_is_refused_plainly(context):
+    answer = ask("获得连云港服务之星称号后企业能享受哪些税收优惠？", context)
+    assert not answer.answered
+    assert answer.answer.startswith("通知中没有提到")
+    assert "税收" in answer.answer
+    assert "85807519" in answer.answer  # where to ask
+    assert answer.confidence <= 0.35
+
+
+def test_a_number_in_another_unit_does_not_answer(context):
+    answer = ask("找第三方机构做满意度测评一般要花多少钱？", context)
+    assert not answer.answered
+
+
+def test_a_place_outside_the_corpus_is_refused_with_what_is_covered(context):
+    answer = ask("2026年北京服务之星什么时候报名", context)
+    assert not answer.answered
+    assert "北京" in answer.answer and "2026年" in answer.answer
+    assert "连云港2016" in answer.answer and "青海2025" in answer.answer
+
+
+def test_a_place_outside_the_programmes_is_answered_from_a_passage_that_names_it(context):
+    answer = ask("2006年上海市一共表彰了多少个用户满意服务明星", context)
+    assert answer.answered and "246" in answer.answer
+    assert answer.answer.startswith("【参考范文】")
+
+
+def test_the_label_is_left_out_when_the_caller_chose_the_programme(context):
+    answer = ask("申报截止日期是哪天", context, requested=QH.id)
+    assert answer.answered and answer.answer.startswith("材料申报截止日期为2025年8月25日")
+    assert answer.programme == QH.id
+
+
+def test_confidence_separates_answers_from_refusals(context):
+    answered = ask("连云港申报截止到哪天？", context)
+    refused = ask("获得连云港服务之星称号后企业能享受哪些税收优惠？", context)
+    assert answered.confidence >= 0.55 > 0.35 >= refused.confidence
+
+
+def test_no_hits_means_a_refusal(context):
+    answer = ask("连云港申报截止到哪天？", context, hits=[])
+    assert not answer.answered
+
+
+def test_a_question_without_content_words_asks_for_more(context):
+    answer = ask("请问一下", context)
+    assert not answer.answered and "例如" in answer.answer
+
+
+def test_sentences_keep_rows_lists_and_broken_lines_whole():
+    text = (
+        "申报单位登陆质量协会网（http://zlxh.lyg.cn），\n下载有关通知及表格。\n"
+        "推进小组办公室主任：\n质量协会常务副会长 朱炳功\n"
+        "二、申请材料装订顺序\n（一）封面和目录\n（二）承诺书\n申请单位加盖公章。\n"
+        "初审意见 | 评价结论 | 评价得分：\n优良/80分以上\n合格/60分以上 | 建议等级"
+    )
+    units = split_units(text)
+    shown = [u.text for u in units]
+    assert "申报单位登陆质量协会网（http://zlxh.lyg.cn）， 下载有关通知及表格。" in shown
+    assert "推进小组办公室主任： 质量协会常务副会长 朱炳功" in shown
+    assert "初审意见 | 评价结论 | 评价得分： 优良/80分以上 合格/60分以上 | 建议等级" in shown
+    [block] = [u for u in units if u.kind == "block"]
+    assert block.text == "二、申请材料装订顺序 （一）封面和目录 （二）承诺书"
+    for unit in units:  # every unit is a span of the chunk: that is what a citation quotes
+        assert display_text(text[unit.start : unit.end]) == unit.text

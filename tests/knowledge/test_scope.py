@@ -1,0 +1,176 @@
+"""Which programme a question is about, and when it names a place or year the notices do not cover."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from knowledge import Catalog, DocumentMeta, programmes_from_catalog, resolve_scope
+from knowledge._scope import RegionTable, default_regions, describe_programmes, find_years
+
+LIANYUNGANG = "lianyungang-2016-service-star"
+QINGHAI = "qinghai-2025"
+JIANGSU = "jiangsu-2011-service-star"
+GUANGDONG = "guangdong-service-star"
+
+
+@pytest.fixture(scope="module")
+def programmes():
+    """The four programmes as the sample catalog registers them."""
+    catalog = Catalog(
+        documents=[
+            DocumentMeta(
+                file="lyg.txt",
+                title="关于组织开展创建2016年度“连云港市用户满意服务之星”活动的通知",
+                doc_number="连质协〔2016〕21号",
+                issuer="连云港市质量协会",
+                region="江苏省连云港市",
+                published="2016-06-10",
+                programme=LIANYUNGANG,
+            ),
+            DocumentMeta(
+                file="qh.txt",
+                title="2025年青海省用户满意等级评价及用户满意服务之星申报材料",
+                region="青海省",
+                published=2025,
+                programme=QINGHAI,
+            ),
+            DocumentMeta(
+                file="js.txt",
+                title="关于转发省经信委等五部门开展2011年江苏省用户满意服务明星创建活动的通知",
+                doc_number="苏经信科技[2011]682号 (forwarded by Changzhou)",
+                region="江苏省常州市",
+                published="2011-08-08",
+                programme=JIANGSU,
+            ),
+            DocumentMeta(
+                file="gd.txt",
+                title="创建“广东省用户满意服务明星”活动管理办法",
+                region="广东省",
+                programme=GUANGDONG,
+            ),
+            DocumentMeta(file="examples.txt", title="用户满意服务明星事迹材料范文（五篇）"),
+        ]
+    )
+    return programmes_from_catalog(catalog)
+
+
+def by_id(programmes, programme_id):
+    return next(p for p in programmes if p.id == programme_id)
+
+
+def test_programme_places_come_from_region_and_title(programmes):
+    assert [p.id for p in programmes] == [LIANYUNGANG, QINGHAI, JIANGSU, GUANGDONG]  # examples: no programme
+    lyg, qh, js, gd = programmes
+    assert (lyg.places, lyg.provinces, lyg.label) == (["连云港"], ["江苏"], "连云港2016")
+    assert (qh.places, qh.label) == (["青海"], "青海2025")
+    assert (js.places, js.label) == (["江苏", "常州"], "江苏2011")
+    assert (gd.places, gd.year, gd.label) == (["广东"], None, "广东")
+
+
+def test_programme_awards_and_document_numbers(programmes):
+    assert by_id(programmes, QINGHAI).awards == ["用户满意等级评价", "用户满意服务之星"]
+    assert by_id(programmes, LIANYUNGANG).doc_prefixes == ["连质协"]
+    assert by_id(programmes, JIANGSU).doc_prefixes == ["苏经信科技"]
+    assert "连云港2016（用户满意服务之星）" in describe_programmes(programmes)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("连云港2016年的用户满意服务之星申报截止到哪天？", [LIANYUNGANG]),
+        ("江苏连云港的服务之星要交几份材料", [LIANYUNGANG]),  # the city beats its province
+        ("江苏2011年用户满意服务明星申报截止日期是哪天", [JIANGSU]),
+        ("江苏服务明星样本数要多少", [JIANGSU]),  # the programme about Jiangsu, not the one inside it
+        ("常州的企业报材料截止到哪天", [JIANGSU]),
+        ("苏州的企业可以报江苏的服务明星吗", [JIANGSU]),  # a city no programme is about: its province's
+        ("青海服务之星要近几年的测评报告", [QINGHAI]),
+        ("广东服务明星荣誉有效期几年", [GUANGDONG]),
+        ("2025年的实践报告写多少字", [QINGHAI]),
+        ("苏经信科技682号文是哪几个部门发的", [JIANGSU]),
+        ("青海和连云港的截止日期分别是哪天", [QINGHAI, LIANYUNGANG]),
+    ],
+)
+def test_a_named_place_or_year_selects_its_programme(programmes, question, expected):
+    scope = resolve_scope(question, programmes)
+    assert scope.programmes == expected
+    assert scope.how == "named"
+    assert not scope.out_of_corpus
+
+
+def test_a_question_naming_nothing_is_open(programmes):
+    scope = resolve_scope("先进事迹材料用什么纸、什么字体？", programmes)
+    assert (scope.programmes, scope.how, scope.uncovered) == ([], "open", [])
+
+
+@pytest.mark.parametrize(
+    ("question", "uncovered"),
+    [
+        ("北京市服务之星申报条件是什么", ["北京"]),
+        ("2026年上海服务明星什么时候报名", ["上海", "2026"]),
+        ("2030年服务明星什么时候申报", ["2030"]),
+        ("杭州的服务明星怎么申报", ["杭州"]),
+    ],
+)
+def test_places_and_years_the_corpus_lacks_are_reported(programmes, question, uncovered):
+    scope = resolve_scope(question, programmes)
+    assert sorted(m.text for m in scope.uncovered) == sorted(uncovered)
+    assert scope.out_of_corpus
+
+
+def test_a_year_not_of_the_named_programme_is_uncovered(programmes):
+    scope = resolve_scope("2026年江苏服务明星什么时候报名", programmes)
+    assert scope.programmes == [JIANGSU]
+    assert [m.text for m in scope.uncovered] == ["2026"]
+
+
+def test_an_undated_programme_takes_any_year_when_its_place_is_named(programmes):
+    scope = resolve_scope("2026年广东服务明星有效期几年", programmes)
+    assert scope.programmes == [GUANGDONG]
+    assert not scope.out_of_corpus
+
+
+def test_the_callers_programme_wins_over_what_the_question_names(programmes):
+    scope = resolve_scope("连云港的截止日期是哪天", programmes, requested=QINGHAI)
+    assert (scope.programmes, scope.how, scope.uncovered) == ([QINGHAI], "requested", [])
+    # ...but a place no programme covers at all is still reported.
+    scope = resolve_scope("北京的截止日期是哪天", programmes, requested=QINGHAI)
+    assert [m.text for m in scope.uncovered] == ["北京"]
+
+
+def test_an_unknown_requested_programme_is_ignored(programmes):
+    scope = resolve_scope("连云港的截止日期是哪天", programmes, requested="no-such-programme")
+    assert scope.programmes == [LIANYUNGANG]
+
+
+def test_place_names_that_are_also_words_need_a_suffix():
+    regions = default_regions()
+    assert [p.name for p in regions.find("欢迎来宾参加")] == []
+    assert [p.name for p in regions.find("来宾市的企业")] == ["来宾"]
+    assert [(p.name, p.province) for p in regions.find("连云港市")] == [("连云港", "江苏")]
+
+
+def test_years_are_not_amounts_or_the_end_of_a_range():
+    assert [m.year for m in find_years("先进事迹写2000字，2008-2009年度获奖")] == [2008]
+    assert [m.year for m in find_years("二〇一六年的通知")] == [2016]
+    [this_year] = find_years("今年的截止日期", today=date(2026, 11, 21))
+    assert (this_year.year, this_year.relative) == (2026, True)
+
+
+def test_the_region_table_rejects_a_place_listed_twice():
+    with pytest.raises(ValueError, match="地名重复"):
+        RegionTable.model_validate(
+            {
+                "provinces": [
+                    {"name": "江苏", "full": "江苏省", "cities": ["南京"]},
+                    {"name": "安徽", "full": "安徽省", "cities": ["南京"]},
+                ]
+            }
+        )
+
+
+def test_this_year_is_the_current_notice_not_a_year_outside_the_corpus(programmes):
+    scope = resolve_scope("青海今年的申报截止日期是哪天", programmes, today=date(2026, 11, 21))
+    assert scope.programmes == [QINGHAI]
+    assert not scope.out_of_corpus
