@@ -13,7 +13,7 @@ the answer must then come from a passage that itself mentions it, else the quest
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +35,8 @@ DOC_PREFIX_PATTERN = re.compile(r"^\s*([\u4e00-\u9fff]{2,})\s*[〔\[［(（【]"
 YEAR_PATTERN = re.compile(
     r"(?<![\d.\-/－~～])(19[5-9]\d|20\d\d)(?![\d.%％]|\s*[字个元万千百分人名份号米倍项次天])\s*(年度|年)?"
 )
+# One administrative unit of a catalog region: "江苏省" / "海安市" / "玉树州" / "内蒙古自治区".
+ADMIN_UNIT_PATTERN = re.compile(r"(?P<name>.+?)(?:特别行政区|自治区|自治州|自治县|地区|省|市|州|盟|县|区|旗)")
 CHINESE_YEAR_PATTERN = re.compile(r"([〇○零一二三四五六七八九]{4})\s*(年度|年)")
 RELATIVE_YEARS = {"今年": 0, "本年度": 0, "明年": 1, "去年": -1, "前年": -2, "后年": 2}
 _CHINESE_DIGITS = {"〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4",
@@ -75,6 +77,31 @@ class RegionTable(BaseModel):
     @classmethod
     def load(cls, path: Path = REGIONS_PATH) -> RegionTable:
         return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def including(self, places: Mapping[str, str]) -> RegionTable:
+        """This table plus the corpus's own places ({name: province}), so a place a programme is about
+        (a county-level city such as 海安, a 州 such as 玉树) is always recognised in a question, even
+        where the national table lacks it or lists it as ambiguous."""
+        key = tuple(sorted(places.items()))
+        cache: dict[tuple[tuple[str, str], ...], RegionTable] = self.__dict__.setdefault("_including", {})
+        if key not in cache:
+            provinces = [entry.model_copy(deep=True) for entry in self.provinces]
+            by_name = {entry.name: entry for entry in provinces}
+            known = {name for entry in provinces for name in (entry.name, *entry.cities)}
+            for name, province in places.items():
+                if name in known:
+                    continue
+                if province in by_name:
+                    by_name[province].cities.append(name)
+                else:
+                    provinces.append(ProvinceEntry(name=name, full=name))
+                known.add(name)
+            cache[key] = RegionTable(
+                provinces=provinces,
+                ambiguous=[name for name in self.ambiguous if name not in places],
+                suffixes=self.suffixes,
+            )
+        return cache[key]
 
     def province_of(self, name: str) -> str | None:
         """The province a place belongs to (a province belongs to itself)."""
@@ -233,8 +260,25 @@ def _programme_from_document(doc: DocumentMeta, regions: RegionTable) -> Program
 
 
 def _region_places(region: str, regions: RegionTable) -> list[str]:
-    """"江苏省连云港市" -> [江苏, 连云港]: province first, most specific last."""
-    return _unique(place.name for place in regions.find(region))
+    """"江苏省连云港市" -> [江苏, 连云港]: province first, most specific last. A unit the national table
+    does not know ("江苏省海安市", "青海省玉树州") is named by itself without its suffix (海安, 玉树)."""
+    names: list[str] = []
+    for unit in ADMIN_UNIT_PATTERN.finditer(region):
+        known = regions.find(unit.group(0))
+        names.extend(place.name for place in known) if known else names.append(unit.group("name"))
+    if not names:
+        names = [place.name for place in regions.find(region)]
+    return _unique(names)
+
+
+def with_programme_places(regions: RegionTable, programmes: Sequence[Programme]) -> RegionTable:
+    """`regions` extended with every place a programme of the corpus is about."""
+    extra: dict[str, str] = {}
+    for programme in programmes:
+        province = programme.provinces[0] if programme.provinces else None
+        for place in programme.places:
+            extra.setdefault(place, regions.province_of(place) or province or place)
+    return regions.including(extra)
 
 
 def _merge(first: Programme, second: Programme) -> Programme:
@@ -286,7 +330,7 @@ def resolve_scope(
     and years no programme covers are still reported, so that the answer must be supported by a
     passage that mentions them.
     """
-    regions = regions or default_regions()
+    regions = with_programme_places(regions or default_regions(), programmes)
     text = question_normalised
     places = regions.find(text)
     years = find_years(text, today)

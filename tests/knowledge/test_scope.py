@@ -174,3 +174,47 @@ def test_this_year_is_the_current_notice_not_a_year_outside_the_corpus(programme
     scope = resolve_scope("青海今年的申报截止日期是哪天", programmes, today=date(2026, 11, 21))
     assert scope.programmes == [QINGHAI]
     assert not scope.out_of_corpus
+
+
+def _notice_catalog() -> Catalog:
+    # Places the national table lacks (海安, a county-level city) or lists only with a suffix (玉树).
+    return Catalog(
+        documents=[
+            DocumentMeta(
+                file="haian.txt",
+                title="关于开展2024年度海安市用户满意服务之星活动的通知",
+                region="江苏省海安市",
+                programme="haian-2024-service-star",
+            ),
+            DocumentMeta(
+                file="yushu.txt",
+                title="2025年玉树州用户满意服务之星申报通知",
+                region="青海省玉树州",
+                programme="yushu-2025-service-star",
+            ),
+        ]
+    )
+
+
+def test_a_programme_is_named_by_its_catalog_region_even_where_the_national_table_lacks_it():
+    haian, yushu = programmes_from_catalog(_notice_catalog())
+    assert (haian.label, haian.places, haian.provinces) == ("海安2024", ["海安"], ["江苏"])
+    assert (yushu.label, yushu.places, yushu.provinces) == ("玉树2025", ["玉树"], ["青海"])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("海安服务之星什么时候截止", "haian-2024-service-star"),
+        ("玉树服务之星自评多少分能申报", "yushu-2025-service-star"),
+    ],
+)
+def test_a_place_a_programme_is_about_is_recognised_in_questions(question, expected):
+    scope = resolve_scope(question, programmes_from_catalog(_notice_catalog()))
+    assert scope.programmes == [expected]
+    assert scope.uncovered == []
+
+
+def test_the_corpus_places_do_not_leak_into_the_national_table():
+    programmes_from_catalog(_notice_catalog())
+    assert default_regions().find("海安服务之星") == []
