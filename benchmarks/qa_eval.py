@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,47 +133,53 @@ def measure_cold_ask(data_dir: Path, notices: Path, question: str) -> float:
     return statistics.median(runs)
 
 
+def figures_for(
+    items: list[EvalItem],
+    ranked: list[list[tuple[str, str]]],
+    answers: list[tuple[str, bool]],
+    ask: Callable[[str], object],
+    *,
+    cold_ask_s: float | None,
+    ingest_s: float,
+) -> Figures:
+    hit1, hit5, mrr = retrieval_summary(items, ranked)
+    correctness, refused, false_refusals = answer_figures(items, answers)
+    warm = timed_calls(ask, [item.question for item in items])
+    return Figures(
+        hit_at_1=hit1,
+        hit_at_5=hit5,
+        mrr=mrr,
+        correctness=correctness,
+        refused_unanswerable=refused,
+        false_refusals=false_refusals,
+        warm_p50_ms=percentile(warm, 0.5),
+        warm_p95_ms=percentile(warm, 0.95),
+        cold_ask_s=cold_ask_s,
+        ingest_s=ingest_s,
+    )
+
+
 def evaluate_applicant_bot(items: list[EvalItem], notices: Path, data_dir: Path) -> Figures:
     ingest_s = measure_ingest_cli(data_dir, notices)
     kb = KnowledgeBase(KnowledgeConfig(index_dir=data_dir / "index"))
     ranked = [[(hit.chunk.text, hit.chunk.file) for hit in kb.search(item.question, k=5)] for item in items]
-    hit1, hit5, mrr = retrieval_summary(items, ranked)
     answers = [kb.ask(item.question) for item in items]
-    correctness, refused, false_refusals = answer_figures(items, [(a.answer, a.answered) for a in answers])
-    warm = timed_calls(kb.ask, [item.question for item in items])
-    cold = measure_cold_ask(data_dir, notices, items[0].question)
-    return Figures(
-        hit1,
-        hit5,
-        mrr,
-        correctness,
-        refused,
-        false_refusals,
-        percentile(warm, 0.5),
-        percentile(warm, 0.95),
-        cold,
-        ingest_s,
+    return figures_for(
+        items,
+        ranked,
+        [(answer.answer, answer.answered) for answer in answers],
+        kb.ask,
+        cold_ask_s=measure_cold_ask(data_dir, notices, items[0].question),
+        ingest_s=ingest_s,
     )
 
 
 def evaluate_baseline(items: list[EvalItem], notices: Path) -> Figures:
     baseline = NaiveBaseline(notices)
     ranked = [[(chunk.text, chunk.file) for chunk in baseline.search(item.question, k=5)] for item in items]
-    hit1, hit5, mrr = retrieval_summary(items, ranked)
     answers = [(baseline.answer(item.question), True) for item in items]
-    correctness, refused, false_refusals = answer_figures(items, answers)
-    warm = timed_calls(baseline.answer, [item.question for item in items])
-    return Figures(
-        hit1,
-        hit5,
-        mrr,
-        correctness,
-        refused,
-        false_refusals,
-        percentile(warm, 0.5),
-        percentile(warm, 0.95),
-        None,
-        baseline.ingest_seconds,
+    return figures_for(
+        items, ranked, answers, baseline.answer, cold_ask_s=None, ingest_s=baseline.ingest_seconds
     )
 
 
@@ -191,11 +198,11 @@ ROWS: list[tuple[str, str, str, str]] = [
 ]
 
 
-def table(ours: Figures, baseline: Figures, n_items: int) -> str:
+def table(ours: Figures, baseline: Figures, n_items: int, set_name: str) -> str:
     lines = [
-        f"Public set: {n_items} questions. Baseline: fixed {CHUNK_CHARS}-character chunks of the raw files, "
-        "BM25 over jieba tokens, no normalisation, top chunk as the answer, never refuses (its ingest is "
-        "in-process, ours is a whole `applicant-bot ingest` process).",
+        f"`{set_name}`: {n_items} questions. Baseline: fixed {CHUNK_CHARS}-character chunks of the raw "
+        "files, BM25 over jieba tokens, no normalisation, top chunk as the answer, never refuses "
+        "(its ingest is in-process, ours is a whole `applicant-bot ingest` process).",
         "",
         "| metric | applicant-bot | naive baseline | target |",
         "| --- | --- | --- | --- |",
@@ -231,7 +238,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
         ours = evaluate_applicant_bot(items, args.notices, Path(tmp))
     baseline = evaluate_baseline(items, args.notices)
-    rendered = table(ours, baseline, len(items))
+    rendered = table(ours, baseline, len(items), args.eval.name)
     print(rendered)
     if args.json:
         args.json.write_text(

@@ -5,7 +5,8 @@ Layout of an index directory::
     CURRENT              name of the generation being served ("gen-000007"), swapped atomically
     .ingest.lock         fcntl lock: one ingest at a time
     gen-000007/
-        manifest.json    files (content hash, chunk count), signatures of embedder/tokenizer/chunker
+        manifest.json    files (content hash, chunk count, catalog entry), signatures of
+                         embedder/tokenizer/chunker
         chunks.jsonl     one Chunk per line, in file order
         vectors.npy      float32 [chunks x dims], row i belongs to line i of chunks.jsonl
         tokens.txt       BM25 tokens of chunk i on line i, space-separated
@@ -58,7 +59,11 @@ from knowledge._vector_store import (
     validate_collection_name,
 )
 
-INDEX_FORMAT = 1
+# 2: each file's entry holds its catalog entry (issuer, document number...), so a process that
+# opens the index knows the programmes as the ingest did. Format 1 lacks them; its rows, vectors
+# and tokens are still reused by the next build, which re-reads the files to get their entries.
+INDEX_FORMAT = 2
+_REUSABLE_FORMATS = frozenset({1, INDEX_FORMAT})
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".ingest.lock"
 MANIFEST_FILE = "manifest.json"
@@ -167,6 +172,9 @@ class IngestReport(BaseModel):
 class FileEntry(BaseModel):
     hash: str
     chunks: int
+    # Its catalog.yaml entry, or the metadata derived from its text when the catalog lacks it.
+    # None only in format-1 manifests.
+    document: DocumentMeta | None = None
 
 
 class SkippedEntry(BaseModel):
@@ -328,6 +336,8 @@ class IndexBuilder:
         return "server" if self.chroma_host else "local"
 
     def build(self, files: Sequence[NoticeFile], *, progress: ProgressCallback | None = None) -> IngestReport:
+        """Builds the next generation from `files`, handled in name order; their catalog entries
+        are stored in the order given (the catalog's: programmes are listed in that order)."""
         started = time.monotonic()
         with ingest_lock(self.index_dir):
             current = read_current(self.index_dir)
@@ -363,6 +373,8 @@ class IndexBuilder:
             if progress is not None:
                 progress(FileProgress(notice.name, position, len(ordered), status, n_chunks))
 
+        listed = [notice.name for notice in files]
+        state.entries = {name: state.entries[name] for name in listed if name in state.entries}
         report = state.report
         previous_files = set(previous.manifest.files) if previous else set()
         report.removed = sorted(previous_files - {notice.name for notice in ordered})
@@ -393,8 +405,8 @@ class IndexBuilder:
             and state.same_tokenizer
             and manifest.store == self.store_kind
             and manifest.chunker == self.chunker_version
-            and {name: entry.hash for name, entry in manifest.files.items()}
-            == {name: entry.hash for name, entry in state.entries.items()}
+            and manifest.format == INDEX_FORMAT
+            and list(manifest.files.items()) == list(state.entries.items())  # the order is the catalog's
             and manifest.skipped == state.skipped
         )
 
@@ -412,8 +424,8 @@ class IndexBuilder:
                 state.skipped[name] = old_skip  # same bytes fail the same way: do not read them again
                 return "skipped", 0
             old_entry = state.previous.manifest.files.get(name)
-            if old_entry is not None and old_entry.hash == file_hash:
-                return self._carry_over(name, file_hash, state)
+            if old_entry is not None and old_entry.hash == file_hash and old_entry.document is not None:
+                return self._carry_over(name, old_entry, state)
 
         try:
             meta, text = self.load(notice)
@@ -436,7 +448,7 @@ class IndexBuilder:
         state.data.vectors.extend(self._vectors_for(unique, texts, state))
         state.data.chunks.extend(chunk.model_dump(mode="json") for chunk in unique)
         state.data.tokens.extend(self.tokenizer.tokenize(text) for text in texts)
-        state.entries[name] = FileEntry(hash=file_hash, chunks=len(unique))
+        state.entries[name] = FileEntry(hash=file_hash, chunks=len(unique), document=meta)
         state.report.indexed.append(name)
         return "indexed", len(unique)
 
@@ -455,7 +467,7 @@ class IndexBuilder:
             state.report.embedded_chunks += len(missing)
         return [vector for vector in vectors if vector is not None]
 
-    def _carry_over(self, name: str, file_hash: str, state: _BuildState) -> tuple[FileStatus, int]:
+    def _carry_over(self, name: str, old_entry: FileEntry, state: _BuildState) -> tuple[FileStatus, int]:
         """An unchanged file: its chunks (and, same embedder, its vectors) come from the previous build."""
         assert state.previous is not None
         old = state.previous.data
@@ -479,7 +491,7 @@ class IndexBuilder:
         state.data.tokens.extend(tokens)
         state.data.vectors.extend(vectors)
         state.seen_ids.update(row["id"] for row in chunks)
-        state.entries[name] = FileEntry(hash=file_hash, chunks=len(chunks))
+        state.entries[name] = FileEntry(hash=old_entry.hash, chunks=len(chunks), document=old_entry.document)
         return status, len(chunks)
 
     def _tokens_of_row(self, row: dict) -> list[str]:
@@ -498,7 +510,7 @@ class IndexBuilder:
         generation_dir = self.index_dir / current
         try:
             manifest = read_manifest(generation_dir)
-            if manifest.format != INDEX_FORMAT:
+            if manifest.format not in _REUSABLE_FORMATS:
                 return None
             rows = read_chunk_rows(generation_dir)
             matrix = read_vectors(generation_dir)
@@ -693,5 +705,7 @@ def ingest_folder(
         chroma_host=config.chroma_host,
         chroma_port=config.chroma_port,
     )
-    files = [NoticeFile(path, registered.get(path.name)) for path in list_notice_files(notices_dir)]
+    position = {document.file: i for i, document in enumerate(catalog.documents)}
+    paths = sorted(list_notice_files(notices_dir), key=lambda path: position.get(path.name, len(position)))
+    files = [NoticeFile(path, registered.get(path.name)) for path in paths]
     return builder.build(files, progress=progress)

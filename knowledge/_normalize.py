@@ -24,7 +24,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from knowledge._mojibake import annotated_pinyin, looks_garbled, repair_mojibake_line
+from knowledge._mojibake import annotated_pinyin, repair_mojibake_line
 
 if TYPE_CHECKING:
     import opencc
@@ -99,7 +99,7 @@ def normalize_document(text: str) -> str:
     # characters on a first and a second pass (normalising twice changes nothing).
     text = _clean_characters(text.replace("\r\n", "\n").replace("\r", "\n")).translate(_NARROW_TABLE)
     pinyin = annotated_pinyin(text)
-    text = "\n".join(_repair_or_settle(line, pinyin) for line in text.split("\n"))
+    text = "\n".join(repair_mojibake_line(line, pinyin) for line in text.split("\n"))
     text = to_simplified(_strip_pinyin(text))
     return "\n".join(_normalize_line(line) for line in text.split("\n"))
 
@@ -120,16 +120,6 @@ def evidence_in_text(evidence: str, text: str) -> bool:
     return bool(key) and key in comparison_key(text)
 
 
-def _repair_or_settle(line: str, pinyin: dict[str, set[str]]) -> str:
-    """The mojibake repair, made final: a ``?…`` line it cannot repair gets the full-width ``？`` it
-    would be widened to anyway, so a second pass (on widened, simplified, pinyin-free text, i.e. other
-    bytes) never re-attempts it and normalising twice changes nothing."""
-    repaired = repair_mojibake_line(line, pinyin)
-    if repaired == line and looks_garbled(line):
-        return line.replace("?", "？", 1)
-    return repaired
-
-
 def _clean_characters(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _ZERO_WIDTH_RE.sub("", text)
@@ -146,8 +136,18 @@ def _strip_pinyin(text: str) -> str:
 def _normalize_line(line: str) -> str:
     """Whitespace and punctuation of one line; tab-separated cells are normalised one by one."""
     cells = [_SPACES_RE.sub(" ", cell).strip() for cell in line.split("\t")]
-    cells = [_close_letter_spacing(_widen_punctuation(cell)) for cell in cells]
+    cells = [_settle_leading_question_mark(_close_letter_spacing(_widen_punctuation(cell))) for cell in cells]
     return "\t".join(cells).rstrip(" ")
+
+
+def _settle_leading_question_mark(cell: str) -> str:
+    """A cell that still starts with ``?`` + Chinese text (a garbled run the repair could not read, or
+    plain Chinese) gets the full-width ``？``. Decided on the final text, so a second pass, which would
+    see other bytes after widening, simplification and pinyin removal, never re-reads it as mojibake:
+    normalising twice changes nothing."""
+    if len(cell) > 1 and cell[0] == "?" and not cell[1].isascii():
+        return "？" + cell[1:]
+    return cell
 
 
 def _close_letter_spacing(text: str) -> str:

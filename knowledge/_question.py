@@ -8,11 +8,12 @@ they are what a sentence of a notice must cover to answer it.
 
 from __future__ import annotations
 
-import logging
+import json
 import math
 import re
-import tempfile
 import threading
+import unicodedata
+from contextlib import suppress
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from functools import cached_property, lru_cache
@@ -22,11 +23,19 @@ from typing import TYPE_CHECKING, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from knowledge._tokenize import (
+    DEFAULT_JIEBA_CACHE_DIR,
+    SearchLexicon,
+    _cache_stem,
+    _write_atomically,
+    dictionary_verbs,
+    new_segmenter,
+)
+
 if TYPE_CHECKING:
     import jieba
 
 CUES_PATH = Path(__file__).parent / "data" / "question_cues.yaml"
-JIEBA_CACHE_DIR = Path(tempfile.gettempdir()) / "applicant-bot-jieba"
 # Generic award names: they name the programme more than what is asked about it.
 AWARD_NAMES = re.compile(
     r"(用户满意)?(服务之星|服务明星)(称号|活动|创建活动|评选)?|用户满意(等级评价)|用户满意服务|用户满意"
@@ -35,6 +44,17 @@ _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 _MIN_VARIANT_LENGTH = 3  # shorter absent terms are too easy to "correct" into something unrelated
 _MAX_PIECE = 6  # longest word tried when re-cutting a question
 _NUMBER_WITH_UNIT = re.compile(r"\d+(?:\.\d+)?[%个分字年月日号人名份项元万倍]?")
+# The applicant's own figures ("75分", "两年", "300人"): the notice gives a threshold or a band, not
+# the applicant's number, so a figure helps rank but is never required.
+_FIGURE = re.compile(
+    r"^(?:第?[\d.]+|[第前近]?[一二两三四五六七八九十百千万半几多]+)"
+    r"(?:[%个分字年月日号人名份项元万倍次家页岁天周篇条类种级星位]|个月|分钟|小时)?$"
+)
+# jieba's tags for words that carry no topic of their own: pronouns, adverbs, conjunctions,
+# prepositions, particles, interjections, localisers, numerals, measure words, times, adjectives.
+_FUNCTION_TAGS = frozenset(
+    {"r", "d", "c", "p", "u", "y", "e", "o", "f", "m", "q", "t", "z", "a", "ad", "mq", "tg", "rz"}
+)
 
 
 class AnswerKind(StrEnum):
@@ -196,12 +216,73 @@ def default_cues() -> QuestionCues:
     return QuestionCues.load()
 
 
+_function_words: frozenset[str] | None = None
+_function_words_lock = threading.Lock()
+
+
+def dictionary_function_words(*, cache_dir: Path | None = None) -> frozenset[str]:
+    """The words jieba's dictionary tags as pronouns, adverbs, adjectives, numerals, times...
+    (这边, 另外, 清楚, 一步, 过去; not 奖金, 税收), once per process, cached beside jieba's cache."""
+    global _function_words
+    with _function_words_lock:
+        if _function_words is None:
+            _function_words = _load_function_words(cache_dir or DEFAULT_JIEBA_CACHE_DIR)
+        return _function_words
+
+
+def _load_function_words(directory: Path) -> frozenset[str]:
+    import jieba
+
+    path = directory / f"{_cache_stem()}.function-words"
+    with suppress(OSError, UnicodeDecodeError):
+        return frozenset(path.read_text(encoding="utf-8").split("\n"))
+    words = set()
+    with jieba.get_dict_file() as handle:  # lines of "word frequency tag"
+        for line in handle:
+            parts = line.decode("utf-8").split()
+            if len(parts) == 3 and parts[2] in _FUNCTION_TAGS:
+                words.add(parts[0])
+    with suppress(OSError):  # a read-only temporary directory only costs speed
+        directory.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, "\n".join(sorted(words)).encode("utf-8"))
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> dict[int, frozenset[str]]:
+    """Code point -> its readings without tones, from pypinyin's character table (read directly:
+    importing the package would also load its 10 MB phrase table)."""
+    from importlib.resources import files
+
+    raw = json.loads((files("pypinyin") / "pinyin_dict.json").read_text(encoding="utf-8"))
+    return {int(code): frozenset(_toneless(r) for r in readings.split(",")) for code, readings in raw.items()}
+
+
+# Sounds that speakers of many dialects (and their phone keyboards) do not tell apart.
+_FUZZY_SOUNDS = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^n"), "l"), (re.compile(r"([aei])ng$"), r"\1n"))
+
+
+def _toneless(reading: str) -> str:
+    plain = "".join(ch for ch in unicodedata.normalize("NFD", reading) if not unicodedata.combining(ch))
+    for pattern, replacement in _FUZZY_SOUNDS:
+        plain = pattern.sub(replacement, plain)
+    return plain
+
+
+def sound_alike(a: str, b: str) -> bool:
+    """Two characters with a reading in common, tones ignored (频/屏, 据/剧, 评/平, 码/马)."""
+    table = _pinyin_table()
+    return bool(table.get(ord(a), frozenset()) & table.get(ord(b), frozenset()))
+
+
 class DocumentFrequency(Protocol):
     """How many passages of the corpus contain a string (the corpus statistics of _extractive)."""
 
     def df(self, term: str) -> int: ...
 
     def one_off_variant(self, term: str) -> str | None: ...
+
+    def one_off_variants(self, term: str) -> dict[str, int]: ...
 
 
 class QuestionAnalysis(BaseModel):
@@ -223,13 +304,14 @@ class QuestionAnalysis(BaseModel):
 class TermSegmenter:
     """jieba (precise mode, no HMM guesses) with the cue file's words kept whole.
 
-    Its own jieba instance, so adding words here never changes how the lexical index tokenises.
+    Its own jieba instance, so adding words here never changes how the lexical index tokenises;
+    it starts from the process's one copy of jieba's dictionary (`knowledge._tokenize`), so a
+    cold process loads the dictionary once for both.
     """
 
     def __init__(self, extra_words: Iterable[str] = ()) -> None:
         self._extra_words = tuple(extra_words)
         self._jieba: jieba.Tokenizer | None = None
-        self._verbs: frozenset[str] = frozenset()
         self._lock = threading.Lock()
 
     def cut(self, text: str) -> list[str]:
@@ -244,8 +326,7 @@ class TermSegmenter:
 
     def is_verb(self, word: str) -> bool:
         """Tagged as a verb in jieba's dictionary (交给, 达到, 包含; not 税收, 奖金)."""
-        self._segmenter()
-        return word in self._verbs
+        return word in dictionary_verbs()
 
     def rarity(self, word: str) -> float:
         """How rare a word is in general Chinese (jieba's corpus): log(total / frequency).
@@ -259,38 +340,14 @@ class TermSegmenter:
         if self._jieba is None:
             with self._lock:
                 if self._jieba is None:
-                    import jieba
-
-                    jieba.setLogLevel(logging.WARNING)
-                    JIEBA_CACHE_DIR.mkdir(parents=True, exist_ok=True)
-                    segmenter = jieba.Tokenizer()
-                    segmenter.tmp_dir = str(JIEBA_CACHE_DIR)
-                    segmenter.initialize()
-                    for word in self._extra_words:
-                        segmenter.add_word(word, freq=20_000)
-                    self._verbs = _jieba_verbs()
-                    self._jieba = segmenter
+                    # Questions are cut as typed, not lower-cased: A4 and PPT stay words.
+                    self._jieba = new_segmenter(self._extra_words, lowercase=False)
         return self._jieba
-
-
-def _jieba_verbs() -> frozenset[str]:
-    """The words jieba's dictionary tags as verbs (read once, about 0.2 s)."""
-    import jieba
-
-    verbs = set()
-    with jieba.get_dict_file() as handle:
-        for line in handle:
-            parts = line.decode("utf-8").split()
-            if len(parts) == 3 and parts[2].startswith("v"):
-                verbs.add(parts[0])
-    return frozenset(verbs)
 
 
 @lru_cache(maxsize=1)
 def default_segmenter() -> TermSegmenter:
     """Keeps whole the synonym words and the search lexicon's domain words (申报表, 事迹材料...)."""
-    from knowledge._tokenize import SearchLexicon
-
     cues = default_cues()
     words = {w for group in cues.synonyms for w in group if len(w) > 1}
     words.update(w for w in SearchLexicon.load().user_words if len(w) > 1)

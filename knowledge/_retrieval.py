@@ -23,6 +23,7 @@ from knowledge._index import (
     BM25_FILE,
     CHROMA_DIR,
     CURRENT_FILE,
+    INDEX_FORMAT,
     QUERY_WEIGHTS_FILE,
     IndexNotFoundError,
     Manifest,
@@ -30,7 +31,7 @@ from knowledge._index import (
     read_current,
     read_manifest,
 )
-from knowledge._models import Chunk, SearchHit
+from knowledge._models import Chunk, DocumentMeta, SearchHit
 from knowledge._tokenize import Tokenizer, default_tokenizer
 from knowledge._vector_store import (
     ChromaTarget,
@@ -132,6 +133,13 @@ class Retriever:
         generation = self._generation
         return [self._chunk_at(generation, row) for row in range(len(generation.rows))]
 
+    def documents(self) -> list[DocumentMeta]:
+        """The catalog entry of each indexed file, as the ingest read it (catalog.yaml's entry with
+        its issuer and document number, or the title derived from the text), in the catalog's
+        order, then the files it does not list."""
+        files = self._generation.manifest.files
+        return [entry.document for entry in files.values() if entry.document is not None]
+
     def chunk(self, chunk_id: str) -> Chunk | None:
         generation = self._generation
         row = generation.row_of_id.get(chunk_id)
@@ -194,6 +202,11 @@ class Retriever:
             )
         generation_dir = self.index_dir / name
         manifest = read_manifest(generation_dir)
+        if manifest.format != INDEX_FORMAT:
+            raise IndexMismatchError(
+                f"索引 {name} 是旧版程序建的（格式 {manifest.format}，当前为 {INDEX_FORMAT}）。"
+                "请重新运行 applicant-bot ingest 更新索引。"
+            )
         if manifest.embedder != self.embedder.signature:
             raise IndexMismatchError(
                 f"索引是用向量模型「{manifest.embedder}」建的，当前配置的是「{self.embedder.signature}」。"

@@ -28,7 +28,7 @@ from knowledge._extractive import (
     ExtractiveResult,
     refusal_out_of_corpus,
 )
-from knowledge._models import Answer, Catalog, Chunk, DocumentMeta, SearchHit
+from knowledge._models import Answer, Catalog, Chunk, SearchHit
 from knowledge._question import QuestionAnalyser, QuestionAnalysis, default_analyser
 from knowledge._scope import (
     DOC_PREFIX_PATTERN,
@@ -65,9 +65,17 @@ IngestProgress = Callable[[int, int, str], None]
 
 
 class Searcher(Protocol):
-    """What the answering layer needs of the index: `knowledge._retrieval.Retriever` fits."""
+    """What the answering layer needs of the index: `knowledge._retrieval.Retriever` fits.
+
+    Used when a searcher has them: `generation` (a name that changes with the index), `refresh()`
+    (picks up a newer index) and `documents()` (the catalog entries the index was built from,
+    which name the programmes, their issuers and document numbers)."""
 
     def search(self, query: str, *, programmes: list[str] | None = None, k: int = 8) -> list[SearchHit]: ...
+
+    def chunks(self) -> list[Chunk]:
+        """Every indexed chunk (term statistics, contacts, document numbers)."""
+        ...
 
 
 class CuratedAnswers(Protocol):
@@ -114,7 +122,7 @@ class KnowledgeBase:
     ) -> None:
         """`chat_model`: a langchain chat model to use instead of building one from `config.llm`
         (tests pass fakes). `retriever`: any `Searcher` (default: the index in `config.index_dir`).
-        `catalog`: the notices' catalog when known (else it is read back from the index's chunks).
+        `catalog`: overrides the catalog entries stored in the index (or given by the searcher).
         """
         self.config = config
         self._clock = clock
@@ -134,29 +142,34 @@ class KnowledgeBase:
     def ingest(self, notices_dir: Path, progress: IngestProgress | None = None) -> IngestReport:
         """Builds (or incrementally updates) the index from a folder of notices; returns its report.
 
-        `progress(done, total, file)` is called after each file. The folder's catalog is kept for
-        the answers (issuers, document numbers); a knowledge base opened on an existing index reads
-        the programmes back from the chunks instead."""
-        from knowledge._catalog import load_catalog  # ingest-only dependencies stay off the ask path
-        from knowledge._index import FileProgress, ingest_folder
+        `progress(done, total, file)` is called after each file. The folder's catalog entries
+        (issuers, document numbers) are stored in the index, so every process that opens it knows
+        the programmes as this one does."""
+        from knowledge._index import FileProgress, ingest_folder  # ingest-only: off the ask path
 
         def report_file(event: FileProgress) -> None:
             if progress is not None:
                 progress(event.position, event.total, event.file)
 
         report = ingest_folder(Path(notices_dir), self.config, progress=report_file)
-        self._catalog = load_catalog(Path(notices_dir))
         with self._lock:
+            self._catalog = None  # the index now holds this folder's catalog: it is the truth
             self._corpus = None
         return report
 
     def ask(self, question: str, programme: str | None = None) -> Answer:
         started = time.perf_counter()
+        text = question if isinstance(question, str) else ""
         try:
-            answer = self._ask(question if isinstance(question, str) else "", programme)
+            answer = self._ask(text, programme)
         except Exception as error:  # a reply is owed to the applicant whatever happened
-            logger.exception("ask failed for %r", question[:200] if isinstance(question, str) else question)
-            answer = _failure(question if isinstance(question, str) else "", error)
+            reason = _index_unusable(error)
+            if reason is None:
+                logger.exception("ask failed for %r", text[:200])
+                reason = "抱歉，系统暂时无法回答这个问题，请稍后再试，或直接咨询通知的发布单位。"
+            else:  # no index, or one to rebuild: the error says what to do, a traceback adds nothing
+                logger.warning("cannot answer from the index: %s", error)
+            answer = _plain_refusal(text, reason)
         answer.latency_ms = round((time.perf_counter() - started) * 1000.0, 2)
         return answer
 
@@ -309,17 +322,16 @@ class KnowledgeBase:
             return view
         with self._lock:
             if self._corpus is None or self._corpus.generation != generation:
-                chunks = _all_chunks(searcher, self.config.index_dir)
-                self._corpus = build_corpus_view(generation, chunks, self._catalog, self._regions)
+                catalog = self._catalog if self._catalog is not None else _indexed_catalog(searcher)
+                self._corpus = build_corpus_view(generation, searcher.chunks(), catalog, self._regions)
             return self._corpus
 
 
 def build_corpus_view(
-    generation: str, chunks: Sequence[Chunk], catalog: Catalog | None, regions: RegionTable | None = None
+    generation: str, chunks: Sequence[Chunk], catalog: Catalog, regions: RegionTable | None = None
 ) -> CorpusView:
-    """Programmes (from the catalog, else from the chunks' own metadata), term statistics, contacts."""
-    documents = catalog.documents if catalog is not None else _documents_from_chunks(chunks)
-    programmes = programmes_from_catalog(Catalog(documents=documents), regions)
+    """Programmes (from the catalog entries), term statistics, contacts."""
+    programmes = programmes_from_catalog(catalog, regions)
     programmes = [_with_doc_prefixes(p, chunks) for p in programmes]
     present = {chunk.programme for chunk in chunks}
     programmes = [p for p in programmes if p.id in present] or programmes
@@ -331,33 +343,10 @@ def build_corpus_view(
     )
 
 
-def _all_chunks(searcher: Searcher, index_dir: Path) -> list[Chunk]:
-    """Every chunk of the serving generation: from the searcher when it can list them, else from disk."""
-    lister = getattr(searcher, "chunks", None)
-    if callable(lister):
-        return list(lister())
-    from knowledge._index import read_chunk_rows, read_current
-
-    current = read_current(Path(index_dir))
-    if current is None:
-        return []
-    return [Chunk.model_validate(row) for row in read_chunk_rows(Path(index_dir) / current)]
-
-
-def _documents_from_chunks(chunks: Sequence[Chunk]) -> list[DocumentMeta]:
-    """Catalog entries rebuilt from chunk metadata (no issuer, no document number)."""
-    documents: dict[str, DocumentMeta] = {}
-    for chunk in chunks:
-        if chunk.file not in documents:
-            documents[chunk.file] = DocumentMeta(
-                file=chunk.file,
-                title=chunk.title,
-                region=chunk.region,
-                published=chunk.year,
-                programme=chunk.programme,
-                kind=chunk.kind,
-            )
-    return list(documents.values())
+def _indexed_catalog(searcher: Searcher) -> Catalog:
+    """The catalog entries the index was built from; none when the searcher does not keep them."""
+    documents = getattr(searcher, "documents", None)
+    return Catalog(documents=list(documents()) if callable(documents) else [])
 
 
 def _with_doc_prefixes(programme: Programme, chunks: Sequence[Chunk]) -> Programme:
@@ -441,14 +430,13 @@ def _plain_refusal(question: str, text: str) -> Answer:
     return Answer(question=question, answer=text, answered=False, confidence=0.0)
 
 
-def _failure(question: str, error: Exception) -> Answer:
+def _index_unusable(error: Exception) -> str | None:
+    """What to tell the applicant when there is no index, or one to rebuild; None for other errors."""
     from knowledge._index import IndexNotFoundError
     from knowledge._retrieval import IndexMismatchError
 
     if isinstance(error, IndexNotFoundError):
-        text = "知识库里还没有导入通知，暂时无法回答。请联系工作人员先导入通知。"
-    elif isinstance(error, IndexMismatchError):
-        text = "知识库需要重新导入通知后才能回答（检索设置已更改）。请联系工作人员重新导入。"
-    else:
-        text = "抱歉，系统暂时无法回答这个问题，请稍后再试，或直接咨询通知的发布单位。"
-    return _plain_refusal(question, text)
+        return "知识库里还没有导入通知，暂时无法回答。请联系工作人员先导入通知。"
+    if isinstance(error, IndexMismatchError):
+        return "知识库需要重新导入通知后才能回答（检索设置已更改）。请联系工作人员重新导入。"
+    return None

@@ -20,6 +20,24 @@ def _notices_path() -> Path:
     return Path(configured) if configured else SHARED_DIR / "notices"
 
 
+@pytest.fixture(autouse=True)
+def forbid_chroma_default_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chroma's default embedder downloads an ONNX model: constructing or calling it fails the test,
+    in every knowledge test (a collection opened without `embedding_function=None` would use it)."""
+    from chromadb.api import types as chroma_types
+    from chromadb.utils.embedding_functions import onnx_mini_lm_l6_v2
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("chromadb's default embedding function was used")
+
+    def refuse_call(self: object, input: object) -> None:  # chromadb checks this signature
+        raise AssertionError("chromadb's default embedding function was called")
+
+    monkeypatch.setattr(chroma_types.DefaultEmbeddingFunction, "__init__", refuse)
+    monkeypatch.setattr(chroma_types.DefaultEmbeddingFunction, "__call__", refuse_call)
+    monkeypatch.setattr(onnx_mini_lm_l6_v2.ONNXMiniLM_L6_V2, "__init__", refuse)
+
+
 @pytest.fixture(scope="session")
 def notices_dir() -> Path:
     """The sample notices: ../shared/notices beside the repo, or $APPLICANT_BOT_NOTICES; skips if absent."""

@@ -13,6 +13,7 @@ from knowledge._config import KnowledgeConfig
 from knowledge._embedders import CharNgramEmbedder
 from knowledge._index import (
     CURRENT_FILE,
+    INDEX_FORMAT,
     FileProgress,
     IndexBuilder,
     IndexBusyError,
@@ -24,9 +25,6 @@ from knowledge._index import (
 )
 from knowledge._models import Chunk, DocumentMeta
 from knowledge._retrieval import Retriever
-from tests.knowledge.test_vector_store import forbid_chroma_default_embedder  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("forbid_chroma_default_embedder")
 
 NOTICES = {
     "a-deadline.txt": "# 申报时间\n申报截止时间：2016年9月10日。\n\n# 收费\n创建活动自愿参加，全程免费。",
@@ -393,6 +391,50 @@ def test_query_weights_are_stored_for_hashed_features_only(corpus: Corpus, index
     assert not (index_dir / dense.generation / "query_weights.npy").exists()
 
 
+def stored_documents(index_dir: Path, generation: str) -> dict[str, DocumentMeta | None]:
+    return {name: entry.document for name, entry in read_manifest(index_dir / generation).files.items()}
+
+
+def test_each_files_catalog_entry_is_stored_with_it(corpus: Corpus, index_dir: Path) -> None:
+    registered = {notice.name: notice.entry for notice in corpus.files()}
+    report = build(corpus, index_dir)
+    assert stored_documents(index_dir, report.generation) == registered
+    corpus.write("b-format.txt", "# 格式要求\n正文为三号仿宋。")
+    again = build(corpus, index_dir)
+    assert again.reused == ["a-deadline.txt", "c-review.txt"]  # carried over with their entries
+    assert stored_documents(index_dir, again.generation) == registered
+
+
+def test_reordering_the_catalog_reorders_the_stored_entries_without_reindexing(
+    corpus: Corpus, index_dir: Path
+) -> None:
+    build(corpus, index_dir)
+    embedder = CountingEmbedder()
+    report = corpus.builder(index_dir, embedder).build(list(reversed(corpus.files())))
+    assert report.changed and report.reused == sorted(NOTICES) and embedder.texts == []
+    assert list(stored_documents(index_dir, report.generation)) == sorted(NOTICES, reverse=True)
+
+
+def test_an_index_of_the_previous_format_is_upgraded_without_reembedding(
+    corpus: Corpus, index_dir: Path
+) -> None:
+    report = build(corpus, index_dir)
+    manifest_path = index_dir / report.generation / "manifest.json"
+    old = json.loads(manifest_path.read_text(encoding="utf-8"))
+    old["format"] = 1  # as written before the catalog entries were stored
+    for entry in old["files"].values():
+        del entry["document"]
+    manifest_path.write_text(json.dumps(old), encoding="utf-8")
+    corpus.chunked.clear()
+    embedder = CountingEmbedder()
+    upgraded = build(corpus, index_dir, embedder)
+    assert upgraded.changed and upgraded.generation == "gen-000002"
+    assert corpus.chunked == sorted(NOTICES)  # re-read for their entries...
+    assert embedder.texts == []  # ...but every vector is kept
+    assert read_manifest(index_dir / upgraded.generation).format == INDEX_FORMAT
+    assert stored_documents(index_dir, upgraded.generation) == {n.name: n.entry for n in corpus.files()}
+
+
 # --- a real notice folder through the loaders and the chunker ---
 
 CATALOG = """documents:
@@ -429,6 +471,13 @@ def test_ingest_folder_uses_the_catalog_and_reports_unreadable_files(tmp_path: P
     assert (hit.chunk.file, hit.chunk.programme) == ("notice.txt", "demo-2016")
     assert hit.chunk.title == "关于开展2016年度用户满意服务之星活动的通知"
     assert retriever.search("服务理念", k=1)[0].chunk.title == "服务明星事迹材料范文"  # not in the catalog
+    documents = {document.file: document for document in retriever.documents()}
+    assert list(documents) == ["notice.txt", "extra.txt"]  # the catalog's files first, in its order
+    assert documents["notice.txt"] == DocumentMeta(
+        file="notice.txt", title="关于开展2016年度用户满意服务之星活动的通知", programme="demo-2016"
+    )
+    assert documents["extra.txt"] == DocumentMeta(file="extra.txt", title="服务明星事迹材料范文")
+    assert "scan.pdf" not in documents
     retriever.close()
     assert ingest_folder(folder, config).changed is False
 

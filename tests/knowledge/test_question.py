@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
 from knowledge import AnswerKind, analyse_question
-from knowledge._question import CUES_PATH, QuestionCues
+from knowledge import _tokenize as tokenize_module
+from knowledge._question import CUES_PATH, QuestionCues, TermSegmenter
 
 DATE, NUMBER, ENTITY, LIST, YES_NO, HOW = (
     AnswerKind.DATE,
@@ -141,3 +144,24 @@ def test_the_cue_file_needs_every_kind():
     del data["kinds"]["how"]
     with pytest.raises(ValueError, match="缺少以下回答类型"):
         QuestionCues.model_validate(data)
+
+
+def test_the_segmenter_keeps_its_words_whole_as_typed_and_to_itself():
+    segmenter = TermSegmenter(["亮诺星级", "PPT"])
+    words = segmenter.cut("申报亮诺星级要交PPT吗")
+    assert "亮诺星级" in words and "PPT" in words
+    assert segmenter.is_word("PPT")  # not lower-cased: questions are not
+    assert not TermSegmenter().is_word("亮诺星级")  # another segmenter does not inherit them
+
+
+def test_verbs_are_read_from_jiebas_tags_and_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setattr(tokenize_module, "_verbs", None)  # as in a fresh process
+    verbs = tokenize_module.dictionary_verbs(cache_dir=tmp_path)
+    assert {"交给", "达到", "包含"} <= verbs and not {"税收", "奖金"} & verbs
+    [cache] = tmp_path.iterdir()
+    assert cache.suffix == ".verbs"
+    cache.write_text(cache.read_text(encoding="utf-8") + "\n亮诺", encoding="utf-8")  # marks the cache
+    monkeypatch.setattr(tokenize_module, "_verbs", None)  # the next process reads the cache
+    assert tokenize_module.dictionary_verbs(cache_dir=tmp_path) == verbs | {"亮诺"}
+    segmenter = TermSegmenter()
+    assert segmenter.is_verb("交给") and not segmenter.is_verb("税收")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -12,9 +13,6 @@ from knowledge._index import IndexBuilder, IndexNotFoundError, NoticeFile, inges
 from knowledge._models import Chunk, DocumentMeta
 from knowledge._retrieval import FusionParams, IndexMismatchError, Retriever
 from knowledge._vector_store import ChromaTarget, VectorStoreError
-from tests.knowledge.test_vector_store import forbid_chroma_default_embedder  # noqa: F401
-
-pytestmark = pytest.mark.usefixtures("forbid_chroma_default_embedder")
 
 # Two programmes whose notices say similar things, and a sample write-up without a programme.
 NOTICES = {
@@ -120,6 +118,22 @@ def test_chunks_lists_the_loaded_generation(retriever: Retriever) -> None:
     assert [chunk.file for chunk in chunks] == ["gd.txt", "lyg.txt", "lyg.txt", "lyg.txt", "qh.txt", "qh.txt"]
     assert retriever.chunk(chunks[1].id) == chunks[1]
     assert retriever.chunk("no-such-id") is None
+
+
+def test_documents_lists_the_catalog_entries_the_index_was_built_from(retriever: Retriever) -> None:
+    assert retriever.documents() == [  # in the order the build was given them (the catalog's)
+        DocumentMeta(file=name, title=name, programme=programme or None)
+        for name, (programme, _text) in NOTICES.items()
+    ]
+
+
+def test_an_index_of_an_older_format_asks_for_a_new_ingest(index_dir: Path) -> None:
+    manifest_path = index_dir / (index_dir / "CURRENT").read_text().strip() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format"] = 1  # written before the catalog entries were stored
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match=r"旧版程序.*请重新运行 applicant-bot ingest"):
+        Retriever(index_dir, embedder=CharNgramEmbedder())
 
 
 def test_the_vector_channel_alone_still_finds_a_question_with_a_typo(index_dir: Path) -> None:

@@ -24,6 +24,7 @@ from knowledge import (
     KnowledgeBase,
     KnowledgeConfig,
     SearchHit,
+    load_catalog,
     normalize_text,
 )
 
@@ -218,9 +219,11 @@ def test_a_broken_index_gets_an_apology_not_an_exception(tmp_path):
     assert not answer.answered and "稍后再试" in answer.answer
 
 
-def test_no_index_yet_says_so(tmp_path):
+def test_no_index_yet_says_so(tmp_path, caplog):
     answer = KnowledgeBase(KnowledgeConfig(index_dir=tmp_path / "none")).ask("申报截止日期是哪天")
     assert not answer.answered and "还没有导入通知" in answer.answer
+    # The log says what to do (ingest first) without a traceback on the operator's console.
+    assert any("applicant-bot ingest" in r.getMessage() and not r.exc_info for r in caplog.records)
 
 
 def test_curated_answers_come_first(tmp_path, searcher):
@@ -258,6 +261,52 @@ def test_search_returns_the_scoped_passages(kb):
 def test_the_programmes_are_listed_for_menus(kb):
     assert kb.programmes() == [LYG, QH]
     assert [p.label for p in kb.programme_details()] == ["连云港2016", "青海2025"]
+
+
+# Two programmes, so that what scopes a question to one of them shows.
+SMALL_CATALOG = """documents:
+  - file: wuxi.txt
+    title: 关于开展2024年度无锡市用户满意服务之星活动的通知
+    doc_number: 锡质协〔2024〕5号
+    issuer: 无锡市质量协会
+    region: 江苏省无锡市
+    published: 2024-05-20
+    programme: wuxi-2024
+    kind: notice
+  - file: qh.txt
+    title: 2025年青海省用户满意服务之星申报通知
+    issuer: 青海省质量管理协会
+    region: 青海省
+    programme: qinghai-2025
+"""
+SMALL_NOTICES = {
+    "wuxi.txt": "关于开展2024年度无锡市用户满意服务之星活动的通知\n"
+    "一、申报时间\n申报截止时间：2024年9月30日。\n二、申报要求\n创建活动自愿参加，全程免费。\n",
+    "qh.txt": "2025年青海省用户满意服务之星申报通知\n一、申报时间\n材料申报截止日期为2025年8月25日。\n",
+}
+
+
+def test_a_knowledge_base_opened_later_knows_the_catalog_the_index_was_built_from(tmp_path):
+    folder = tmp_path / "notices"
+    folder.mkdir()
+    (folder / "catalog.yaml").write_text(SMALL_CATALOG, encoding="utf-8")
+    for name, text in SMALL_NOTICES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    config = KnowledgeConfig(index_dir=tmp_path / "index")
+    KnowledgeBase(config, clock=lambda: TODAY).ingest(folder)
+
+    # As `applicant-bot ask` does: a new knowledge base on the existing index, no notice folder.
+    reopened = KnowledgeBase(config, clock=lambda: TODAY)
+    wuxi, qinghai = reopened.programme_details()  # in the catalog's order, not the files'
+    assert (wuxi.id, qinghai.id) == ("wuxi-2024", "qinghai-2025")
+    assert (wuxi.issuer, wuxi.doc_prefixes) == ("无锡市质量协会", ["锡质协"])
+    refusal = reopened.ask("无锡服务之星获奖企业能享受哪些税收优惠")
+    assert not refusal.answered
+    assert "请咨询通知的发布单位：无锡市质量协会" in refusal.answer
+    # The document number, printed nowhere in the notices, scopes the question to its programme.
+    answer = reopened.ask("锡质协5号文的申报截止时间是哪天")
+    assert answer.answered and answer.programme == "wuxi-2024"
+    assert "2024年9月30日" in answer.answer and "2025年8月25日" not in answer.answer
 
 
 # --- the sample corpus ------------------------------------------------------------------------
@@ -377,9 +426,12 @@ def test_every_citation_quotes_its_notice(sample_kb):
             assert any(citation.quote in h.chunk.text for h in hits), (question, citation)
 
 
-def test_a_knowledge_base_opened_on_an_existing_index_knows_the_programmes(sample_kb):
+def test_a_knowledge_base_opened_on_an_existing_index_knows_the_programmes(sample_kb, notices_dir):
     reopened = KnowledgeBase(sample_kb.config, clock=lambda: TODAY)
     labels = {p.label for p in reopened.programme_details()}
     assert {"连云港2016", "青海2025", "江苏2011", "广东"} <= labels
+    # Issuers and document numbers as the notice folder's catalog.yaml gives them.
+    from_folder = KnowledgeBase(sample_kb.config, catalog=load_catalog(notices_dir), clock=lambda: TODAY)
+    assert reopened.programme_details() == from_folder.programme_details()
     answer = reopened.ask("苏经信科技682号文是那几个部门联合发的")
     assert answer.answered and "经信委" in answer.answer

@@ -23,15 +23,7 @@ from rubric_engine._answers import (
     parse_score_with_unit,
     parse_yes_no,
 )
-
-
-def _apply(rubric: Rubric, texts: list[str], state: AssessmentState | None = None) -> AssessmentState:
-    state = state or start(rubric)
-    for text in texts:
-        outcome = answer(rubric, state, text)
-        assert not isinstance(outcome, AnswerError), (text, outcome.message)
-        state = outcome
-    return state
+from tests.rubric_engine.support import answer_all
 
 
 def _refused(rubric: Rubric, state: AssessmentState, text: str) -> str:
@@ -49,7 +41,7 @@ def star() -> Rubric:
 @pytest.fixture
 def enterprise_items() -> tuple[Rubric, AssessmentState]:
     rubric = load_rubric("lianyungang-2016-enterprise")
-    return rubric, _apply(rubric, ["否", "否", "否"])
+    return rubric, answer_all(rubric, ["否", "否", "否"])
 
 
 def _at(rubric: Rubric, state: AssessmentState, item_id: str) -> AssessmentState:
@@ -130,24 +122,24 @@ def test_parse_figure(text: str, value: float | None) -> None:
 
 @pytest.mark.parametrize("text", ["8", "８", "8分", "8 分", "８分", " 8 "])
 def test_a_score_in_any_form_scores_the_item_in_one_step(star: Rubric, text: str) -> None:
-    assert _apply(star, [text]).scores == {"moral-character": 8}
+    assert answer_all(star, [text]).scores == {"moral-character": 8}
 
 
 @pytest.mark.parametrize("text", ["2", "第二档", "第2档", "B", "b", "Ｂ", "2档"])
 def test_a_band_in_any_form_asks_for_the_score_inside_it(star: Rubric, text: str) -> None:
-    state = _apply(star, [text])
+    state = answer_all(star, [text])
     assert state.scores == {} and state.pending is not None and state.pending.level_index == 1
     assert next_step(star, state).allowed_scores == [7, 8]
 
 
 def test_low_scores_need_the_unit_because_bare_1_to_3_pick_bands(star: Rubric) -> None:
-    assert _apply(star, ["2分"]).scores == {"moral-character": 2}
-    assert _apply(star, ["2"]).pending is not None
+    assert answer_all(star, ["2分"]).scores == {"moral-character": 2}
+    assert answer_all(star, ["2"]).pending is not None
 
 
 def test_within_a_band_a_bare_number_is_a_score_and_another_band_can_be_chosen(star: Rubric) -> None:
-    assert _apply(star, ["第1档", "2"]).scores == {"moral-character": 2}
-    state = _apply(star, ["第1档", "C"])
+    assert answer_all(star, ["第1档", "2"]).scores == {"moral-character": 2}
+    state = answer_all(star, ["第1档", "C"])
     assert state.pending is not None and state.pending.level_index == 2
 
 
@@ -155,10 +147,10 @@ def test_single_band_item_takes_bare_scores_and_a_band_number_that_is_no_score(
     enterprise_items: tuple[Rubric, AssessmentState],
 ) -> None:
     rubric, state = enterprise_items  # 活动发动 2-5分
-    assert _apply(rubric, ["2"], state).scores == {"mobilisation": 2}
-    chosen = _apply(rubric, ["1"], state)  # 1 is not a score here: it is the (only) band
+    assert answer_all(rubric, ["2"], state).scores == {"mobilisation": 2}
+    chosen = answer_all(rubric, ["1"], state)  # 1 is not a score here: it is the (only) band
     assert next_step(rubric, chosen).kind is StepKind.SCORE_IN_LEVEL
-    assert _apply(rubric, ["5"], chosen).scores == {"mobilisation": 5}
+    assert answer_all(rubric, ["5"], chosen).scores == {"mobilisation": 5}
 
 
 @pytest.mark.parametrize(
@@ -184,14 +176,16 @@ def test_an_option_in_any_form(
     enterprise_items: tuple[Rubric, AssessmentState], text: str, points: int
 ) -> None:
     rubric, state = enterprise_items
-    assert _apply(rubric, [text], _at(rubric, state, "business-scale")).scores == {"business-scale": points}
+    assert answer_all(rubric, [text], _at(rubric, state, "business-scale")).scores == {
+        "business-scale": points
+    }
 
 
 def test_an_option_by_a_unique_part_of_its_wording(enterprise_items: tuple[Rubric, AssessmentState]) -> None:
     rubric, state = enterprise_items
     state = _at(rubric, state, "management-system")
-    assert _apply(rubric, ["单体系"], state).scores == {"management-system": 3}
-    assert _apply(rubric, ["GB/T27922"], state).scores == {"management-system": 5}
+    assert answer_all(rubric, ["单体系"], state).scores == {"management-system": 3}
+    assert answer_all(rubric, ["GB/T27922"], state).scores == {"management-system": 5}
 
 
 @pytest.mark.parametrize(
@@ -212,7 +206,7 @@ def test_a_figure_gives_the_points_of_the_row_it_strictly_exceeds(
     enterprise_items: tuple[Rubric, AssessmentState], text: str, points: int, figure: float
 ) -> None:
     rubric, state = enterprise_items
-    state = _apply(rubric, [text], _at(rubric, state, "evaluation-result"))
+    state = answer_all(rubric, [text], _at(rubric, state, "evaluation-result"))
     assert state.scores == {"evaluation-result": points} and state.figures == {"evaluation-result": figure}
 
 
@@ -221,7 +215,7 @@ def test_a_derived_row_can_be_chosen_without_the_figure(
     enterprise_items: tuple[Rubric, AssessmentState], text: str, points: int
 ) -> None:
     rubric, state = enterprise_items
-    state = _apply(rubric, [text], _at(rubric, state, "evaluation-result"))
+    state = answer_all(rubric, [text], _at(rubric, state, "evaluation-result"))
     assert state.scores == {"evaluation-result": points} and state.figures == {}
 
 
@@ -243,7 +237,7 @@ def test_a_derived_row_can_be_chosen_without_the_figure(
 )
 def test_yes_no_in_any_form_answers_a_veto(text: str, triggered: bool) -> None:
     rubric = load_rubric("lianyungang-2016-enterprise")
-    assert _apply(rubric, [text]).vetoes == {"major-accident": triggered}
+    assert answer_all(rubric, [text]).vetoes == {"major-accident": triggered}
 
 
 # ------------------------------------------------------------------------------------------------ rejections
@@ -268,7 +262,7 @@ def test_a_banded_item_rejects_with_what_is_allowed(star: Rubric, text: str, mes
 
 
 def test_a_score_outside_the_chosen_band_is_rejected(star: Rubric) -> None:
-    state = _apply(star, ["2"])
+    state = answer_all(star, ["2"])
     assert _refused(star, state, "9") == (
         "9分不在第2档（7-8分）内。请输入7-8之间的整数分数（第2档）；如需改选档次，请回复“第N档”或字母A-C。"
     )
@@ -276,7 +270,7 @@ def test_a_score_outside_the_chosen_band_is_rejected(star: Rubric) -> None:
 
 def test_the_veto_item_explains_zero() -> None:
     rubric = load_rubric("lianyungang-2016-manager")
-    state = _at(rubric, _apply(rubric, ["否"]), "organisational-performance")
+    state = _at(rubric, answer_all(rubric, ["否"]), "organisational-performance")
     assert _refused(rubric, state, "2分") == (
         "2分不是本项允许的分值。请输入0或3-10之间的整数分数，或选择档次1-3（也可回复A-C或“第N档”）；"
         "3分请带“分”字，如“3分”。0分表示近三年内所在组织发生过重大质量、安全事故，即一票否决。"
@@ -327,7 +321,7 @@ def test_a_derived_item_rejects_with_what_is_allowed(
 
 
 def test_a_rejected_answer_leaves_the_state_unchanged(star: Rubric) -> None:
-    state = _apply(star, ["8"])
+    state = answer_all(star, ["8"])
     before = state.model_dump_json()
     _refused(star, state, "99")
     assert state.model_dump_json() == before

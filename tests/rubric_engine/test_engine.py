@@ -9,7 +9,6 @@ import pytest
 from rubric_engine import (
     AnswerError,
     AssessmentState,
-    Rubric,
     ScoreError,
     StepKind,
     UnknownStepError,
@@ -23,16 +22,7 @@ from rubric_engine import (
     start,
     summary,
 )
-
-
-def _run(rubric: Rubric, texts: list[str], state: AssessmentState | None = None) -> AssessmentState:
-    state = state or start(rubric)
-    for text in texts:
-        outcome = answer(rubric, state, text)
-        assert not isinstance(outcome, AnswerError), (text, outcome.message)
-        state = outcome
-    return state
-
+from tests.rubric_engine.support import answer_all
 
 # Max on every item, as typed by an applicant: "10分" etc.
 STAR_MAX = ["10分", "15分", "15分", "10分", "10分", "20分", "20分"]
@@ -53,7 +43,7 @@ def test_vetoes_are_asked_first_and_explained() -> None:
 
 def test_an_item_step_shows_names_numbered_bands_allowed_scores_and_progress() -> None:
     rubric = load_rubric("lianyungang-2016-manager")
-    state = _run(rubric, ["否", "8分", "9分"])
+    state = answer_all(rubric, ["否", "8分", "9分"])
     step = next_step(rubric, state)
     assert step.kind is StepKind.ITEM and step.step_id == "learning-organisation"
     assert (step.category, step.item) == ("工作创新（40分）", "建立学习型、创新型组织")
@@ -81,31 +71,31 @@ def test_a_rubric_without_vetoes_starts_with_its_first_item() -> None:
 
 def test_a_band_without_a_score_asks_for_the_score_inside_it() -> None:
     rubric = load_rubric("lianyungang-2016-star")
-    state = _run(rubric, ["第2档"])
+    state = answer_all(rubric, ["第2档"])
     step = next_step(rubric, state)
     assert step.kind is StepKind.SCORE_IN_LEVEL and step.allowed_scores == [7, 8]
     assert "您选择了第2档" in step.question
-    state = _run(rubric, ["8"], state)
+    state = answer_all(rubric, ["8"], state)
     assert state.scores == {"moral-character": 8}
     assert next_step(rubric, state).step_id == "professionalism"
 
 
 def test_a_fixed_band_scores_at_once() -> None:
     rubric = load_rubric("lianyungang-2016-manager")
-    state = _run(rubric, ["否", "8分", "9分", "13分", "第1档"])
+    state = answer_all(rubric, ["否", "8分", "9分", "13分", "第1档"])
     assert state.scores["satisfaction-project"] == 5
     assert next_step(rubric, state).step_id == "organisational-performance"
 
 
 def test_a_score_typed_directly_is_one_step() -> None:
     rubric = load_rubric("lianyungang-2016-star")
-    state = _run(rubric, ["9"])
+    state = answer_all(rubric, ["9"])
     assert state.scores == {"moral-character": 9} and state.pending is None
 
 
 def test_completed_assessment_reports_done_and_refuses_further_answers() -> None:
     rubric = load_rubric("lianyungang-2016-star")
-    state = _run(rubric, STAR_MAX)
+    state = answer_all(rubric, STAR_MAX)
     step = next_step(rubric, state)
     assert step.kind is StepKind.DONE and step.step_id is None
     assert "自评已完成：总分100分（满分100分），可以申报。" in step.text
@@ -124,7 +114,7 @@ def test_enterprise_answers_give_the_total_computed_by_hand() -> None:
     texts += ["5", "4", "5", "4", "5", "4", "3"]  # 服务水平 5+4+5+4+5+4+3=30
     texts += ["7", "3", "4", "3", "4"]  # 执行情况 7+3+4+3+4=21
     texts += ["满意度88", "2分", "3"]  # 用户满意度评价 3+2+3=8 (88 exceeds 85: 3分)
-    outcome = result(rubric, _run(rubric, texts))
+    outcome = result(rubric, answer_all(rubric, texts))
     assert [category.score for category in outcome.categories] == [7, 17, 30, 21, 8]
     assert outcome.categories[1].group_scores == {"scale": 9, "quality-strength": 8}
     assert (outcome.total, outcome.max_total, outcome.complete, outcome.eligible) == (83, 100, True, True)
@@ -138,7 +128,7 @@ def test_enterprise_answers_give_the_total_computed_by_hand() -> None:
 def test_manager_answers_give_the_total_computed_by_hand() -> None:
     rubric = load_rubric("qinghai-2025-manager")
     # 8 + 9 + 13 + 5 + 5 + 20 + 12 = 72
-    state = _run(rubric, ["否", "2", "8", "9", "13", "1", "5", "20", "12"])
+    state = answer_all(rubric, ["否", "2", "8", "9", "13", "1", "5", "20", "12"])
     outcome = result(rubric, state)
     assert [category.score for category in outcome.categories] == [8, 9, 23, 32]
     assert outcome.total == 72 and not outcome.eligible
@@ -181,7 +171,7 @@ def test_each_enterprise_veto_makes_a_full_score_ineligible(veto_index: int) -> 
     answers[veto_index] = "是"
     full = [str(max(item.allowed_scores)) + "分" for item in rubric.items]
     full[rubric.items.index(rubric.item("evaluation-result"))] = "95"
-    outcome = result(rubric, _run(rubric, answers + full))
+    outcome = result(rubric, answer_all(rubric, answers + full))
     assert outcome.total == 100 and outcome.complete and not outcome.eligible
     veto = rubric.vetoes[veto_index]
     assert [v.triggered for v in outcome.vetoes] == [i == veto_index for i in range(3)]
@@ -190,11 +180,11 @@ def test_each_enterprise_veto_makes_a_full_score_ineligible(veto_index: int) -> 
 
 def test_manager_accident_answered_yes_scores_the_item_zero_and_skips_it() -> None:
     rubric = load_rubric("lianyungang-2016-manager")
-    state = _run(rubric, ["是", "10分", "10分", "15分", "15分"])
+    state = answer_all(rubric, ["是", "10分", "10分", "15分", "15分"])
     assert state.scores["organisational-performance"] == 0
     assert next_step(rubric, state).step_id == "organisation-recognition"
     assert "已触发一票否决" in (next_step(rubric, state).warning or "")
-    outcome = result(rubric, _run(rubric, ["25分", "15分"], state))
+    outcome = result(rubric, answer_all(rubric, ["25分", "15分"], state))
     assert outcome.total == 90 and not outcome.eligible
     item = next(item for item in outcome.items if item.id == "organisational-performance")
     assert (item.score, item.vetoed, item.level_index) == (0, True, None)
@@ -204,9 +194,9 @@ def test_manager_accident_answered_yes_scores_the_item_zero_and_skips_it() -> No
 
 def test_manager_zero_on_the_item_triggers_the_veto_and_three_clears_it() -> None:
     rubric = load_rubric("qinghai-2025-manager")
-    state = _run(rubric, ["否", "10分", "10分", "15分", "15分", "0"])
+    state = answer_all(rubric, ["否", "10分", "10分", "15分", "15分", "0"])
     assert state.vetoes == {"organisation-accident": True} and state.scores["organisational-performance"] == 0
-    state = _run(rubric, ["3分"], edit(rubric, state, "organisational-performance"))
+    state = answer_all(rubric, ["3分"], edit(rubric, state, "organisational-performance"))
     assert (
         state.vetoes == {"organisation-accident": False} and state.scores["organisational-performance"] == 3
     )
@@ -214,10 +204,10 @@ def test_manager_zero_on_the_item_triggers_the_veto_and_three_clears_it() -> Non
 
 def test_revoking_the_accident_asks_the_item_again() -> None:
     rubric = load_rubric("lianyungang-2016-manager")
-    state = _run(rubric, ["是"])
-    state = _run(rubric, ["否"], edit(rubric, state, "organisation-accident"))
+    state = answer_all(rubric, ["是"])
+    state = answer_all(rubric, ["否"], edit(rubric, state, "organisation-accident"))
     assert "organisational-performance" not in state.scores
-    done = _run(rubric, ["10分"] * 2 + ["15分"] * 2 + ["10分", "25分", "15分"], state)
+    done = answer_all(rubric, ["10分"] * 2 + ["15分"] * 2 + ["10分", "25分", "15分"], state)
     assert result(rubric, done).eligible
 
 
@@ -226,7 +216,7 @@ def test_revoking_the_accident_asks_the_item_again() -> None:
 
 def test_back_undoes_a_chosen_band_first_then_steps_back_keeping_answers() -> None:
     rubric = load_rubric("lianyungang-2016-star")
-    state = _run(rubric, ["8分", "第2档"])
+    state = answer_all(rubric, ["8分", "第2档"])
     assert next_step(rubric, state).kind is StepKind.SCORE_IN_LEVEL
     state = back(rubric, state)
     assert next_step(rubric, state).kind is StepKind.ITEM and state.scores == {"moral-character": 8}
@@ -234,7 +224,7 @@ def test_back_undoes_a_chosen_band_first_then_steps_back_keeping_answers() -> No
     step = next_step(rubric, state)
     assert step.step_id == "moral-character" and step.current == "当前：8分 · 第2档（7-8分）"
     assert state.scores == {"moral-character": 8}
-    state = _run(rubric, ["9"], state)
+    state = answer_all(rubric, ["9"], state)
     assert state.scores == {"moral-character": 9}
     assert next_step(rubric, state).step_id == "professionalism"
 
@@ -243,20 +233,20 @@ def test_back_at_the_first_step_stays_there_and_from_done_goes_to_the_last_item(
     rubric = load_rubric("lianyungang-2016-star")
     first = back(rubric, start(rubric))
     assert next_step(rubric, first).step_id == "moral-character"
-    done = _run(rubric, STAR_MAX)
+    done = answer_all(rubric, STAR_MAX)
     assert next_step(rubric, back(rubric, done)).step_id == "service-model-recognition"
 
 
 def test_edit_keeps_the_old_value_until_a_valid_new_one_is_given() -> None:
     rubric = load_rubric("lianyungang-2016-star")
-    state = edit(rubric, _run(rubric, STAR_MAX), "professionalism")
+    state = edit(rubric, answer_all(rubric, STAR_MAX), "professionalism")
     assert next_step(rubric, state).current == "当前：15分 · 第3档（13-15分）"
     refused = answer(rubric, state, "16")
     assert isinstance(refused, AnswerError)
     assert result(rubric, state).total == 100
-    state = _run(rubric, ["第1档"], state)
+    state = answer_all(rubric, ["第1档"], state)
     assert result(rubric, state).total == 100  # a band chosen, no score yet: old value still counts
-    state = _run(rubric, ["6"], state)
+    state = answer_all(rubric, ["6"], state)
     outcome = result(rubric, state)
     assert outcome.total == 91 and outcome.eligible
     assert next_step(rubric, state).kind is StepKind.DONE
@@ -273,7 +263,7 @@ def test_edit_of_an_unknown_id_lists_the_valid_ones() -> None:
 
 def test_an_incomplete_assessment_is_not_eligible_and_says_what_is_missing() -> None:
     rubric = load_rubric("lianyungang-2016-team")
-    outcome = result(rubric, _run(rubric, ["10分", "15分"]))
+    outcome = result(rubric, answer_all(rubric, ["10分", "15分"]))
     assert (outcome.complete, outcome.eligible, outcome.total) == (False, False, 25)
     assert outcome.reasons[0].startswith("自评尚未完成：还有5项未评分（服务严守规范工作扎实有效、")
     assert "目前已得25分，低于申报线80分（差55分）。" in outcome.reasons
@@ -281,7 +271,7 @@ def test_an_incomplete_assessment_is_not_eligible_and_says_what_is_missing() -> 
 
 def test_summary_lists_categories_items_and_gaps() -> None:
     rubric = load_rubric("lianyungang-2016-manager")
-    text = summary(rubric, _run(rubric, ["否", "8分"]))
+    text = summary(rubric, answer_all(rubric, ["否", "8分"]))
     assert "连云港市用户满意服务杰出管理者自评标准（已评1/7项）" in text
     assert "  · 近三年内，您所在组织是否发生过重大质量、安全事故？ 否" in text
     assert "政治坚定（10分）：小计8分" in text and "  · 立场坚定，社会责任感强：8分 · 第2档（7-8分）" in text
@@ -298,18 +288,18 @@ def test_the_same_answers_give_byte_identical_results_and_states() -> None:
         + ["5分"] * 7
         + ["8", "4", "4", "4", "5", "92", "3", "3"]
     )
-    first, second = _run(rubric, texts), _run(rubric, texts)
+    first, second = answer_all(rubric, texts), answer_all(rubric, texts)
     assert first.model_dump_json() == second.model_dump_json()
     assert result(rubric, first).model_dump_json() == result(rubric, second).model_dump_json()
     # the same final answers reached by another path (an edit) serialise the same way
-    detour = _run(rubric, ["4分"], edit(rubric, first, "mobilisation"))
-    detour = _run(rubric, ["5分"], edit(rubric, detour, "mobilisation"))
+    detour = answer_all(rubric, ["4分"], edit(rubric, first, "mobilisation"))
+    detour = answer_all(rubric, ["5分"], edit(rubric, detour, "mobilisation"))
     assert detour.model_dump_json() == first.model_dump_json()
 
 
 def test_state_round_trips_through_json() -> None:
     rubric = load_rubric("lianyungang-2016-manager")
-    state = _run(rubric, ["否", "8分", "第3档"])
+    state = answer_all(rubric, ["否", "8分", "第3档"])
     restored = AssessmentState.model_validate(json.loads(json.dumps(state.model_dump(mode="json"))))
     assert restored == state and next_step(rubric, restored) == next_step(rubric, state)
 
@@ -325,7 +315,7 @@ def test_a_state_from_another_rubric_is_refused() -> None:
 
 def test_assess_matches_the_interactive_result() -> None:
     rubric = load_rubric("lianyungang-2016-manager")
-    interactive = result(rubric, _run(rubric, ["否", "8分", "9分", "13分", "5", "5", "20分", "12分"]))
+    interactive = result(rubric, answer_all(rubric, ["否", "8分", "9分", "13分", "5", "5", "20分", "12分"]))
     batch = assess(rubric, [8, 9, 13, 5, 5, 20, 12], {"organisation-accident": False})
     assert batch.model_dump_json() == interactive.model_dump_json()
     assert assess(rubric, [8, 9, 13, 5, 5, 20, 12], {}).model_dump_json() == interactive.model_dump_json()
