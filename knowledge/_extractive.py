@@ -104,15 +104,20 @@ class CorpusStats:
 
     def one_off_variant(self, term: str) -> str | None:
         """The most frequent string of the corpus that differs from `term` in one character."""
+        counts = self.one_off_variants(term)
+        return max(counts, key=lambda v: counts[v]) if counts else None
+
+    def one_off_variants(self, term: str) -> dict[str, int]:
+        """The strings of the corpus that differ from `term` in one character, with their counts."""
         if not self._joined or len(term) < 2:
-            return None
+            return {}
         alternatives = "|".join(
             re.escape(term[:i]) + r"[\u4e00-\u9fff]" + re.escape(term[i + 1 :]) for i in range(len(term))
         )
         counts: dict[str, int] = {}
         for match in re.finditer(alternatives, self._joined):
             counts[match.group(0)] = counts.get(match.group(0), 0) + 1
-        return max(counts, key=lambda v: counts[v]) if counts else None
+        return counts
 
 
 def term_weights(

@@ -357,6 +357,10 @@ def default_segmenter() -> TermSegmenter:
 class QuestionAnalyser:
     """Reads questions with one cue file and one segmenter (both loaded once)."""
 
+    # General rarity (TermSegmenter.rarity) below which a verb the notices never use is everyday
+    # phrasing (交给, 讲究, 发给), not a topic (代写, 抵扣).
+    everyday_rarity = 12.0
+
     def __init__(self, cues: QuestionCues | None = None, segmenter: TermSegmenter | None = None) -> None:
         self.cues = cues or default_cues()
         self.segmenter = segmenter or default_segmenter()
@@ -376,17 +380,51 @@ class QuestionAnalyser:
         units = [name for name, patterns in cues.units.items() if patterns.asked(question)]
         if units and AnswerKind.NUMBER not in kinds:
             kinds.append(AnswerKind.NUMBER)
+        terms = self.key_terms(question, drop_spans=drop_spans, corpus=corpus)
+        required, soft = self.split_roles(terms, corpus)
+        awards = [_award_word(m) for m in AWARD_NAMES.finditer(question)]
         return QuestionAnalysis(
             text=question,
             kinds=kinds,
             units=units,
             deadline=any(p.search(question) for p in cues.deadline_cue_patterns),
-            key_terms=list(
-                dict.fromkeys([*extra_terms, *self.key_terms(question, drop_spans=drop_spans, corpus=corpus)])
-            ),
-            soft_terms=list(dict.fromkeys(_award_word(m) for m in AWARD_NAMES.finditer(question))),
+            key_terms=list(dict.fromkeys([*extra_terms, *required])),
+            soft_terms=[t for t in dict.fromkeys([*awards, *soft]) if t not in extra_terms],
             injection=any(p.search(question) for p in cues.injection_pattern_list),
         )
+
+    def split_roles(
+        self, terms: Sequence[str], corpus: DocumentFrequency | None = None
+    ) -> tuple[list[str], list[str]]:
+        """The terms an answering sentence must cover, and the ones that only help find it.
+
+        Colloquial questions are full of words that carry no topic: the applicant's own figures
+        (75分, 两年, 300人), pronouns and adverbs (这边, 另外, 具体), adjectives (清楚, 合适) and
+        everyday verbs the notices never use (花, 讲究). Missing them says nothing about whether the
+        notices answer; a missing noun (奖金, 税收, 密码) does. With nothing but such words, they
+        are all required (better a refusal than an answer to nothing)."""
+        required: list[str] = []
+        soft: list[str] = []
+        for term in terms:
+            (soft if self._is_soft(term, corpus) else required).append(term)
+        if not required:
+            required = [t for t in soft if not _FIGURE.fullmatch(t)]
+            soft = [t for t in soft if t not in required]
+        return required, soft
+
+    def _is_soft(self, term: str, corpus: DocumentFrequency | None) -> bool:
+        if _FIGURE.fullmatch(term):
+            return True
+        if term in self.cues.synonyms_of:
+            return False  # the cue file says how the notices word it (最多 -> 以内)
+        if term in dictionary_function_words():
+            return True
+        if corpus is None or corpus.df(term) > 0 or any(
+            corpus.df(other) > 0 for other in self.cues.synonyms_of.get(term, ())
+        ):
+            return False
+        segmenter = self.segmenter
+        return segmenter.is_verb(term) and segmenter.rarity(term) < self.everyday_rarity
 
     def key_terms(
         self,
@@ -499,6 +537,21 @@ class QuestionAnalyser:
                     return variant
         return None
 
+    def _homophone(self, term: str, corpus: DocumentFrequency) -> str | None:
+        """A word the notices use that sounds like `term` and differs from it in one character:
+        what a phone keyboard's pinyin input typed by mistake (视屏 -> 视频, 数剧 -> 数据, 明额 -> 名额)."""
+        if not (2 <= len(term) <= 4) or not all("\u4e00" <= ch <= "\u9fff" for ch in term):
+            return None
+        found: list[tuple[int, str]] = []
+        for variant, count in corpus.one_off_variants(term).items():
+            differing = _differing_char(term, variant)
+            if differing is None or not sound_alike(*differing):
+                continue
+            if len(term) == 2 and not self.segmenter.is_word(variant):
+                continue  # two characters are a word only if the dictionary says so
+            found.append((count, variant))
+        return max(found)[1] if found else None
+
     def _segment_terms(self, segment: str, corpus: DocumentFrequency | None = None) -> list[str]:
         """Content words of a segment; runs of single characters jieba left unjoined are rejoined
         (驼/中/王 -> 驼中王) unless a run is made of function words."""
@@ -539,6 +592,9 @@ class QuestionAnalyser:
                 variant = term[:position] + other + term[position + 1 :]
                 if corpus.df(variant) > 0:
                     return [variant]
+        homophone = self._homophone(term, corpus)
+        if homophone:
+            return [homophone]
         if len(term) >= _MIN_VARIANT_LENGTH:
             variant = corpus.one_off_variant(term)
             if variant:
@@ -560,6 +616,11 @@ class QuestionAnalyser:
             if any(corpus.df(w) > 0 for w in parts):
                 return parts
         return [term]
+
+
+def _differing_char(a: str, b: str) -> tuple[str, str] | None:
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return pairs[0] if len(pairs) == 1 else None
 
 
 def _award_word(match: re.Match[str]) -> str:

@@ -195,6 +195,20 @@ class KnowledgeBase:
 
         return read_current(Path(self.config.index_dir)) is not None
 
+    def index_ready(self) -> bool:
+        """Whether `ask` can search now: an index exists and this program version can read it (an index
+        built by an older version, or with another embedder, must be re-ingested first)."""
+        if not self.has_index():
+            return False
+        from knowledge._index import IndexNotFoundError
+        from knowledge._retrieval import IndexMismatchError
+
+        try:
+            self._searcher()
+        except (IndexMismatchError, IndexNotFoundError):
+            return False
+        return True
+
     def programmes(self) -> list[str]:
         """The programme ids of the serving index (what `ask(..., programme=)` accepts)."""
         return [p.id for p in self.programme_details()]

@@ -230,3 +230,35 @@ def test_console_script_answers_in_a_fresh_process(notices: Path, environment: P
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["answered"] is True and "80" in answer["answer"]
+
+
+def test_ask_rebuilds_an_index_an_older_version_built(
+    capsys: pytest.CaptureFixture[str], notices: Path, environment: Path
+) -> None:
+    run(capsys, "ingest", "--notices", str(notices), "--quiet")
+    index = environment / "index"
+    manifest_path = index / (index / "CURRENT").read_text().strip() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format"] = 1
+    manifest_path.write_text(json.dumps(manifest))
+    code, out, err = run(capsys, "ask", "海安服务之星申报截止到哪天", "--notices", str(notices), "--json")
+    assert code == 0
+    assert "需要更新" in err
+    assert json.loads(out)["answered"] is True
+
+
+def test_a_programme_can_be_named_before_the_index_exists(
+    capsys: pytest.CaptureFixture[str], notices: Path
+) -> None:
+    argv = [
+        "ask",
+        "申报截止日期是哪天",
+        "--programme",
+        "haian-2024-service-star",
+        "--notices",
+        str(notices),
+        "--json",
+    ]
+    code, out, _err = run(capsys, *argv)
+    assert code == 0
+    assert "7月15日" in json.loads(out)["answer"]
