@@ -30,8 +30,7 @@ from benchmarks._baseline import CHUNK_CHARS, NaiveBaseline  # noqa: E402
 from benchmarks.eval_set import EvalItem, first_hit_rank, load_eval, retrieval_figures  # noqa: E402
 from knowledge import KnowledgeBase, KnowledgeConfig, normalize_text  # noqa: E402
 
-README_START = "<!-- qa-eval:start -->"
-README_END = "<!-- qa-eval:end -->"
+README_BLOCK = "<!-- qa-eval:{name}:{edge} -->"  # one block per question set, e.g. qa-eval:qa_public:start
 WARM_ROUNDS = 5
 COLD_RUNS = 3
 
@@ -217,12 +216,16 @@ def table(ours: Figures, baseline: Figures, n_items: int, set_name: str) -> str:
     return "\n".join(lines)
 
 
-def update_readme(rendered: str) -> None:
+def update_readme(rendered: str, set_name: str) -> None:
     readme = REPO / "README.md"
     text = readme.read_text(encoding="utf-8")
-    start, end = text.index(README_START), text.index(README_END)
+    start_marker = README_BLOCK.format(name=set_name, edge="start")
+    end_marker = README_BLOCK.format(name=set_name, edge="end")
+    if start_marker not in text:
+        raise SystemExit(f"README.md has no block {start_marker} ... {end_marker}")
+    start, end = text.index(start_marker), text.index(end_marker)
     readme.write_text(
-        text[: start + len(README_START)] + "\n" + rendered + "\n" + text[end:], encoding="utf-8"
+        text[: start + len(start_marker)] + "\n" + rendered + "\n" + text[end:], encoding="utf-8"
     )
 
 
@@ -245,7 +248,7 @@ def main() -> int:
             json.dumps({"applicant_bot": ours.__dict__, "baseline": baseline.__dict__}, indent=2)
         )
     if args.update_readme:
-        update_readme(rendered)
+        update_readme(rendered, args.eval.stem)
     return 0
 
 

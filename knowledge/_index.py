@@ -382,7 +382,11 @@ class IndexBuilder:
             SkippedFile(file=name, reason=entry.reason) for name, entry in state.skipped.items()
         ]
 
-        if previous is not None and self._same_as(previous.manifest, state):
+        if (
+            previous is not None
+            and self._same_as(previous.manifest, state)
+            and self._vectors_present(previous.manifest)
+        ):
             report.changed = False
             report.chunks = previous.manifest.chunk_count
             return report
@@ -409,6 +413,14 @@ class IndexBuilder:
             and list(manifest.files.items()) == list(state.entries.items())  # the order is the catalog's
             and manifest.skipped == state.skipped
         )
+
+    def _vectors_present(self, manifest: Manifest) -> bool:
+        """False when the Chroma server lacks the serving generation's collection (the server was
+        replaced or wiped): a new generation is then built, from the vectors kept on disk."""
+        if manifest.store != "server" or manifest.chunk_count == 0:
+            return True
+        client = ChromaTarget(host=self.chroma_host, port=self.chroma_port).client()
+        return manifest.collection in list_collection_names(client)
 
     def _add_file(self, notice: NoticeFile, state: _BuildState) -> tuple[FileStatus, int]:
         name = notice.name

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,10 @@ from knowledge._vector_store import (
 )
 
 logger = logging.getLogger(__name__)
+
+# A Chroma server that was down when a generation was opened is asked again at most this often,
+# so a bot started before its server gets the vector channel back without a restart.
+VECTOR_STORE_RETRY_S = 30.0
 
 
 class IndexMismatchError(RuntimeError):
@@ -80,6 +85,7 @@ class _Generation:
     client: object | None  # the local Chroma client to close with the generation
     current_stat: tuple[int, int]  # (inode, mtime_ns) of CURRENT when loaded
     chunk_cache: dict[str, Chunk] = field(default_factory=dict)  # Chunk objects built on demand
+    store_retry_at: float = 0.0  # time.monotonic() after which a missing server store is reopened
 
 
 class Retriever:
@@ -169,8 +175,10 @@ class Retriever:
     def refresh(self) -> bool:
         """Reloads when another process swapped in a new generation; True when it did.
 
-        A new generation that cannot be opened (another embedder configured, Chroma server down)
-        is logged and not retried until CURRENT changes again; the loaded one keeps serving.
+        A new generation that cannot be opened (another embedder configured, a broken manifest)
+        is logged and not retried until CURRENT changes again; the loaded one keeps serving. A Chroma
+        server that is down only costs the vector channel (BM25 answers), asked again every
+        VECTOR_STORE_RETRY_S.
         """
         stat = _stat_current(self.index_dir)
         if stat in (self._generation.current_stat, self._unusable_stat):
@@ -236,6 +244,7 @@ class Retriever:
             store=store,
             client=client,
             current_stat=current_stat,
+            store_retry_at=time.monotonic() + VECTOR_STORE_RETRY_S,
         )
 
     def _open_store(self, generation_dir: Path, manifest: Manifest) -> tuple[VectorStore | None, object]:
@@ -263,7 +272,11 @@ class Retriever:
     def _vector_channel(
         self, generation: _Generation, text: str, depth: int, programmes: Sequence[str] | None
     ) -> list[VectorHit]:
-        if generation.store is None or self.fusion.vector_weight <= 0:
+        if self.fusion.vector_weight <= 0:
+            return []
+        if generation.store is None:
+            self._reopen_server_store(generation)
+        if generation.store is None:
             return []
         try:
             embedding = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
@@ -273,6 +286,16 @@ class Retriever:
         except Exception as exc:  # the lexical channel still answers: degrade, do not fail
             logger.warning("vector channel unavailable, searching with BM25 only: %s", exc)
             return []
+
+    def _reopen_server_store(self, generation: _Generation) -> None:
+        manifest = generation.manifest
+        if manifest.store != "server" or manifest.chunk_count == 0:
+            return
+        now = time.monotonic()
+        if now < generation.store_retry_at:
+            return
+        generation.store_retry_at = now + VECTOR_STORE_RETRY_S
+        generation.store, _ = self._open_store(self.index_dir / generation.name, manifest)
 
     def _fuse(
         self,
