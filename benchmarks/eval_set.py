@@ -3,7 +3,9 @@
 Run as a script, it indexes the sample notices and prints hit@1 / hit@5 / MRR per retrieval
 channel (BM25 alone, the vector channel alone, the fusion the bot uses)::
 
-    python benchmarks/eval_set.py [--eval FILE.jsonl] [--notices DIR] [-v]
+    python benchmarks/eval_set.py [--eval FILE.jsonl ...] [--notices DIR] [-v]
+
+Several --eval files are indexed once and reported one after the other.
 
 A retrieved passage counts as a hit when it contains the evidence (or an alt_evidence) of the same
 file, ignoring whitespace and punctuation width, or holds at least half of it where a chunk
@@ -113,13 +115,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="hit@1 / hit@5 / MRR of BM25, the vector channel and the fusion"
     )
-    parser.add_argument("--eval", type=Path, default=repo.parent / "shared" / "eval" / "qa_public.jsonl")
+    parser.add_argument(
+        "--eval", type=Path, action="append", help="question file (repeatable; default: the public set)"
+    )
     parser.add_argument("--notices", type=Path, default=repo.parent / "shared" / "notices")
     parser.add_argument("--depth", type=int, default=20, help="ranks looked at per question")
     parser.add_argument("-v", "--per-question", action="store_true")
     args = parser.parse_args(argv)
 
-    items = [item for item in load_eval(args.eval) if item.answerable]
+    eval_files = args.eval or [repo.parent / "shared" / "eval" / "qa_public.jsonl"]
+    question_sets = {path: [item for item in load_eval(path) if item.answerable] for path in eval_files}
     with tempfile.TemporaryDirectory() as tmp:
         config = KnowledgeConfig(index_dir=Path(tmp) / "index")
         report = ingest_folder(args.notices, config)
@@ -129,18 +134,20 @@ def main(argv: list[str] | None = None) -> int:
             "vector": FusionParams(lexical_weight=0.0, vector_weight=1.0),
             "fused": FusionParams(),
         }
-        for name, fusion in channels.items():
-            retriever = Retriever.from_config(config, fusion=fusion)
-            ranks = []
-            for item in items:
-                hits = retriever.search(item.question, k=args.depth)
-                ranks.append(first_hit_rank(item, [(hit.chunk.text, hit.chunk.file) for hit in hits]))
-            retriever.close()
-            figures = retrieval_figures(ranks)
-            print(f"{name:7s} " + "  ".join(f"{key} {value:.3f}" for key, value in figures.items()))
-            if args.per_question:
-                for item, rank in zip(items, ranks, strict=True):
-                    print(f"    {item.id:5s} rank {rank if rank else '-':>2}  {item.question}")
+        for path, items in question_sets.items():
+            print(f"{path} ({len(items)} answerable questions)")
+            for name, fusion in channels.items():
+                retriever = Retriever.from_config(config, fusion=fusion)
+                ranks = []
+                for item in items:
+                    hits = retriever.search(item.question, k=args.depth)
+                    ranks.append(first_hit_rank(item, [(hit.chunk.text, hit.chunk.file) for hit in hits]))
+                retriever.close()
+                figures = retrieval_figures(ranks)
+                print(f"{name:7s} " + "  ".join(f"{key} {value:.3f}" for key, value in figures.items()))
+                if args.per_question:
+                    for item, rank in zip(items, ranks, strict=True):
+                        print(f"    {item.id:5s} rank {rank if rank else '-':>2}  {item.question}")
     sys.stdout.flush()
     return 0
 

@@ -7,7 +7,7 @@ occurs in most chunks still counts a little instead of counting against a chunk.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -71,10 +71,20 @@ class BM25Index:
             tfs[start:end] = [tf for _, tf in pairs]
         return cls(vocabulary, offsets, docs, tfs, lengths, k1=k1, b=b)
 
-    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every document; a term repeated in the query counts that many times."""
+    def has_term(self, term: str) -> bool:
+        return term in self._term_ids
+
+    def terms(self) -> list[str]:
+        return self.vocabulary
+
+    def scores(self, query: Sequence[str] | Mapping[str, float]) -> np.ndarray:
+        """BM25 score of every document. `query` is a list of tokens (a term repeated counts that
+        many times) or term -> weight (an expanded query: synonyms weigh less than typed words)."""
         result = np.zeros(self.n_docs, dtype=np.float64)
-        for term, query_tf in Counter(query_tokens).items():
+        weighted = query.items() if isinstance(query, Mapping) else Counter(query).items()
+        for term, query_tf in weighted:
+            if query_tf <= 0:
+                continue
             term_id = self._term_ids.get(term)
             if term_id is None:
                 continue
@@ -86,10 +96,10 @@ class BM25Index:
         return result
 
     def top(
-        self, query_tokens: Sequence[str], k: int, *, allowed: np.ndarray | None = None
+        self, query: Sequence[str] | Mapping[str, float], k: int, *, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         """The k best documents with a positive score, best first; `allowed` is a boolean mask."""
-        scores = self.scores(query_tokens)
+        scores = self.scores(query)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         candidates = np.flatnonzero(scores > 0.0)

@@ -15,14 +15,17 @@ its own deadline), the answer gives each programme's sentence with its label, ne
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import pairwise
 
 from knowledge._models import Answer, Chunk, Citation, SearchHit
 from knowledge._question import (
+    AWARD_NAMES,
     AnswerKind,
     QuestionAnalysis,
     QuestionCues,
@@ -35,6 +38,8 @@ from knowledge._sentences import Unit, split_units
 EXAMPLES_LABEL = "参考范文"
 _DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _NOT_CJK_OR_ALNUM = re.compile(r"[^\w]+", re.UNICODE)
+# A sentence that points at the document or form it stands in ("此表由推进机构填写", "本办法").
+_ANAPHORA = re.compile(r"[此本该]\s*(?:表|办法|通知|细则|标准|附件)")
 _FORM_FIELD = re.compile(r"[\u4e00-\u9fff（）()]{1,12}[：:]")
 _LEADING_ENUMERATOR = re.compile(
     r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
@@ -67,6 +72,10 @@ class ExtractiveParams:
     everyday_verb_share: float = 0.4
     everyday_rarity: float = 10.5  # general rarity (see TermSegmenter.rarity) below which a verb is everyday
     soft_weight: float = 0.5  # award names: half their idf, and only for ranking
+    phrase_bonus: float = 0.08  # key terms found side by side, as the question has them
+    place_bonus: float = 0.05  # the sentence (or its surroundings) names the place asked about
+    # Sample write-ups are not rules: a programme's passage that answers nearly as well comes first.
+    examples_margin: float = 0.15
 
 
 class CorpusStats:
@@ -101,11 +110,6 @@ class CorpusStats:
         """Rarer terms weigh more; a term found nowhere weighs most (it is what the question is about)."""
         n = max(self.size, 1)
         return math.log((n + 1) / (self.df(term) + 0.5))
-
-    def one_off_variant(self, term: str) -> str | None:
-        """The most frequent string of the corpus that differs from `term` in one character."""
-        counts = self.one_off_variants(term)
-        return max(counts, key=lambda v: counts[v]) if counts else None
 
     def one_off_variants(self, term: str) -> dict[str, int]:
         """The strings of the corpus that differ from `term` in one character, with their counts."""
@@ -166,6 +170,7 @@ class Candidate:
     deadline_ok: bool
     shape: float = 0.0  # share of the typed kinds asked for that it gives
     score: float = 0.0
+    band: float = 0.0  # how its band or threshold fits the applicant's figure (< 0: does not apply)
 
     @property
     def chunk(self) -> Chunk:
@@ -237,9 +242,11 @@ class ExtractiveAnswerer:
         if not analysis.key_terms:
             return ExtractiveResult(refusal_no_terms(question), [], analysis)
         weights, soft = self._weights(analysis, context.stats)
-        candidates = self._candidates(analysis, hits[: self.params.hits_considered], weights, soft)
-        groups = self._groups(candidates, analysis, weights, scope)
-        shown = self._shown_groups(groups, scope)
+        candidates = self._candidates(
+            analysis, hits[: self.params.hits_considered], weights, soft, places=scope.places
+        )
+        groups = self._groups(candidates, analysis, weights, scope, soft)
+        shown = self._shown_groups(groups, scope, analysis)
         if shown:
             answer = self._compose(question, shown, scope, analysis, context)
             return ExtractiveResult(answer, shown, analysis)
@@ -282,14 +289,20 @@ class ExtractiveAnswerer:
         hits: Sequence[SearchHit],
         key_weights: dict[str, float],
         soft_weights: dict[str, float],
+        places: Sequence[str] = (),
     ) -> list[Candidate]:
-        """Every unit of the hits, scored; key and soft terms both count for the ranking."""
+        """Every unit of the hits, scored; key and soft terms both count for the ranking.
+
+        `places`: the places the question names; a sentence about one of them (常州's own deadline
+        in a notice that forwards the province's) comes before the rest of its programme."""
         params = self.params
         weights = {**key_weights, **soft_weights}
         total = sum(weights.values())
         wants_list = AnswerKind.LIST in analysis.kinds
         deadline_terms = set(self.cues.deadline_terms)
         about_forms = any(term.endswith("表") or "填" in term for term in analysis.key_terms)
+        figures = question_figures(analysis.text)
+        phrases = _phrases(analysis.key_terms, analysis.text)
         candidates: list[Candidate] = []
         for rank, hit in enumerate(hits):
             units = _units_of(hit.chunk.text)
@@ -310,6 +323,11 @@ class ExtractiveAnswerer:
                     # "10月17日前报送" answers "截止日期是哪天" without saying 截止日期.
                     for term in weights.keys() & deadline_terms:
                         own[term] = max(own[term], params.synonym_credit)
+                if _ANAPHORA.search(unit.text):
+                    # "此表由推进机构填写": 此表 is the form the section is named after.
+                    for term in weights:
+                        named = params.synonym_credit * self._term_coverage(term, section)
+                        own[term] = max(own[term], named)
                 near = {t: params.context_credit * self._term_coverage(t, surroundings) for t in weights}
                 shape = self._shape_fraction(analysis, unit.text)
                 candidate = Candidate(
@@ -320,6 +338,14 @@ class ExtractiveAnswerer:
                 score = 0.55 * coverage + 0.15 * own_cov + 0.2 * shape + 0.1 * rank_score + 0.1 * in_section
                 if analysis.deadline and deadline_ok:
                     score += 0.05
+                if any(place in unit.text or place in surroundings for place in places):
+                    score += params.place_bonus
+                if phrases:
+                    # "由…组织实施" answers "谁来组织实施" better than a sentence with 组织 and 实施 apart.
+                    score += params.phrase_bonus * sum(p in unit.text for p in phrases) / len(phrases)
+                if figures:
+                    candidate.band = _band_fit(figures, unit.text)
+                    score += candidate.band
                 if unit.kind == "block":
                     score += 0.05  # a list question is best answered by the whole list
                 if unit.text.endswith(("：", ":")):
@@ -382,12 +408,13 @@ class ExtractiveAnswerer:
         analysis: QuestionAnalysis,
         weights: dict[str, float],
         scope: Scope,
+        soft: dict[str, float] | None = None,
     ) -> list[GroupAnswer]:
         by_programme: dict[str | None, list[Candidate]] = {}
         for candidate in candidates:
             by_programme.setdefault(candidate.chunk.programme, []).append(candidate)
         groups = [
-            self._choose(programme, group, analysis, weights, scope)
+            self._choose(programme, group, analysis, weights, scope, soft or {})
             for programme, group in by_programme.items()
         ]
         groups.sort(key=lambda g: (g.passes(self.params), g.score), reverse=True)
@@ -400,8 +427,12 @@ class ExtractiveAnswerer:
         analysis: QuestionAnalysis,
         weights: dict[str, float],
         scope: Scope,
+        soft: dict[str, float] | None = None,
     ) -> GroupAnswer:
-        """The best sentence of one programme, and the ones that complete it; then the check."""
+        """The best sentence of one programme, and the ones that complete it; then the check.
+
+        A soft term (the applicant's figure, an adverb) never counts against an answer; when the
+        chosen sentences say it too (">50亿元" for "超过50亿元"), it counts for it."""
         total = sum(weights.values())
         eligible = [c for c in candidates if c.shape_ok] or candidates
         best = eligible[0]
@@ -415,11 +446,24 @@ class ExtractiveAnswerer:
                 continue
             if self._completes(candidate, chosen, analysis, weights):
                 chosen.append(candidate)
+        key_weights = weights
+        weights = {
+            **weights,
+            **{
+                t: w
+                for t, w in (soft or {}).items()
+                if not AWARD_NAMES.fullmatch(t) and max(c.own.get(t, 0.0) for c in chosen) >= 0.8
+            },
+        }
+        total = sum(weights.values())
         own_best = {t: max(c.own[t] for c in chosen) for t in weights}
         coverage = sum(w * max(c.covers(t) for c in chosen) for t, w in weights.items()) / total
         focus = max(sum(w * c.covers(t) for t, w in weights.items()) / total for c in chosen)
         own_coverage = sum(w * own_best[t] for t, w in weights.items()) / total
-        heaviest_term = max(weights, key=lambda t: weights[t])
+        # The topic of the question is a word, never a lone character (纸 of 用什么纸 weighs as much as
+        # 材料 only because it is capped).
+        words = [t for t in key_weights if len(t) > 1] or list(key_weights)
+        heaviest_term = max(words, key=lambda t: key_weights[t])
         heaviest = max(c.covers(heaviest_term) for c in chosen)
         mentions_ok = all(_mentioned(m, chosen) for m in scope.uncovered)
         shape_ok = any(c.shape_ok for c in chosen)
@@ -441,6 +485,8 @@ class ExtractiveAnswerer:
         ("联系人是谁，电话多少": the name line, then the phone line)."""
         if _is_heading(candidate.unit.text) or not (candidate.shape_ok or candidate.shape > 0):
             return False
+        if candidate.band < 0:
+            return False  # a band the applicant's figure does not fall in
         total = sum(weights.values())
         own_cov = sum(w * candidate.own[t] for t, w in weights.items()) / total
         if own_cov < self.params.min_extra_coverage:
@@ -478,16 +524,31 @@ class ExtractiveAnswerer:
             for t, w in weights.items()
         )
 
-    def _shown_groups(self, groups: list[GroupAnswer], scope: Scope) -> list[GroupAnswer]:
+    def _shown_groups(
+        self, groups: list[GroupAnswer], scope: Scope, analysis: QuestionAnalysis
+    ) -> list[GroupAnswer]:
         params = self.params
-        passing = [g for g in groups if g.passes(params)]
+        # The sample write-ups tell stories: they give a figure, a name, a date (驼中王's turnover),
+        # never whether something is allowed or how to do it ("有年龄限制吗" is for the rules).
+        rule_question = {AnswerKind.YES_NO, AnswerKind.HOW} & set(analysis.kinds)
+        examples_answer = bool(analysis.typed_kinds) or bool(scope.uncovered) or not rule_question
+        passing = [g for g in groups if g.passes(params) and (g.programme is not None or examples_answer)]
         if not passing:
             return []
         first = passing[0]
+        if first.programme is None:
+            rules = [
+                g
+                for g in passing
+                if g.programme is not None and g.coverage >= first.coverage - params.examples_margin
+            ]
+            first = rules[0] if rules else first
         if first.programme is None or len(scope.programmes) == 1:
             return [first]
         shown = [first]
-        for group in passing[1:]:
+        for group in passing:
+            if group is first:
+                continue
             if len(shown) >= params.max_groups:
                 break
             if group.programme is None:
@@ -720,6 +781,47 @@ def _citation(candidate: Candidate) -> Citation:
 
 def _clamp(value: float) -> float:
     return max(0.0, min(1.0, value))
+
+
+def _phrases(terms: Sequence[str], question: str) -> list[str]:
+    """Key terms the question writes side by side (组织 + 实施 of "谁来组织实施"), joined."""
+    return [a + b for a, b in pairwise(terms) if len(a + b) > 2 and a + b in question]
+
+
+_FIGURE_IN_QUESTION = re.compile(r"(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)")
+_LOWER_BOUND = re.compile(
+    r"(?:超过|高于|大于|不低于|不少于|达到|>|≥|在)\s*(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)"
+    r"|(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)\s*(?:及|或)?以上"
+)
+_UPPER_BOUND = re.compile(
+    r"(?:少于|低于|不足|不超过|未满|<|≤)\s*(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)"
+    r"|(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)\s*(?:及|或)?(?:以下|以内)"
+)
+BAND_BONUS = 0.12
+
+
+def question_figures(question: str) -> list[tuple[float, str]]:
+    """The applicant's own figures with their units ("满意度86分" -> (86, "分"))."""
+    return [(float(number), unit) for number, unit in _FIGURE_IN_QUESTION.findall(question)]
+
+
+def _band_fit(figures: Sequence[tuple[float, str]], text: str) -> float:
+    """How well a band or threshold row fits the applicant's figure: "超过85分" fits 86分 best,
+    "超过80分" a little less, "超过90分" not at all (and is pushed down, as it does not apply)."""
+    fits: list[float] = []
+    for pattern, applies in ((_LOWER_BOUND, operator.ge), (_UPPER_BOUND, operator.le)):
+        for match in pattern.finditer(text):
+            number, unit = match.group(1, 2) if match.group(1) else match.group(3, 4)
+            threshold = float(number)
+            for value, asked_unit in figures:
+                if asked_unit != unit:
+                    continue
+                if applies(value, threshold):
+                    distance = abs(value - threshold) / max(abs(value), 1.0)
+                    fits.append(BAND_BONUS * (1.0 - min(distance, 1.0)))
+                else:
+                    fits.append(-BAND_BONUS / 2)
+    return max(fits) if fits else 0.0
 
 
 def parse_dates(text: str, default_year: int | None) -> list[date]:

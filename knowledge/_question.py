@@ -8,13 +8,14 @@ they are what a sentence of a notice must cover to answer it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
 import threading
 import unicodedata
-from contextlib import suppress
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from enum import StrEnum
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -42,18 +43,21 @@ AWARD_NAMES = re.compile(
 )
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 _MIN_VARIANT_LENGTH = 3  # shorter absent terms are too easy to "correct" into something unrelated
+# Directional and resultative complements: 发给, 交到, 寄过去, 填好.
+_COMPLEMENTS = frozenset("给到过完好上下去来出成掉住起")
+_COMMON_WORD_RARITY = 11.0  # see TermSegmenter.rarity: below it a word is everyday Chinese
 _MAX_PIECE = 6  # longest word tried when re-cutting a question
 _NUMBER_WITH_UNIT = re.compile(r"\d+(?:\.\d+)?[%个分字年月日号人名份项元万倍]?")
 # The applicant's own figures ("75分", "两年", "300人"): the notice gives a threshold or a band, not
 # the applicant's number, so a figure helps rank but is never required.
 _FIGURE = re.compile(
     r"^(?:第?[\d.]+|[第前近]?[一二两三四五六七八九十百千万半几多]+)"
-    r"(?:[%个分字年月日号人名份项元万倍次家页岁天周篇条类种级星位]|个月|分钟|小时)?$"
+    r"(?:[%个分字年月日号人名份项元万倍次家页岁天周篇条类种级星位格张栏行段遍回本]|个月|分钟|小时)?$"
 )
 # jieba's tags for words that carry no topic of their own: pronouns, adverbs, conjunctions,
 # prepositions, particles, interjections, localisers, numerals, measure words, times, adjectives.
 _FUNCTION_TAGS = frozenset(
-    {"r", "d", "c", "p", "u", "y", "e", "o", "f", "m", "q", "t", "z", "a", "ad", "mq", "tg", "rz"}
+    {"r", "d", "c", "p", "u", "y", "e", "o", "f", "m", "q", "t", "z", "a", "ad", "b", "mq", "tg", "rz"}
 )
 
 
@@ -122,6 +126,7 @@ class QuestionCues(BaseModel):
     deadline_terms: list[str]
     question_phrases: list[str]
     stopwords: list[str]
+    soft_words: list[str] = Field(default_factory=list)
     synonyms: list[list[str]]
     confusables: list[list[str]]
     injection_patterns: list[str]
@@ -160,6 +165,10 @@ class QuestionCues(BaseModel):
     @cached_property
     def stopword_set(self) -> frozenset[str]:
         return frozenset(self.stopwords)
+
+    @cached_property
+    def soft_word_set(self) -> frozenset[str]:
+        return frozenset(self.soft_words)
 
     @cached_property
     def synonyms_of(self) -> dict[str, tuple[str, ...]]:
@@ -233,7 +242,8 @@ def dictionary_function_words(*, cache_dir: Path | None = None) -> frozenset[str
 def _load_function_words(directory: Path) -> frozenset[str]:
     import jieba
 
-    path = directory / f"{_cache_stem()}.function-words"
+    tags = "-".join(sorted(_FUNCTION_TAGS))  # a changed tag set never reads a stale list
+    path = directory / f"{_cache_stem()}.function-words-{hashlib.sha1(tags.encode()).hexdigest()[:8]}"
     with suppress(OSError, UnicodeDecodeError):
         return frozenset(path.read_text(encoding="utf-8").split("\n"))
     words = set()
@@ -249,17 +259,31 @@ def _load_function_words(directory: Path) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _pinyin_table() -> dict[int, frozenset[str]]:
-    """Code point -> its readings without tones, from pypinyin's character table (read directly:
-    importing the package would also load its 10 MB phrase table)."""
+def _pinyin_table() -> dict[str, str]:
+    """Code point -> its readings with tones ("pín,bīn"), from pypinyin's character table, read
+    directly (importing the package would also load its 10 MB phrase table). Once per process,
+    and only when a question has a word the notices never use."""
     from importlib.resources import files
 
-    raw = json.loads((files("pypinyin") / "pinyin_dict.json").read_text(encoding="utf-8"))
-    return {int(code): frozenset(_toneless(r) for r in readings.split(",")) for code, readings in raw.items()}
+    try:
+        table = files("pypinyin") / "pinyin_dict.json"
+    except ModuleNotFoundError:  # an install without it still answers; typos by sound go unread
+        return {}
+    return json.loads(table.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4096)
+def _readings(char: str) -> frozenset[str]:
+    raw = _pinyin_table().get(str(ord(char)), "")
+    return frozenset(_toneless(r) for r in raw.split(",") if r)
 
 
 # Sounds that speakers of many dialects (and their phone keyboards) do not tell apart.
-_FUZZY_SOUNDS = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^n"), "l"), (re.compile(r"([aei])ng$"), r"\1n"))
+_FUZZY_SOUNDS = (
+    (re.compile(r"^([zcs])h"), r"\1"),  # zh/z, ch/c, sh/s
+    (re.compile(r"^n"), "l"),  # n/l
+    (re.compile(r"([aei])ng$"), r"\1n"),  # ang/an, eng/en, ing/in
+)
 
 
 def _toneless(reading: str) -> str:
@@ -271,16 +295,13 @@ def _toneless(reading: str) -> str:
 
 def sound_alike(a: str, b: str) -> bool:
     """Two characters with a reading in common, tones ignored (频/屏, 据/剧, 评/平, 码/马)."""
-    table = _pinyin_table()
-    return bool(table.get(ord(a), frozenset()) & table.get(ord(b), frozenset()))
+    return bool(_readings(a) & _readings(b))
 
 
 class DocumentFrequency(Protocol):
     """How many passages of the corpus contain a string (the corpus statistics of _extractive)."""
 
     def df(self, term: str) -> int: ...
-
-    def one_off_variant(self, term: str) -> str | None: ...
 
     def one_off_variants(self, term: str) -> dict[str, int]: ...
 
@@ -359,7 +380,7 @@ class QuestionAnalyser:
 
     # General rarity (TermSegmenter.rarity) below which a verb the notices never use is everyday
     # phrasing (交给, 讲究, 发给), not a topic (代写, 抵扣).
-    everyday_rarity = 12.0
+    everyday_rarity = 10.5
 
     def __init__(self, cues: QuestionCues | None = None, segmenter: TermSegmenter | None = None) -> None:
         self.cues = cues or default_cues()
@@ -413,17 +434,21 @@ class QuestionAnalyser:
         return required, soft
 
     def _is_soft(self, term: str, corpus: DocumentFrequency | None) -> bool:
-        if _FIGURE.fullmatch(term):
+        if _FIGURE.fullmatch(term) or term in self.cues.soft_word_set:
             return True
-        if term in self.cues.synonyms_of:
-            return False  # the cue file says how the notices word it (最多 -> 以内)
         if term in dictionary_function_words():
             return True
-        if corpus is None or corpus.df(term) > 0 or any(
-            corpus.df(other) > 0 for other in self.cues.synonyms_of.get(term, ())
+        if len(term) == 1 and self.segmenter.is_verb(term):
+            return True  # 打, 评, 写, 拿: how the applicant phrases it, not what about
+        if (
+            corpus is None
+            or corpus.df(term) > 0
+            or any(corpus.df(other) > 0 for other in self.cues.synonyms_of.get(term, ()))
         ):
             return False
         segmenter = self.segmenter
+        if len(term) == 2 and term[1] in _COMPLEMENTS and segmenter.is_verb(term[0]):
+            return True  # a verb and where it goes (发给, 寄到, 填好): phrasing, not a topic
         return segmenter.is_verb(term) and segmenter.rarity(term) < self.everyday_rarity
 
     def key_terms(
@@ -491,18 +516,28 @@ class QuestionAnalyser:
                     continue
                 piece = window[begin:stop_at]
                 if len(piece) == 1:
-                    if start <= begin < end and piece not in stop:
+                    # a function word, or a verb standing alone (额外/交: "extra to hand in")
+                    if start <= begin < end and piece not in stop and not self.segmenter.is_verb(piece):
                         continue
                     score = 1
                 elif self._used_word(piece, corpus):
                     score = len(piece) ** 2
+                elif piece in dictionary_function_words() and self.segmenter.is_word(piece):
+                    score = len(piece)  # 额外, 另外: a word of the question's phrasing
                 else:
                     continue
                 current = best[stop_at]
                 if current is None or previous[0] + score > current[0]:
                     best[stop_at] = (previous[0] + score, [*previous[1], piece])
         found = best[n]
-        return found[1] if found is not None else None
+        if found is None:
+            return None
+        # The word is re-cut only into words, never into characters alone (转让 stays 转让).
+        offset, covered = 0, False
+        for piece in found[1]:
+            covered = covered or (len(piece) > 1 and offset < end and start < offset + len(piece))
+            offset += len(piece)
+        return found[1] if covered else None
 
     def _used_word(self, piece: str, corpus: DocumentFrequency) -> bool:
         """A word (or a number with its unit, 85分) that the notices use."""
@@ -542,6 +577,8 @@ class QuestionAnalyser:
         what a phone keyboard's pinyin input typed by mistake (视屏 -> 视频, 数剧 -> 数据, 明额 -> 名额)."""
         if not (2 <= len(term) <= 4) or not all("\u4e00" <= ch <= "\u9fff" for ch in term):
             return None
+        if term in dictionary_function_words() or self.segmenter.rarity(term) < _COMMON_WORD_RARITY:
+            return None  # a common word typed as meant (经理 is not 经历, 有人 not 游人)
         found: list[tuple[int, str]] = []
         for variant, count in corpus.one_off_variants(term).items():
             differing = _differing_char(term, variant)
@@ -595,10 +632,6 @@ class QuestionAnalyser:
         homophone = self._homophone(term, corpus)
         if homophone:
             return [homophone]
-        if len(term) >= _MIN_VARIANT_LENGTH:
-            variant = corpus.one_off_variant(term)
-            if variant:
-                return [variant]
         stop = self.cues.stopword_set
         words = self.segmenter.cut(term)
         if len(words) == len(term) and len(term) > 2:
@@ -610,10 +643,11 @@ class QuestionAnalyser:
         if len(term) >= _MIN_VARIANT_LENGTH:
             # A compound the notices never use ("文件大小", "注册资本"): its parts, so that the
             # parts they do use are matched and the parts they never use still count.
-            parts = [
-                w for w in self.segmenter.cut_for_search(term) if w != term and len(w) > 1 and w not in stop
-            ]
-            if any(corpus.df(w) > 0 for w in parts):
+            words = [w for w in self.segmenter.cut_for_search(term) if w != term and len(w) > 1]
+            parts = [w for w in words if w not in stop]
+            # Only when its words say all of it: 保证金 is not 保证 (视频文件 is 视频 and a filler).
+            whole = all(any(ch in w for w in words) for ch in term)
+            if whole and any(corpus.df(w) > 0 for w in parts):
                 return parts
         return [term]
 

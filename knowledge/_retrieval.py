@@ -20,6 +20,7 @@ import numpy as np
 from knowledge._bm25 import BM25Index
 from knowledge._config import KnowledgeConfig
 from knowledge._embedders import Embedder, make_embedder
+from knowledge._expansion import QueryExpander
 from knowledge._index import (
     BM25_FILE,
     CHROMA_DIR,
@@ -99,8 +100,12 @@ class Retriever:
         chroma_host: str | None = None,
         chroma_port: int = 8000,
         fusion: FusionParams | None = None,
+        expander: QueryExpander | None = None,
     ) -> None:
-        """Opens the generation CURRENT names; raises IndexNotFoundError when there is none."""
+        """Opens the generation CURRENT names; raises IndexNotFoundError when there is none.
+
+        `expander` weights the question's terms and adds synonyms and typo repairs for BM25
+        (default: the packaged synonym classes)."""
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.tokenizer = tokenizer if tokenizer is not None else default_tokenizer()
@@ -108,6 +113,10 @@ class Retriever:
         self.chroma_host = chroma_host
         self.chroma_port = chroma_port
         self.fusion = fusion if fusion is not None else FusionParams()
+        if expander is None:  # typo repair leaves the tokenizer's one-character stopwords alone
+            stopwords = self.tokenizer.lexicon.stopwords
+            expander = QueryExpander(function_chars=frozenset(w for w in stopwords if len(w) == 1))
+        self.expander = expander
         self._lock = threading.Lock()
         self._unusable_stat: tuple[int, int] | None = None
         self._generation = self._load()
@@ -166,10 +175,11 @@ class Retriever:
             return []
         depth = max(self.fusion.candidates, k)
         allowed = None if programmes is None else np.isin(generation.programmes, programmes)
+        terms = self.expander.expand(text, self.tokenizer.tokenize(text), generation.bm25)
         lexical = []
         if self.fusion.lexical_weight > 0:
-            lexical = generation.bm25.top(self.tokenizer.tokenize(text), depth, allowed=allowed)
-        vector = self._vector_channel(generation, text, depth, programmes)
+            lexical = generation.bm25.top(terms, depth, allowed=allowed)
+        vector = self._vector_channel(generation, self.expander.vector_text(text, terms), depth, programmes)
         return self._fuse(generation, lexical, vector, k)
 
     def refresh(self) -> bool:

@@ -71,3 +71,19 @@ def test_empty_corpus_is_valid(tmp_path: Path) -> None:
     index = BM25Index.build([])
     index.save(tmp_path / "empty.npz")
     assert BM25Index.load(tmp_path / "empty.npz").top(["申报"], k=3) == []
+
+
+def test_a_weighted_query_scales_each_terms_contribution() -> None:
+    index = BM25Index.build(DOCS)
+    full = index.scores(["截止"])
+    assert index.scores({"截止": 0.5}) == pytest.approx(full * 0.5)
+    assert index.scores({"截止": 1.0, "缺席": 3.0, "四号": 0.0}) == pytest.approx(full)
+
+
+def test_a_synonym_weighted_below_the_typed_word_ranks_below_it() -> None:
+    index = BM25Index.build(DOCS)
+    # Equally rare terms: the typed one (weight 1) decides first place, the added one comes next.
+    assert [doc for doc, _ in index.top({"四号": 1.0, "截止": 0.3}, k=4)] == [1, 0]
+    assert [doc for doc, _ in index.top({"四号": 0.3, "截止": 1.0}, k=4)] == [0, 1]
+    assert index.has_term("截止") and not index.has_term("最晚")
+    assert "宋体" in index.terms()

@@ -252,3 +252,100 @@ def test_sentences_keep_rows_lists_and_broken_lines_whole():
     assert block.text == "二、申请材料装订顺序 （一）封面和目录 （二）承诺书"
     for unit in units:  # every unit is a span of the chunk: that is what a citation quotes
         assert display_text(text[unit.start : unit.end]) == unit.text
+
+
+# --- colloquial questions ------------------------------------------------------------------------
+
+RUBRIC = [
+    make_chunk(
+        LYG,
+        "附件3-1 企业自评标准 › 用户满意度评价",
+        "用户满意度评价（10分） | 评价结果（4分） | 用户满意度指数超过90分 | 4分\n"
+        "用户满意度指数超过85分 | 3分\n"
+        "用户满意度指数超过80分 | 2分",
+    ),
+    make_chunk(LYG, "附件2 › 填报说明", "4.自评表供组织申报前自评自测使用，自评分数80分及以上方可申报。"),
+    make_chunk(
+        QH,
+        "附件2 › （五）用户满意经营实践报告",
+        "2.申报四星级和五星级的需准备讲解视频，时间在15分钟以内，视频大小在30M以内。",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def colloquial_context() -> AnswerContext:
+    return AnswerContext(programmes=PROGRAMMES, stats=CorpusStats.from_chunks(CHUNKS + RUBRIC), today=TODAY)
+
+
+def test_the_applicants_figure_picks_the_band_it_falls_in(colloquial_context):
+    answer = ask("连云港满意度指数86分在评价结果那项能拿几分", colloquial_context, hits=RUBRIC + CHUNKS)
+    assert answer.answered
+    assert "超过85分 | 3分" in answer.answer and "超过90分" not in answer.answer
+
+
+def test_the_applicants_figure_is_not_required_of_the_answer(colloquial_context):
+    answer = ask("连云港那个活动自评才打了75分还能报吗", colloquial_context, hits=RUBRIC + CHUNKS)
+    assert answer.answered and "80分及以上" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("青海那边讲解视屏最长能录多久", "15分钟"),  # deixis and a sound-alike typo
+        ("青海这边讲解视频文件具体不能超过多大", "30M"),  # discourse words, a meta word
+    ],
+)
+def test_colloquial_wording_does_not_stop_an_answer(colloquial_context, question, expected):
+    answer = ask(question, colloquial_context, hits=RUBRIC + CHUNKS)
+    assert answer.answered and expected in answer.answer
+
+
+def test_a_missing_noun_is_still_refused_among_filler_words(colloquial_context):
+    answer = ask("咱们这边连云港评上了以后大概有没有奖金啊", colloquial_context, hits=RUBRIC + CHUNKS)
+    assert not answer.answered and "奖金" in answer.answer
+
+
+FORMS = [
+    make_chunk(
+        QH,
+        "附件1 用户满意等级评价初审意见表",
+        "注：1. 此表由推进机构（上级部门或行业协会）填写，盖章有效。",
+    ),
+    make_chunk(QH, "附件2 › 第二条", "省总工会负责活动的宣传、组织、实施和管理工作。"),
+    make_chunk(QH, "附件2 › 第一条", "第一条 本活动由青海省质量管理协会组织实施。"),
+    *(  # 填写 is an everyday word of forms: it weighs little
+        make_chunk(QH, f"附件2 › 填报说明 › {n}", f"{n}.表格内容请如实填写，不填之项要说明原因。")
+        for n in range(1, 12)
+    ),
+    make_chunk(None, "第二篇：营业厅事迹", "营业厅现有员工6人，平均年龄30岁，承担着公司80%的销售任务。"),
+]
+
+
+@pytest.fixture(scope="module")
+def forms_context() -> AnswerContext:
+    return AnswerContext(programmes=PROGRAMMES, stats=CorpusStats.from_chunks(CHUNKS + FORMS), today=TODAY)
+
+
+def test_a_note_that_says_this_form_answers_for_the_form_it_stands_in(forms_context):
+    answer = ask("青海初审意见表由谁来填写", forms_context, hits=FORMS)
+    assert answer.answered and "推进机构" in answer.answer
+
+
+def answer_in_order(question: str, context: AnswerContext, chunks: list[Chunk]):
+    """Like `ask`, with the hits in the order given (the first one best)."""
+    scope = resolve_scope(question, PROGRAMMES, None)
+    analysis = analyse_question(question, drop_spans=scope.mention_spans, corpus=context.stats)
+    hits = [SearchHit(chunk=c, score=1.0 / (i + 1)) for i, c in enumerate(chunks)]
+    return ExtractiveAnswerer().answer(question, analysis, hits, scope, context).answer
+
+
+def test_the_sentence_with_the_question_words_side_by_side_comes_first(forms_context):
+    answer = answer_in_order("青海这个活动谁来组织实施", forms_context, FORMS)
+    assert answer.answered and "青海省质量管理协会组织实施" in answer.answer
+
+
+def test_a_sample_write_up_does_not_settle_a_rule(forms_context):
+    assert not ask("服务之星评选有年龄限制吗", forms_context, hits=FORMS).answered
+    figure = ask("范文里营业厅员工平均年龄多大", forms_context, hits=FORMS)
+    assert figure.answered and "30岁" in figure.answer  # a figure of the story it does give

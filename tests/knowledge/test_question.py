@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 from knowledge import AnswerKind, analyse_question
+from knowledge import _question as question_module
 from knowledge import _tokenize as tokenize_module
-from knowledge._question import CUES_PATH, QuestionCues, TermSegmenter
+from knowledge._question import CUES_PATH, QuestionAnalyser, QuestionCues, TermSegmenter, sound_alike
 
 DATE, NUMBER, ENTITY, LIST, YES_NO, HOW = (
     AnswerKind.DATE,
@@ -30,8 +31,15 @@ class Corpus:
     def df(self, term: str) -> int:
         return sum(term in text for text in self.texts)
 
-    def one_off_variant(self, term: str) -> str | None:
-        return None
+    def one_off_variants(self, term: str) -> dict[str, int]:
+        """The strings of the texts one character away from `term` (for sound-alike typos)."""
+        counts: dict[str, int] = {}
+        for text in self.texts:
+            for start in range(len(text) - len(term) + 1):
+                window = text[start : start + len(term)]
+                if sum(a != b for a, b in zip(window, term, strict=True)) == 1:
+                    counts[window] = counts.get(window, 0) + 1
+        return counts
 
 
 @pytest.mark.parametrize(
@@ -165,3 +173,88 @@ def test_verbs_are_read_from_jiebas_tags_and_cached(monkeypatch: pytest.MonkeyPa
     assert tokenize_module.dictionary_verbs(cache_dir=tmp_path) == verbs | {"亮诺"}
     segmenter = TermSegmenter()
     assert segmenter.is_verb("交给") and not segmenter.is_verb("税收")
+
+
+# --- colloquial questions: what must be covered, and what only helps ---------------------------
+
+NOTICE = Corpus(
+    "自评分数80分及以上方可申报",
+    "先进事迹材料要求用A4纸打印，一般应在3000字以内",
+    "申报四星级和五星级的需准备讲解视频，时间在15分钟以内",
+    "申请表内容如实填写，数据请以上年度末为准",
+    "申请产品类评价需提供产品检测报告复印件、商标注册证书",
+    "现有员工6人，平均年龄30岁",
+    "在认真审核申报材料，保证符合要求基础上予以推荐",
+    "具有丰富的管理经验和卓越的管理绩效，本人经历",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "not_required"),
+    [
+        ("咱们这边自己打分要到多少才能报", {"咱们", "这边", "自己"}),  # pronouns, deixis
+        ("通知里说先进事迹那篇文章大概写多少字", {"通知", "那篇", "文章", "大概"}),  # the material itself
+        ("测评报告里要写清楚啥", {"清楚", "啥"}),  # adjectives and discourse words
+        ("自评才打了75分还能报吗", {"75分", "75"}),  # the applicant's own figure
+        ("我们公司注册才两年能申报吗", {"两年", "我们"}),
+    ],
+)
+def test_words_that_carry_no_topic_are_not_required(question, not_required):
+    analysis = analyse_question(question, corpus=NOTICE)
+    assert not not_required & set(analysis.key_terms)
+    assert analysis.key_terms  # the question still has something to look for
+
+
+def test_the_applicants_figure_still_helps_to_find_the_passage():
+    analysis = analyse_question("满意度指数86分能拿几分", corpus=NOTICE)
+    assert "86" in "".join(analysis.soft_terms) and "86" not in "".join(analysis.key_terms)
+
+
+@pytest.mark.parametrize(
+    ("question", "meant"),
+    [
+        ("讲解视屏最长能录多久", "视频"),  # shì pín / shì píng: the front and back nasal
+        ("申请表里的数剧按什么时候的填", "数据"),
+        ("员工平均年领多大", "年龄"),
+    ],
+)
+def test_a_sound_alike_typo_is_read_as_the_word_the_notices_use(question, meant):
+    assert meant in analyse_question(question, corpus=NOTICE).key_terms
+
+
+def test_a_common_word_is_not_taken_for_a_typo_of_a_word_that_sounds_like_it():
+    terms = analyse_question("经理能申报吗", corpus=NOTICE).key_terms
+    assert "经理" in terms and "经历" not in terms
+
+
+def test_a_noun_the_notices_never_use_stays_required_and_whole():
+    assert "奖金" in analyse_question("评上以后有奖金吗", corpus=NOTICE).key_terms
+    terms = analyse_question("申报要交保证金吗", corpus=NOTICE).key_terms
+    assert "保证金" in terms and "保证" not in terms  # 保证金 is not 保证
+
+
+def test_a_word_jieba_makes_across_two_is_recut_into_words_the_notices_use():
+    analysis = analyse_question("产品类还得额外交啥材料", corpus=NOTICE)
+    terms = analysis.key_terms + analysis.soft_terms
+    assert "外交" not in terms and "交" in terms and "材料" in analysis.key_terms
+
+
+def test_a_question_of_nothing_but_soft_words_keeps_them_required():
+    analyser = QuestionAnalyser()
+    required, soft = analyser.split_roles(["清楚", "75分"], NOTICE)
+    assert required == ["清楚"] and soft == ["75分"]
+
+
+def test_sound_alike_characters():
+    assert sound_alike("频", "屏") and sound_alike("据", "剧") and sound_alike("名", "明")
+    assert not sound_alike("金", "牌")
+
+
+def test_function_words_are_read_from_jiebas_tags_and_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(question_module, "_function_words", None)  # as in a fresh process
+    words = question_module.dictionary_function_words(cache_dir=tmp_path)
+    assert {"这边", "另外", "清楚"} <= words and not {"奖金", "税收", "视频"} & words
+    [cache] = tmp_path.iterdir()
+    cache.write_text(cache.read_text(encoding="utf-8") + "\n亮诺", encoding="utf-8")  # marks the cache
+    monkeypatch.setattr(question_module, "_function_words", None)  # the next process reads the cache
+    assert question_module.dictionary_function_words(cache_dir=tmp_path) == words | {"亮诺"}

@@ -254,3 +254,38 @@ def test_an_unreachable_chroma_server_leaves_bm25_answering(
     hits = retriever.search("申报截止时间", programmes=["lianyungang-2016"], k=1)
     assert hits[0].chunk.text == "申报截止时间：2016年9月10日。" and hits[0].vector_rank is None
     assert "BM25 only" in caplog.text
+
+
+def test_a_colloquial_question_finds_the_notices_wording(retriever: Retriever) -> None:
+    # 最晚 / 花钱: words no notice uses; their synonym classes stand in for them.
+    deadline = retriever.search("最晚哪天交材料", programmes=["lianyungang-2016"], k=1)
+    assert deadline[0].chunk.section == "申报时间"
+    assert retriever.search("参加这个要花钱不", k=1)[0].chunk.text == "创建活动自愿参加，全程免费。"
+
+
+def test_a_homophone_typo_is_searched_as_the_word_the_notices_use(index_dir: Path) -> None:
+    from knowledge._expansion import ExpansionWeights, QueryExpander
+
+    # 行句 is in no notice; 行距 sounds the same and is: the repaired pair adds to the match.
+    repaired = Retriever(index_dir, embedder=CharNgramEmbedder())
+    literal = Retriever(
+        index_dir, embedder=CharNgramEmbedder(), expander=QueryExpander(weights=ExpansionWeights(typo=0.0))
+    )
+    with_repair = repaired.search("正文行句多少", k=1)[0]
+    without = literal.search("正文行句多少", k=1)[0]
+    assert with_repair.chunk.text.startswith("正文为四号宋体")
+    assert with_repair.lexical_score > without.lexical_score
+    repaired.close()
+    literal.close()
+
+
+def test_an_expander_without_synonyms_still_searches_the_typed_words(index_dir: Path) -> None:
+    from knowledge._expansion import ExpansionWeights, QueryExpander, SynonymTable
+
+    plain = Retriever(
+        index_dir,
+        embedder=CharNgramEmbedder(),
+        expander=QueryExpander(SynonymTable(classes=[["甲乙", "丙丁"]]), ExpansionWeights(typo=0.0)),
+    )
+    assert plain.search("全数调查", k=1)[0].chunk.section == "满意度测评"
+    plain.close()

@@ -88,3 +88,22 @@ def test_packaged_lexicon_loads() -> None:
     lexicon = SearchLexicon.load()
     assert "一票否决" in lexicon.user_words
     assert "的" in lexicon.stopwords
+
+
+def test_character_pairs_are_marked_and_never_span_punctuation() -> None:
+    tokens = tokenize("最晚，截止")
+    assert {"|最晚", "|截止"} <= set(tokens)
+    assert "|晚截" not in tokens  # the comma separates them
+    # A pair never counts as the jieba word it spells: 截止 and |截止 are different terms.
+    assert tokens.count("截止") == 1
+
+
+def test_pairs_do_not_depend_on_where_jieba_cuts() -> None:
+    # jieba cuts 最晚 whole in one sentence and apart in the other; the pair is there in both.
+    assert "|最晚" in set(tokenize("材料最晚哪天交")) & set(tokenize("连云港那边材料最晚啥时候交"))
+
+
+def test_colloquial_filler_and_words_about_the_notice_are_dropped() -> None:
+    tokens = tokenize("那篇通知里啥时候截止")
+    assert not {"那篇", "啥", "通知里"} & set(tokens)
+    assert "截止" in tokens
