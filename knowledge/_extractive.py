@@ -55,6 +55,10 @@ class ExtractiveParams:
     min_heaviest: float = 0.5  # coverage of the rarest key term
     min_focus: float = 0.5  # one sentence must cover this much alone (not three half-relevant ones)
     context_credit: float = 0.5  # a term found beside the sentence (section, neighbours) counts half
+    # A term found elsewhere in the part of the document the sentence belongs to (the write-up that
+    # names 热带森林公园 at its top): it says which passage is meant, not what the answer is.
+    article_credit: float = 0.6
+    article_rank_credit: float = 0.3  # ...and this much when ranking the sentences
     synonym_credit: float = 0.85
     fuzzy_credit: float = 0.75  # most of a long term's character pairs present (typos, word order)
     max_sentences: int = 3
@@ -72,6 +76,7 @@ class ExtractiveParams:
     everyday_verb_share: float = 0.4
     everyday_rarity: float = 10.5  # general rarity (see TermSegmenter.rarity) below which a verb is everyday
     soft_weight: float = 0.5  # award names: half their idf, and only for ranking
+    figure_bonus: float = 0.6  # ranking passages: the question's document number held
     phrase_bonus: float = 0.08  # key terms found side by side, as the question has them
     place_bonus: float = 0.05  # the sentence (or its surroundings) names the place asked about
     # Sample write-ups are not rules: a programme's passage that answers nearly as well comes first.
@@ -110,6 +115,17 @@ class CorpusStats:
         """Rarer terms weigh more; a term found nowhere weighs most (it is what the question is about)."""
         n = max(self.size, 1)
         return math.log((n + 1) / (self.df(term) + 0.5))
+
+    def matches(self, pattern: str) -> dict[str, int]:
+        """The strings of the corpus that `pattern` matches, with their counts."""
+        cache: dict[str, dict[str, int]] = self.__dict__.setdefault("_matches", {})
+        found = cache.get(pattern)
+        if found is None:
+            found = {}
+            for match in re.finditer(pattern, self._joined):
+                found[match.group(0)] = found.get(match.group(0), 0) + 1
+            cache[pattern] = found
+        return found
 
     def one_off_variants(self, term: str) -> dict[str, int]:
         """The strings of the corpus that differ from `term` in one character, with their counts."""
@@ -171,6 +187,9 @@ class Candidate:
     shape: float = 0.0  # share of the typed kinds asked for that it gives
     score: float = 0.0
     band: float = 0.0  # how its band or threshold fits the applicant's figure (< 0: does not apply)
+    # Terms only its document part covers (the write-up's name): they place the sentence, so it
+    # need not say them itself.
+    placed: frozenset[str] = frozenset()
 
     @property
     def chunk(self) -> Chunk:
@@ -267,6 +286,15 @@ class ExtractiveAnswerer:
         best: dict[str, float] = {}
         for candidate in self._candidates(analysis, hits, weights, soft):
             best.setdefault(candidate.chunk.id, candidate.score)  # candidates come best first
+        # A passage holding the question's document number (the 682 of "682号文") is the document
+        # asked about, even where its answering sentence does not repeat the key terms. (Not the
+        # applicant's own figures, 75分: the notices give thresholds, not the applicant's score.)
+        figures = {t: w for t, w in soft.items() if t.isdigit() and len(t) >= 3}
+        total = sum(weights.values()) + sum(figures.values())
+        for hit in hits:
+            held = sum(w for t, w in figures.items() if t in hit.chunk.text)
+            if held and hit.chunk.id in best:
+                best[hit.chunk.id] += self.params.figure_bonus * held / total
         return sorted(hits, key=lambda hit: -best.get(hit.chunk.id, float("-inf")))
 
     # --- scoring ---
@@ -304,7 +332,10 @@ class ExtractiveAnswerer:
         figures = question_figures(analysis.text)
         phrases = _phrases(analysis.key_terms, analysis.text)
         candidates: list[Candidate] = []
+        articles = _article_texts(hits)
         for rank, hit in enumerate(hits):
+            article = articles[hit.chunk.id]
+            in_article = {t: self._term_coverage(t, article) for t in weights}
             units = _units_of(hit.chunk.text)
             prose = [u for u in units if u.kind != "block"]
             # A section named after what is asked ("第十四条 …杰出管理者申报条件") is where the answer is.
@@ -329,11 +360,40 @@ class ExtractiveAnswerer:
                         named = params.synonym_credit * self._term_coverage(term, section)
                         own[term] = max(own[term], named)
                 near = {t: params.context_credit * self._term_coverage(t, surroundings) for t in weights}
+                # Only a write-up names its subject once at its top; a notice's annex names nothing
+                # a sentence further down could leave out.
+                placed = frozenset(
+                    t
+                    for t, c in in_article.items()
+                    if hit.chunk.programme is None
+                    and len(t) > 1  # a name, never 人 or 字
+                    and c >= 0.5
+                    and own[t] < 0.5
+                    and t in key_weights
+                )
+                for term in placed:
+                    near[term] = max(near[term], params.article_credit * in_article[term])
                 shape = self._shape_fraction(analysis, unit.text)
                 candidate = Candidate(
-                    hit, rank, unit, own, near, self._shape_ok(analysis, unit.text), deadline_ok, shape
+                    hit,
+                    rank,
+                    unit,
+                    own,
+                    near,
+                    self._shape_ok(analysis, unit.text),
+                    deadline_ok,
+                    shape,
+                    placed=placed,
                 )
-                coverage = sum(w * candidate.covers(t) for t, w in weights.items()) / total
+                # For the ranking, the write-up's name counts less than a neighbour saying the term
+                # (the sentence beside the one with the figure must not win over it).
+                coverage = (
+                    sum(
+                        w * (params.article_rank_credit if t in placed else candidate.covers(t))
+                        for t, w in weights.items()
+                    )
+                    / total
+                )
                 own_cov = sum(w * own[t] for t, w in weights.items()) / total
                 score = 0.55 * coverage + 0.15 * own_cov + 0.2 * shape + 0.1 * rank_score + 0.1 * in_section
                 if analysis.deadline and deadline_ok:
@@ -365,9 +425,14 @@ class ExtractiveAnswerer:
     def _term_coverage(self, term: str, text: str) -> float:
         if term in text or (term.isascii() and term.lower() in text.lower()):
             return 1.0
+        if ("（" in text or "(" in text) and term in _fold_parentheticals(text):
+            return 1.0  # 企业 in "企（事）业单位"
         for alternative in self.cues.alternatives(term):
             if alternative in text:
                 return self.params.synonym_credit
+        parts = _compound_parts(term)
+        if parts and all(part in text for part in parts):
+            return self.params.synonym_credit  # 申报材料 in "材料申报截止日期": its words, reordered
         if len(term) >= 3:
             pairs = [term[i : i + 2] for i in range(len(term) - 1)]
             present = sum(pair in text for pair in pairs) / len(pairs)
@@ -459,7 +524,10 @@ class ExtractiveAnswerer:
         own_best = {t: max(c.own[t] for c in chosen) for t in weights}
         coverage = sum(w * max(c.covers(t) for c in chosen) for t, w in weights.items()) / total
         focus = max(sum(w * c.covers(t) for t, w in weights.items()) / total for c in chosen)
-        own_coverage = sum(w * own_best[t] for t, w in weights.items()) / total
+        # What the sentences must say themselves: not the terms that only name their document part.
+        placed = frozenset.intersection(*(c.placed for c in chosen)) if chosen else frozenset()
+        own_total = sum(w for t, w in weights.items() if t not in placed) or total
+        own_coverage = sum(w * own_best[t] for t, w in weights.items() if t not in placed) / own_total
         # The topic of the question is a word, never a lone character (纸 of 用什么纸 weighs as much as
         # 材料 only because it is capped).
         words = [t for t in key_weights if len(t) > 1] or list(key_weights)
@@ -485,6 +553,8 @@ class ExtractiveAnswerer:
         ("联系人是谁，电话多少": the name line, then the phone line)."""
         if _is_heading(candidate.unit.text) or not (candidate.shape_ok or candidate.shape > 0):
             return False
+        if AnswerKind.YES_NO in analysis.kinds and self._distinguishes(candidate, chosen, analysis):
+            return True
         if candidate.band < 0:
             return False  # a band the applicant's figure does not fall in
         total = sum(weights.values())
@@ -500,7 +570,8 @@ class ExtractiveAnswerer:
             if w >= self.params.min_extra_gain * total
             and candidate.own[t] >= 0.8
             and max(c.own[t] for c in chosen) < 0.5
-            and (same_chunk or max(c.near[t] for c in chosen) < 0.5)
+            # a term that only names the write-up is still open: the sentence that says it adds to it
+            and (same_chunk or max(0.0 if t in c.placed else c.near[t] for c in chosen) < 0.5)
         ]
         if opened:
             return True
@@ -514,6 +585,22 @@ class ExtractiveAnswerer:
             c.chunk.id == candidate.chunk.id or c.chunk.section == candidate.chunk.section for c in chosen
         )
         return same_place and any(self.cues.units[name].given(candidate.unit.text) for name in missing_units)
+
+    def _distinguishes(
+        self, candidate: Candidate, chosen: list[Candidate], analysis: QuestionAnalysis
+    ) -> bool:
+        """For a yes/no question, the sentence of the same passage that names what the question sets
+        apart and the chosen ones do not ("申报三星级需要视频吗": after the sentence about 四星级和五星级,
+        "申报三星级不需要准备视频")."""
+        if candidate.chunk.id != chosen[0].chunk.id:
+            return False
+        return any(
+            len(term) > 1
+            and not AWARD_NAMES.fullmatch(term)
+            and candidate.own.get(term, 0.0) >= 1.0
+            and all(c.own.get(term, 0.0) < 0.5 for c in chosen)
+            for term in [*analysis.key_terms, *analysis.soft_terms]
+        )
 
     def _shares_topic(self, candidate: Candidate, chosen: list[Candidate], weights: dict[str, float]) -> bool:
         """Both the candidate and the best chosen sentence cover a key term of some weight."""
@@ -696,12 +783,63 @@ def _units_of(text: str) -> tuple[Unit, ...]:
 
 
 def _surroundings(chunk: Chunk, prose: list[Unit], unit: Unit) -> str:
-    """What is read together with a sentence: the section path and the sentences just before and after."""
+    """What is read together with a sentence: the document's title (the write-up it comes from), the
+    section path, and the sentences just before and after."""
     index = next((i for i, u in enumerate(prose) if u.start >= unit.start), len(prose))
     end_index = next((i for i, u in enumerate(prose) if u.end >= unit.end), index)
     before = prose[max(0, index - 2) : index]
     after = prose[end_index + 1 : end_index + 2]
-    return "\n".join([chunk.section, *(u.text for u in before), *(u.text for u in after)])
+    return "\n".join([chunk.title, chunk.section, *(u.text for u in before), *(u.text for u in after)])
+
+
+def _article_key(chunk: Chunk) -> tuple[str, str]:
+    """The part of a document a chunk belongs to: its file and the top of its section path (one
+    write-up of a collection, one annex of a notice)."""
+    return chunk.file, chunk.section.split("›")[0].strip()
+
+
+def _article_texts(hits: Sequence[SearchHit]) -> dict[str, str]:
+    """Per chunk of the hits, what names the document part it belongs to: its title, its sections,
+    and its opening passage (a write-up names its company in its first lines, and what it did
+    further down). The opening passage itself has only its title and sections: its own sentences
+    are neighbours, not the name of a later passage."""
+    heads: dict[tuple[str, str], list[str]] = {}
+    first: dict[tuple[str, str], Chunk] = {}
+    for hit in hits:
+        chunk = hit.chunk
+        key = _article_key(chunk)
+        heads.setdefault(key, [chunk.title]).append(chunk.section)
+        if key not in first or chunk.order < first[key].order:
+            first[key] = chunk
+    texts: dict[str, str] = {}
+    for hit in hits:
+        key = _article_key(hit.chunk)
+        opening = first[key]
+        names = heads[key] if opening.id == hit.chunk.id else [*heads[key], opening.text]
+        texts[hit.chunk.id] = "\n".join(names)
+    return texts
+
+
+_PARENTHETICAL_INFIX = re.compile(r"([\u4e00-\u9fff])[（(]([\u4e00-\u9fff])[）)](?=[\u4e00-\u9fff])")
+
+
+@lru_cache(maxsize=8192)
+def _fold_parentheticals(text: str) -> str:
+    """ "企（事）业单位" read both ways: 企业单位 and 事业单位 (the bracket offers another character)."""
+    return _PARENTHETICAL_INFIX.sub(r"\1", text) + "\n" + _PARENTHETICAL_INFIX.sub(r"\2", text)
+
+
+@lru_cache(maxsize=4096)
+def _compound_parts(term: str) -> tuple[str, ...]:
+    """The words a compound term is made of (申报材料 -> 申报, 材料), when they make up all of it;
+    empty for a term that is one word only."""
+    if len(term) < 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in term):
+        return ()
+    words = [w for w in default_segmenter().cut_for_search(term) if w != term and len(w) > 1]
+    parts = tuple(dict.fromkeys(words))
+    if len(parts) < 2 or not all(any(ch in w for w in parts) for ch in term):
+        return ()
+    return parts
 
 
 @lru_cache(maxsize=8192)
@@ -728,7 +866,10 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
 
 def _mentioned(mention: Mention, chosen: Sequence[Candidate]) -> bool:
     """An uncovered place or year must be named in the chosen sentence's chunk (a write-up names its
-    city and year once, at the top)."""
+    city and year once, at the top); the whole country in the sentence itself (provincial notices
+    name the national programme they follow everywhere)."""
+    if mention.kind == "national":
+        return any(mention.text in candidate.unit.text for candidate in chosen)
     for candidate in chosen:
         chunk = candidate.chunk
         if mention.text in f"{chunk.section}\n{chunk.title}\n{chunk.text}":

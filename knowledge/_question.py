@@ -9,11 +9,9 @@ they are what a sentence of a notice must cover to answer it.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from enum import StrEnum
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from knowledge._expansion import sound_alike  # one pinyin table per process, shared with expansion
 from knowledge._tokenize import (
     DEFAULT_JIEBA_CACHE_DIR,
     SearchLexicon,
@@ -258,52 +257,14 @@ def _load_function_words(directory: Path) -> frozenset[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=1)
-def _pinyin_table() -> dict[str, str]:
-    """Code point -> its readings with tones ("pín,bīn"), from pypinyin's character table, read
-    directly (importing the package would also load its 10 MB phrase table). Once per process,
-    and only when a question has a word the notices never use."""
-    from importlib.resources import files
-
-    try:
-        table = files("pypinyin") / "pinyin_dict.json"
-    except ModuleNotFoundError:  # an install without it still answers; typos by sound go unread
-        return {}
-    return json.loads(table.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=4096)
-def _readings(char: str) -> frozenset[str]:
-    raw = _pinyin_table().get(str(ord(char)), "")
-    return frozenset(_toneless(r) for r in raw.split(",") if r)
-
-
-# Sounds that speakers of many dialects (and their phone keyboards) do not tell apart.
-_FUZZY_SOUNDS = (
-    (re.compile(r"^([zcs])h"), r"\1"),  # zh/z, ch/c, sh/s
-    (re.compile(r"^n"), "l"),  # n/l
-    (re.compile(r"([aei])ng$"), r"\1n"),  # ang/an, eng/en, ing/in
-)
-
-
-def _toneless(reading: str) -> str:
-    plain = "".join(ch for ch in unicodedata.normalize("NFD", reading) if not unicodedata.combining(ch))
-    for pattern, replacement in _FUZZY_SOUNDS:
-        plain = pattern.sub(replacement, plain)
-    return plain
-
-
-def sound_alike(a: str, b: str) -> bool:
-    """Two characters with a reading in common, tones ignored (频/屏, 据/剧, 评/平, 码/马)."""
-    return bool(_readings(a) & _readings(b))
-
-
 class DocumentFrequency(Protocol):
     """How many passages of the corpus contain a string (the corpus statistics of _extractive)."""
 
     def df(self, term: str) -> int: ...
 
     def one_off_variants(self, term: str) -> dict[str, int]: ...
+
+    def matches(self, pattern: str) -> dict[str, int]: ...
 
 
 class QuestionAnalysis(BaseModel):
@@ -572,6 +533,42 @@ class QuestionAnalyser:
                     return variant
         return None
 
+    def _repair_sound_alike_chars(self, tokens: list[str], corpus: DocumentFrequency | None) -> list[str]:
+        """A lone character typed for a sound-alike one inside a phrase: "几年平一次" (评). When the
+        notices never write the character before what follows it (平一次) but do write a sound-alike
+        one there, alone or starting a word (评一次, 评审一次), the question meant that word."""
+        if corpus is None:
+            return tokens
+        repaired = list(tokens)
+        for i, token in enumerate(tokens[:-1]):
+            following = tokens[i + 1]
+            if (
+                len(token) != 1
+                or not "\u4e00" <= token <= "\u9fff"
+                or token in self.cues.stopword_set
+                or self._is_soft(token, corpus)
+                or not following.strip()
+                or following in self.cues.stopword_set  # 的, 吗: too common to place a word
+                or corpus.df(token + following) > 0
+            ):
+                continue
+            fixed = self._sound_alike_before(token, following, corpus)
+            if fixed:
+                repaired[i] = fixed
+        return repaired
+
+    def _sound_alike_before(self, char: str, following: str, corpus: DocumentFrequency) -> str | None:
+        found: dict[str, int] = {}
+        pattern = "([\u4e00-\u9fff])([\u4e00-\u9fff]?)" + re.escape(following)
+        for text, count in corpus.matches(pattern).items():
+            other, word = text[0], text[: len(text) - len(following)]
+            if other == char or not sound_alike(char, other):
+                continue
+            # The word the notices use (评审 of 评审一次), else the character itself (评 of 评一次).
+            meant = word if len(word) == 2 and self.segmenter.is_word(word) else other
+            found[meant] = found.get(meant, 0) + count
+        return max(found, key=lambda w: (found[w], len(w))) if found else None
+
     def _homophone(self, term: str, corpus: DocumentFrequency) -> str | None:
         """A word the notices use that sounds like `term` and differs from it in one character:
         what a phone keyboard's pinyin input typed by mistake (视屏 -> 视频, 数剧 -> 数据, 明额 -> 名额)."""
@@ -604,7 +601,8 @@ class QuestionAnalyser:
                 run.clear()
 
         tokens = self._corpus_segmentation(self.segmenter.cut(segment), corpus)
-        for token in self._repair_split_typos(tokens, corpus):
+        tokens = self._repair_split_typos(tokens, corpus)
+        for token in self._repair_sound_alike_chars(tokens, corpus):
             token = token.strip()
             if not token:
                 continue

@@ -39,8 +39,20 @@ YEAR_PATTERN = re.compile(
 ADMIN_UNIT_PATTERN = re.compile(r"(?P<name>.+?)(?:特别行政区|自治区|自治州|自治县|地区|省|市|州|盟|县|区|旗)")
 CHINESE_YEAR_PATTERN = re.compile(r"([〇○零一二三四五六七八九]{4})\s*(年度|年)")
 RELATIVE_YEARS = {"今年": 0, "本年度": 0, "明年": 1, "去年": -1, "前年": -2, "后年": 2}
-_CHINESE_DIGITS = {"〇": "0", "○": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4",
-                   "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_CHINESE_DIGITS = {
+    "〇": "0",
+    "○": "0",
+    "零": "0",
+    "一": "1",
+    "二": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
 
 
 class ProvinceEntry(BaseModel):
@@ -59,6 +71,8 @@ class RegionTable(BaseModel):
     provinces: list[ProvinceEntry]
     ambiguous: list[str] = Field(default_factory=list)
     suffixes: list[str] = Field(default_factory=list)
+    # Words for the whole country (全国): a scope like a place, covered only by a national programme.
+    national: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _names_are_unique(self) -> RegionTable:
@@ -100,6 +114,7 @@ class RegionTable(BaseModel):
                 provinces=provinces,
                 ambiguous=[name for name in self.ambiguous if name not in places],
                 suffixes=self.suffixes,
+                national=self.national,
             )
         return cache[key]
 
@@ -109,6 +124,15 @@ class RegionTable(BaseModel):
 
     def is_province(self, name: str) -> bool:
         return name in self._index()[1]
+
+    def find_national(self, text: str) -> list[tuple[str, int]]:
+        """The words for the whole country in `text` (全国), with where they start."""
+        found = []
+        for name in sorted(self.national, key=len, reverse=True):
+            position = text.find(name)
+            if position >= 0 and not any(s <= position < s + len(n) for n, s in found):
+                found.append((name, position))
+        return found
 
     def find(self, text: str) -> list[PlaceMention]:
         """Places named in `text`, left to right, longest name first (连云港 before 云港)."""
@@ -142,8 +166,12 @@ class RegionTable(BaseModel):
             names = sorted(province_of, key=len, reverse=True)
             suffixes = sorted(self.suffixes, key=len, reverse=True)
             pattern = re.compile(
-                "(?P<name>" + "|".join(map(re.escape, names)) + ")"
-                + "(?P<suffix>" + "|".join(map(re.escape, suffixes)) + ")?"
+                "(?P<name>"
+                + "|".join(map(re.escape, names))
+                + ")"
+                + "(?P<suffix>"
+                + "|".join(map(re.escape, suffixes))
+                + ")?"
             )
             cached = (province_of, frozenset(p.name for p in self.provinces), pattern)
             self.__dict__["_cached_index"] = cached
@@ -190,7 +218,7 @@ class Programme(BaseModel):
 class Mention(BaseModel):
     """A place or year named in the question that no programme of the corpus covers."""
 
-    kind: Literal["place", "year"]
+    kind: Literal["place", "year", "national"]
     text: str  # as it must appear in a supporting passage: 北京 / 2026
 
 
@@ -260,7 +288,7 @@ def _programme_from_document(doc: DocumentMeta, regions: RegionTable) -> Program
 
 
 def _region_places(region: str, regions: RegionTable) -> list[str]:
-    """"江苏省连云港市" -> [江苏, 连云港]: province first, most specific last. A unit the national table
+    """ "江苏省连云港市" -> [江苏, 连云港]: province first, most specific last. A unit the national table
     does not know ("江苏省海安市", "青海省玉树州") is named by itself without its suffix (海安, 玉树)."""
     names: list[str] = []
     for unit in ADMIN_UNIT_PATTERN.finditer(region):
@@ -268,6 +296,7 @@ def _region_places(region: str, regions: RegionTable) -> list[str]:
         names.extend(place.name for place in known) if known else names.append(unit.group("name"))
     if not names:
         names = [place.name for place in regions.find(region)]
+    names.extend(name for name, _ in regions.find_national(region))  # a national programme
     return _unique(names)
 
 
@@ -285,8 +314,11 @@ def _merge(first: Programme, second: Programme) -> Programme:
     return first.model_copy(
         update={
             "places": _unique([*first.places, *second.places]),
-            "provinces": [p for p in _unique([*first.provinces, *second.provinces])
-                          if p not in first.places and p not in second.places],
+            "provinces": [
+                p
+                for p in _unique([*first.provinces, *second.provinces])
+                if p not in first.places and p not in second.places
+            ],
             "awards": _unique([*first.awards, *second.awards]),
             "doc_prefixes": _unique([*first.doc_prefixes, *second.doc_prefixes]),
             "files": [*first.files, *second.files],
@@ -352,6 +384,14 @@ def resolve_scope(
             spans.append((place.start, place.end))
             uncovered.append(Mention(kind="place", text=place.name))
 
+    # "全国…的截止日期": no provincial notice answers for the national programme.
+    for name, position in regions.find_national(text):
+        spans.append((position, position + len(name)))
+        national = [p for p in programmes if name in p.places]
+        candidates.extend(p for p in national if p not in candidates)
+        if not national:
+            uncovered.append(Mention(kind="national", text=name))
+
     for prefix_programme in programmes:
         for prefix in prefix_programme.doc_prefixes:
             position = text.find(prefix)
@@ -385,8 +425,12 @@ def resolve_scope(
         # The caller's choice wins; only what no programme covers at all is still reported.
         uncovered = [m for m in uncovered if not _covered_anywhere(m, programmes)]
         return Scope(
-            programmes=[requested], how="requested", places=place_names,
-            years=[int(y) for y in year_values], uncovered=_unique_mentions(uncovered), mention_spans=spans,
+            programmes=[requested],
+            how="requested",
+            places=place_names,
+            years=[int(y) for y in year_values],
+            uncovered=_unique_mentions(uncovered),
+            mention_spans=spans,
         )
     return Scope(
         programmes=[p.id for p in candidates],
@@ -410,7 +454,7 @@ def _programmes_for_place(place: PlaceMention, programmes: Sequence[Programme]) 
 
 
 def _covered_anywhere(mention: Mention, programmes: Sequence[Programme]) -> bool:
-    if mention.kind == "place":
+    if mention.kind in ("place", "national"):
         return any(mention.text in p.places or mention.text in p.provinces for p in programmes)
     return any(str(p.year) == mention.text for p in programmes)
 
@@ -427,5 +471,5 @@ def _unique_mentions(mentions: Iterable[Mention]) -> list[Mention]:
 
 
 def describe_programmes(programmes: Sequence[Programme]) -> str:
-    """"连云港2016（用户满意服务之星）、青海2025（…）": what the notices cover, for refusals."""
+    """ "连云港2016（用户满意服务之星）、青海2025（…）": what the notices cover, for refusals."""
     return "、".join(p.display for p in programmes)

@@ -173,7 +173,7 @@ def _sentence_units(
 
 
 def _merge_inline_lists(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """"…如下情况：1、A。2、B。3、C" -> one piece: the items continue the sentence that opened them."""
+    """ "…如下情况：1、A。2、B。3、C" -> one piece: the items continue the sentence that opened them."""
     merged: list[tuple[int, int]] = []
     last_number: int | None = None
     for start, end in pieces:
@@ -262,6 +262,6 @@ def _list_blocks(text: str, units: list[Unit]) -> list[Unit]:
 
 
 def _introduces(text: str) -> bool:
-    """"…如下：" or a short heading ("二、申请材料装订顺序") opens the list that follows it."""
+    """ "…如下：" or a short heading ("二、申请材料装订顺序") opens the list that follows it."""
     text = text.strip()
     return text.endswith(("：", ":")) or (len(text) <= 30 and not re.search(r"[。，；]", text))

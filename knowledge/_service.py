@@ -29,7 +29,7 @@ from knowledge._extractive import (
     refusal_out_of_corpus,
 )
 from knowledge._models import Answer, Catalog, Chunk, SearchHit
-from knowledge._question import QuestionAnalyser, QuestionAnalysis, default_analyser
+from knowledge._question import AWARD_NAMES, QuestionAnalyser, QuestionAnalysis, default_analyser
 from knowledge._scope import (
     DOC_PREFIX_PATTERN,
     Programme,
@@ -50,6 +50,7 @@ MAX_QUESTION_CHARS = 300  # what is searched and analysed of a long paste
 SINGLE_PROGRAMME_K = 8  # hits read when the question is about one programme
 OPEN_K = 10  # hits read from the whole corpus otherwise...
 PER_PROGRAMME_K = 4  # ...plus this many from each programme in scope
+WRITE_UP_K = 3  # passages of a sample write-up fetched for the key terms its found ones lack
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # A sentence that asks: ends with a question mark or particle, or holds a question word.
 _QUESTION_END = re.compile(
@@ -277,6 +278,7 @@ class KnowledgeBase:
         if terms_query:
             by_terms = searcher.search(terms_query, programmes=programmes, k=k)
             hits = interleave(by_terms, hits, k + k // 2)
+        hits.extend(self._rest_of_write_up(hits, analysis, programmes))
         if single:
             return hits
         # Each programme has its own deadline, its own rules: make sure every programme in scope is
@@ -293,6 +295,23 @@ class KnowledgeBase:
                     hits.append(hit)
         return hits
 
+    def _rest_of_write_up(
+        self, hits: list[SearchHit], analysis: QuestionAnalysis, programmes: list[str] | None
+    ) -> list[SearchHit]:
+        """ "那篇热带森林公园的范文里投诉率多少": the write-up is found by its name, but the passage
+        with the figure, further down, does not repeat it. When the best hit is a sample write-up,
+        the key terms none of its passages among the hits say are searched for in that write-up."""
+        if not hits or hits[0].chunk.programme is not None or (programmes and "" not in programmes):
+            return []
+        top = hits[0].chunk
+        same_file = [hit.chunk for hit in hits if hit.chunk.file == top.file]
+        missing = [t for t in analysis.key_terms if not any(t in c.text for c in same_file)]
+        if not missing:
+            return []
+        seen = {hit.chunk.id for hit in hits}
+        found = self._searcher().search(" ".join(missing), programmes=[""], k=WRITE_UP_K)
+        return [hit for hit in found if hit.chunk.file == top.file and hit.chunk.id not in seen]
+
     def _terms_query(self, analysis: QuestionAnalysis, stats: CorpusStats) -> str:
         """The key terms and the ways the notices say them (only wordings the notices use)."""
         words: list[str] = []
@@ -300,6 +319,13 @@ class KnowledgeBase:
             words.append(term)
             used = [alt for alt in self._analyser.cues.alternatives(term) if stats.df(alt) > 0]
             words.extend(used[:4])
+        # A soft term the notices use (the 682 of "苏经信科技682号文") still finds the passage;
+        # award names (服务之星) are in nearly every passage and find nothing.
+        words.extend(
+            term
+            for term in analysis.soft_terms
+            if len(term) > 1 and not AWARD_NAMES.fullmatch(term) and stats.df(term) > 0
+        )
         return " ".join(dict.fromkeys(words))
 
     # --- collaborators, built on first use ---
@@ -378,7 +404,7 @@ def _with_doc_prefixes(programme: Programme, chunks: Sequence[Chunk]) -> Program
 
 
 def find_contact(programme_id: str, chunks: Sequence[Chunk], limit: int = 2) -> str | None:
-    """"联系人：… 电话：…" lines of a programme's notice, as one short string."""
+    """ "联系人：… 电话：…" lines of a programme's notice, as one short string."""
     found: list[str] = []
     for chunk in chunks:
         if chunk.programme != programme_id:

@@ -349,3 +349,81 @@ def test_a_sample_write_up_does_not_settle_a_rule(forms_context):
     assert not ask("服务之星评选有年龄限制吗", forms_context, hits=FORMS).answered
     figure = ask("范文里营业厅员工平均年龄多大", forms_context, hits=FORMS)
     assert figure.answered and "30岁" in figure.answer  # a figure of the story it does give
+
+
+# --- context, compounds, distinguishing terms -------------------------------------------------
+
+WRITE_UPS = [
+    Chunk(
+        id=f"w{order}",
+        text=text,
+        section=section,
+        file="examples.txt",
+        title="服务明星事迹材料范文（三篇）",
+        order=order,
+    )
+    for order, (section, text) in enumerate(
+        [
+            ("第一篇 营业厅班组", "某营业厅班组共有员工12人。班组用户投诉率为1.2%，连续两年下降。"),
+            ("第三篇 全国服务明星", "毛某，云天热带森林公园有限公司董事长，带领团队建设景区。"),
+            (
+                "第三篇 全国服务明星 › 二、精细服务",
+                "园区完善了游客投诉处理制度。游客投诉率连续3年低于0.05%。",
+            ),
+        ]
+    )
+]
+RULES = [
+    make_chunk(QH, "申报须知", "凡符合条件的企（事）业单位均可申报。中共党（团）员优先推荐。"),
+    make_chunk(QH, "报送要求", "申报材料须加盖公章。材料申报一式三份，逾期不予受理。"),
+    make_chunk(
+        QH,
+        "附件2 › 讲解视频",
+        "2.申报四星级和五星级的需准备讲解视频，以PPT形式呈现，时间在15分钟以内。申报三星级不需要准备视频。",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def context_context() -> AnswerContext:
+    return AnswerContext(programmes=PROGRAMMES, stats=CorpusStats.from_chunks(WRITE_UPS + RULES), today=TODAY)
+
+
+def test_the_write_up_named_at_its_top_places_a_sentence_further_down(context_context):
+    answer = answer_in_order("那篇热带森林公园的范文里投诉率多少", context_context, WRITE_UPS)
+    assert answer.answered and "0.05%" in answer.answer and "1.2%" not in answer.answer
+    # The write-up places the sentence; the sentence must still say what is asked.
+    assert not answer_in_order("那篇热带森林公园的范文里有多少个车位", context_context, WRITE_UPS).answered
+
+
+def test_a_parenthetical_inside_a_word_does_not_hide_it(context_context):
+    answer = answer_in_order("青海是党员的能优先吗", context_context, RULES)
+    assert answer.answered and "党（团）员" in answer.answer
+
+
+def test_a_compound_term_is_covered_by_its_words_in_another_order(context_context):
+    answer = answer_in_order("青海申报材料要交几份", context_context, RULES)
+    assert answer.answered and "一式三份" in answer.answer
+
+
+def test_a_yes_no_question_is_answered_by_the_sentence_with_its_distinguishing_term(context_context):
+    answer = answer_in_order("青海三星级要准备讲解视频吗", context_context, RULES)
+    assert answer.answered and "申报三星级不需要准备视频" in answer.answer
+
+
+def test_the_passage_with_the_document_number_asked_about_comes_first():
+    numbered = make_chunk(
+        JS, "通知", "苏经信科技[2011]682号\n省经信委、省总工会和团省委决定联合开展创建活动。"
+    )
+    others = [
+        make_chunk(JS, "一、组织申报", "请各有关部门做好组织申报工作。"),
+        make_chunk(JS, "二、宣传发动", "各部门要做好宣传发动。"),
+        make_chunk(JS, "三、材料报送", "申报材料一式两份。"),
+    ]
+    context = AnswerContext(
+        programmes=PROGRAMMES, stats=CorpusStats.from_chunks([numbered, *others]), today=TODAY
+    )
+    analysis = analyse_question("682号文是哪几个部门联合发的", corpus=context.stats)
+    hits = [SearchHit(chunk=c, score=1.0 / (i + 1)) for i, c in enumerate([*others, numbered])]
+    ranked = ExtractiveAnswerer().rank_hits(analysis, hits, context)
+    assert ranked[0].chunk is numbered

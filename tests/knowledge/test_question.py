@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,13 @@ class Corpus:
 
     def df(self, term: str) -> int:
         return sum(term in text for text in self.texts)
+
+    def matches(self, pattern: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for text in self.texts:
+            for match in re.finditer(pattern, text):
+                counts[match.group(0)] = counts.get(match.group(0), 0) + 1
+        return counts
 
     def one_off_variants(self, term: str) -> dict[str, int]:
         """The strings of the texts one character away from `term` (for sound-alike typos)."""
@@ -220,6 +228,14 @@ def test_the_applicants_figure_still_helps_to_find_the_passage():
 )
 def test_a_sound_alike_typo_is_read_as_the_word_the_notices_use(question, meant):
     assert meant in analyse_question(question, corpus=NOTICE).key_terms
+
+
+def test_a_lone_sound_alike_character_inside_a_phrase_is_read_as_the_word_the_notices_use():
+    notice = Corpus("广东省用户满意服务明星活动每年评审一次。", "本办法由协会负责解释，保持公平公正。")
+    terms = analyse_question("服务明星几年平一次", corpus=notice).key_terms
+    assert "评审" in terms and "平" not in terms
+    # Where the notices write the character as typed, it is left alone.
+    assert "评审" not in analyse_question("怎么保证公平", corpus=notice).key_terms
 
 
 def test_a_common_word_is_not_taken_for_a_typo_of_a_word_that_sounds_like_it():

@@ -218,3 +218,26 @@ def test_a_place_a_programme_is_about_is_recognised_in_questions(question, expec
 def test_the_corpus_places_do_not_leak_into_the_national_table():
     programmes_from_catalog(_notice_catalog())
     assert default_regions().find("海安服务之星") == []
+
+
+def test_the_national_programme_is_outside_a_corpus_of_provincial_ones(programmes):
+    scope = resolve_scope("全国用户满意服务明星的申报截止日期是哪天", programmes)
+    assert [m.text for m in scope.uncovered] == ["全国"]
+
+
+def test_a_national_programme_covers_questions_about_the_whole_country():
+    catalog = Catalog(
+        documents=[
+            DocumentMeta(
+                file="national.txt",
+                title="关于开展2026年全国用户满意服务明星推荐工作的通知",
+                region="全国",
+                programme="national-2026",
+            ),
+            DocumentMeta(
+                file="lyg.txt", title="连云港市用户满意服务之星", region="江苏省连云港市", programme="lyg"
+            ),
+        ]
+    )
+    scope = resolve_scope("全国的什么时候截止", programmes_from_catalog(catalog))
+    assert scope.uncovered == [] and scope.programmes == ["national-2026"]

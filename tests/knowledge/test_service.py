@@ -435,3 +435,51 @@ def test_a_knowledge_base_opened_on_an_existing_index_knows_the_programmes(sampl
     assert reopened.programme_details() == from_folder.programme_details()
     answer = reopened.ask("苏经信科技682号文是那几个部门联合发的")
     assert answer.answered and "经信委" in answer.answer
+
+
+def test_a_figure_the_notices_use_reaches_the_search_but_an_award_name_does_not(kb, searcher):
+    kb.ask("服务之星联系电话是不是85807519")
+    term_queries = [query for query, _ in searcher.calls if "是不是" not in query]
+    assert any("85807519" in query for query in term_queries)
+    assert not any("服务之星" in query for query in term_queries)
+
+
+class BestOnlySearcher(MemorySearcher):
+    """Returns only the passage sharing the most query words ("" stands for no programme), as a
+    ranking that finds a write-up by its name and misses its later passages would."""
+
+    def search(self, query: str, *, programmes: list[str] | None = None, k: int = 8) -> list[SearchHit]:
+        self.calls.append((query, programmes))
+        # the terms query and single terms by words; the question as asked by its 4-character runs
+        asked = " " not in query and len(query) > 6
+        words = [query[i : i + 4] for i in range(len(query) - 3)] if asked else query.split()
+        pool = [c for c in self._chunks if programmes is None or (c.programme or "") in programmes]
+        scored = sorted(((sum(w in c.text for w in words), c) for c in pool), key=lambda p: -p[0])
+        return [SearchHit(chunk=c, score=float(n)) for n, c in scored[:1] if n > 0]
+
+
+def test_a_write_up_found_by_its_name_is_searched_for_the_rest_of_the_question(tmp_path):
+    write_up = [
+        Chunk(
+            id=f"w{order}",
+            text=text,
+            section=section,
+            file="examples.txt",
+            title="事迹材料范文",
+            order=order,
+        )
+        for order, (section, text) in enumerate(
+            [
+                ("第三篇", "毛某，云天热带森林公园有限公司董事长，带领团队建设景区。"),
+                ("第三篇 › 精细服务", "园区完善了游客投诉处理制度。游客投诉率连续3年低于0.05%。"),
+            ]
+        )
+    ]
+    kb = KnowledgeBase(
+        KnowledgeConfig(index_dir=tmp_path),
+        retriever=BestOnlySearcher(CHUNKS + write_up),
+        catalog=CATALOG,
+        clock=lambda: TODAY,
+    )
+    answer = kb.ask("那篇热带森林公园的范文里投诉率多少")
+    assert answer.answered and "0.05%" in answer.answer
