@@ -13,7 +13,6 @@ import math
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from contextlib import suppress
 from enum import StrEnum
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -26,10 +25,9 @@ from knowledge._expansion import sound_alike  # one pinyin table per process, sh
 from knowledge._tokenize import (
     DEFAULT_JIEBA_CACHE_DIR,
     SearchLexicon,
-    _cache_stem,
-    _write_atomically,
     dictionary_verbs,
     new_segmenter,
+    tagged_dictionary_words,
 )
 
 if TYPE_CHECKING:
@@ -239,22 +237,9 @@ def dictionary_function_words(*, cache_dir: Path | None = None) -> frozenset[str
 
 
 def _load_function_words(directory: Path) -> frozenset[str]:
-    import jieba
-
     tags = "-".join(sorted(_FUNCTION_TAGS))  # a changed tag set never reads a stale list
-    path = directory / f"{_cache_stem()}.function-words-{hashlib.sha1(tags.encode()).hexdigest()[:8]}"
-    with suppress(OSError, UnicodeDecodeError):
-        return frozenset(path.read_text(encoding="utf-8").split("\n"))
-    words = set()
-    with jieba.get_dict_file() as handle:  # lines of "word frequency tag"
-        for line in handle:
-            parts = line.decode("utf-8").split()
-            if len(parts) == 3 and parts[2] in _FUNCTION_TAGS:
-                words.add(parts[0])
-    with suppress(OSError):  # a read-only temporary directory only costs speed
-        directory.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, "\n".join(sorted(words)).encode("utf-8"))
-    return frozenset(words)
+    cache_name = f"function-words-{hashlib.sha1(tags.encode()).hexdigest()[:8]}"
+    return tagged_dictionary_words(cache_name, _FUNCTION_TAGS.__contains__, directory)
 
 
 class DocumentFrequency(Protocol):

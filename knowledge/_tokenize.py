@@ -27,7 +27,7 @@ import os
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
@@ -177,21 +177,30 @@ def dictionary_verbs(*, cache_dir: Path | None = None) -> frozenset[str]:
 
 
 def _load_verbs(directory: Path) -> frozenset[str]:
+    return tagged_dictionary_words("verbs", lambda tag: tag.startswith("v"), directory)
+
+
+def tagged_dictionary_words(
+    cache_name: str, accepts: Callable[[str], bool], directory: Path
+) -> frozenset[str]:
+    """The words of jieba's dictionary whose part-of-speech tag `accepts`, cached beside the dictionary
+    cache as ``<stem>.<cache_name>`` (reading the tags from dict.txt takes about 0.2 s, the cached list
+    about 5 ms). `cache_name` must change whenever `accepts` does."""
     import jieba
 
-    path = directory / f"{_cache_stem()}.verbs"
+    path = directory / f"{_cache_stem()}.{cache_name}"
     with suppress(OSError, UnicodeDecodeError):
         return frozenset(path.read_text(encoding="utf-8").split("\n"))
-    verbs = set()
+    words = set()
     with jieba.get_dict_file() as handle:  # lines of "word frequency tag"
         for line in handle:
             parts = line.decode("utf-8").split()
-            if len(parts) == 3 and parts[2].startswith("v"):
-                verbs.add(parts[0])
+            if len(parts) == 3 and accepts(parts[2]):
+                words.add(parts[0])
     with suppress(OSError):  # a read-only temporary directory only costs speed
         directory.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, "\n".join(sorted(verbs)).encode("utf-8"))
-    return frozenset(verbs)
+        _write_atomically(path, "\n".join(sorted(words)).encode("utf-8"))
+    return frozenset(words)
 
 
 def _load_dictionary(directory: Path) -> tuple[dict[str, int], int]:
