@@ -40,6 +40,9 @@ _DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]
 _NOT_CJK_OR_ALNUM = re.compile(r"[^\w]+", re.UNICODE)
 # A sentence that points at the document or form it stands in ("此表由推进机构填写", "本办法").
 _ANAPHORA = re.compile(r"[此本该]\s*(?:表|办法|通知|细则|标准|附件)")
+# The title of a notice carried inside another (the province's notice inside 常州's forwarding
+# letter): the root of the section path of every sentence it holds.
+_EMBEDDED_TITLE = re.compile(r"^关于.{2,60}(?:通知|办法|决定|意见)$")
 _FORM_FIELD = re.compile(r"[\u4e00-\u9fff（）()]{1,12}[：:]")
 _LEADING_ENUMERATOR = re.compile(
     r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
@@ -79,6 +82,9 @@ class ExtractiveParams:
     figure_bonus: float = 0.6  # ranking passages: the question's document number held
     phrase_bonus: float = 0.08  # key terms found side by side, as the question has them
     place_bonus: float = 0.05  # the sentence (or its surroundings) names the place asked about
+    # The sentence is said by the body asked about: the city's forwarding letter for "常州…", not
+    # the province's notice it carries.
+    voice_bonus: float = 0.1
     # Sample write-ups are not rules: a programme's passage that answers nearly as well comes first.
     examples_margin: float = 0.15
 
@@ -261,8 +267,15 @@ class ExtractiveAnswerer:
         if not analysis.key_terms:
             return ExtractiveResult(refusal_no_terms(question), [], analysis)
         weights, soft = self._weights(analysis, context.stats)
+        # Only a place some programme covers can name the body speaking (not 北京 of a refusal).
+        uncovered = {m.text for m in scope.uncovered}
         candidates = self._candidates(
-            analysis, hits[: self.params.hits_considered], weights, soft, places=scope.places
+            analysis,
+            hits[: self.params.hits_considered],
+            weights,
+            soft,
+            places=scope.places,
+            speakers=[p for p in scope.places if p not in uncovered],
         )
         groups = self._groups(candidates, analysis, weights, scope, soft)
         shown = self._shown_groups(groups, scope, analysis)
@@ -318,11 +331,14 @@ class ExtractiveAnswerer:
         key_weights: dict[str, float],
         soft_weights: dict[str, float],
         places: Sequence[str] = (),
+        speakers: Sequence[str] = (),
     ) -> list[Candidate]:
         """Every unit of the hits, scored; key and soft terms both count for the ranking.
 
         `places`: the places the question names; a sentence about one of them (常州's own deadline
-        in a notice that forwards the province's) comes before the rest of its programme."""
+        in a notice that forwards the province's) comes before the rest of its programme.
+        `speakers`: those of them the corpus covers; one naming the body that forwards a notice
+        prefers the sentences of its own letter."""
         params = self.params
         weights = {**key_weights, **soft_weights}
         total = sum(weights.values())
@@ -333,6 +349,7 @@ class ExtractiveAnswerer:
         phrases = _phrases(analysis.key_terms, analysis.text)
         candidates: list[Candidate] = []
         articles = _article_texts(hits)
+        forwarding = _forwarding_programmes(hits, speakers)
         for rank, hit in enumerate(hits):
             article = articles[hit.chunk.id]
             in_article = {t: self._term_coverage(t, article) for t in weights}
@@ -400,6 +417,8 @@ class ExtractiveAnswerer:
                     score += 0.05
                 if any(place in unit.text or place in surroundings for place in places):
                     score += params.place_bonus
+                forwarded = hit.chunk.programme in forwarding
+                score += params.voice_bonus * _voice_fit(section, forwarded)
                 if phrases:
                     # "由…组织实施" answers "谁来组织实施" better than a sentence with 组织 and 实施 apart.
                     score += params.phrase_bonus * sum(p in unit.text for p in phrases) / len(phrases)
@@ -551,7 +570,11 @@ class ExtractiveAnswerer:
         """A further sentence is worth showing when it answers a part of the question the chosen ones
         leave open: a weighty key term they do not cover, or a unit asked for that they do not give
         ("联系人是谁，电话多少": the name line, then the phone line)."""
-        if _is_heading(candidate.unit.text) or not (candidate.shape_ok or candidate.shape > 0):
+        if _is_heading(candidate.unit.text):
+            return False
+        if self._names_the_asker(candidate, chosen, weights):
+            return True
+        if not (candidate.shape_ok or candidate.shape > 0):
             return False
         if AnswerKind.YES_NO in analysis.kinds and self._distinguishes(candidate, chosen, analysis):
             return True
@@ -585,6 +608,29 @@ class ExtractiveAnswerer:
             c.chunk.id == candidate.chunk.id or c.chunk.section == candidate.chunk.section for c in chosen
         )
         return same_place and any(self.cues.units[name].given(candidate.unit.text) for name in missing_units)
+
+    def _names_the_asker(
+        self, candidate: Candidate, chosen: list[Candidate], weights: dict[str, float]
+    ) -> bool:
+        """The sentence just above, in the enclosing section, that names who the chosen sentence
+        speaks for ("…报送至市质量协会（常州市…）" above "联系电话：86681391…" for "常州市质协联系电话"):
+        the answer is the two read together."""
+        best = chosen[0]
+        if len(chosen) > 1 or not best.shape_ok or candidate.chunk.programme != best.chunk.programme:
+            return False  # only a sentence that gives what is asked needs its speaker named
+        if not candidate.unit.text.rstrip().endswith(("。", "；", ";")):
+            return False  # a whole sentence, not a form's labels ("推进机构： 填表日期 年月日")
+        section, parent = best.chunk.section, candidate.chunk.section
+        if section == parent or not section.startswith(parent + " › "):
+            return False
+        total = sum(weights.values())
+        return any(
+            w >= self.params.min_extra_gain * total
+            and len(t) > 1
+            and candidate.own[t] >= 0.8
+            and best.covers(t) < 0.5
+            for t, w in weights.items()
+        )
 
     def _distinguishes(
         self, candidate: Candidate, chosen: list[Candidate], analysis: QuestionAnalysis
@@ -840,6 +886,35 @@ def _compound_parts(term: str) -> tuple[str, ...]:
     if len(parts) < 2 or not all(any(ch in w for w in parts) for ch in term):
         return ()
     return parts
+
+
+def _embedded_root(section: str) -> str | None:
+    """The title of the notice carried inside another that holds this section, if any."""
+    root = section.split(" › ", 1)[0].strip()
+    return root if _EMBEDDED_TITLE.match(root) else None
+
+
+def _forwarding_programmes(hits: Sequence[SearchHit], places: Sequence[str]) -> set[str | None]:
+    """Programmes whose file carries a notice of another body than the one the question names
+    (the province's notice inside 常州's letter, for "常州…"): sentences under its title, and the
+    letter's own beside them (a notice whose every section sits under its own title forwards nothing)."""
+    if not places:
+        return set()
+    embedded = {
+        hit.chunk.programme
+        for hit in hits
+        if (root := _embedded_root(hit.chunk.section)) and not any(p in root for p in places)
+    }
+    letters = {hit.chunk.programme for hit in hits if _embedded_root(hit.chunk.section) is None}
+    return embedded & letters
+
+
+def _voice_fit(section: str, forwarded: bool) -> float:
+    """In a file that forwards another body's notice, when the question names the forwarding body
+    (常州): +1 for the letter's own sentences, -1 for those under the embedded notice's title."""
+    if not forwarded:
+        return 0.0
+    return -1.0 if _embedded_root(section) else 1.0
 
 
 @lru_cache(maxsize=8192)

@@ -427,3 +427,62 @@ def test_the_passage_with_the_document_number_asked_about_comes_first():
     hits = [SearchHit(chunk=c, score=1.0 / (i + 1)) for i, c in enumerate([*others, numbered])]
     ranked = ExtractiveAnswerer().rank_hits(analysis, hits, context)
     assert ranked[0].chunk is numbered
+
+
+# A city's letter forwarding the province's notice: one file, two bodies speaking.
+CZ = Programme(
+    id="cz-2011",
+    label="江苏2011",
+    title="关于转发2011年江苏省服务明星创建活动通知的通知",
+    year=2011,
+    places=["江苏", "常州"],
+    awards=["用户满意服务明星"],
+)
+PROVINCE_NOTICE = "关于开展2011年江苏省用户满意服务明星创建活动的通知"
+FORWARDED = [
+    make_chunk(
+        CZ,
+        "二、申报、复评日期",
+        "请各单位于2011年10月17日前将申报、复评材料（一式三份）报送至市质量协会（常州市新区太湖中路25号）。",
+    ),
+    make_chunk(CZ, "二、申报、复评日期 › 联系方式", "联系电话：86681391-8003，联系人：张江滨。"),
+    make_chunk(
+        CZ,
+        f"{PROVINCE_NOTICE} › 三、表彰申报工作 › （二）申报材料",
+        "各市要按照公平、择优的原则，将申报材料（一式2份）上报省创建活动领导小组办公室。",
+    ),
+    make_chunk(
+        CZ,
+        f"{PROVINCE_NOTICE} › 三、表彰申报工作 › 联系方式",
+        "联系人：省质量管理协会吴霰\n联系电话：025-83231032 传真：025-83302167",
+    ),
+]
+
+
+def ask_forwarded(question: str, province_first: bool = True):
+    programmes = [LYG, QH, CZ]
+    context = AnswerContext(
+        programmes=programmes, stats=CorpusStats.from_chunks(CHUNKS + FORWARDED), today=TODAY
+    )
+    scope = resolve_scope(question, programmes, None)
+    analysis = analyse_question(question, drop_spans=scope.mention_spans, corpus=context.stats)
+    # The other body's sentences first: the search alone would answer from them.
+    ranked = list(reversed(FORWARDED)) if province_first else FORWARDED
+    hits = [SearchHit(chunk=c, score=1.0 / (i + 1)) for i, c in enumerate(ranked)]
+    return ExtractiveAnswerer().answer(question, analysis, hits, scope, context).answer
+
+
+def test_a_question_naming_the_city_is_answered_by_its_forwarding_letter():
+    answer = ask_forwarded("常州的材料要几份")
+    assert answer.answered and "一式三份" in answer.answer and "一式2份" not in answer.answer
+
+
+def test_the_city_contact_line_is_read_with_the_sentence_naming_the_city_body():
+    answer = ask_forwarded("常州市质协联系电话多少")
+    assert answer.answered and "86681391" in answer.answer and "025-83231032" not in answer.answer
+    assert "市质量协会" in answer.answer  # the sentence above says whose line it is
+
+
+def test_a_question_naming_the_province_is_answered_by_the_forwarded_notice():
+    answer = ask_forwarded("省里要求申报材料交几份", province_first=False)
+    assert answer.answered and "一式2份" in answer.answer and "一式三份" not in answer.answer
