@@ -85,18 +85,13 @@ def annotated_pinyin(text: str) -> dict[str, set[str]]:
     return found
 
 
-def looks_garbled(line: str) -> bool:
-    """True when the line (after its indentation) starts like a GBK mojibake run: ``?`` + non-ASCII."""
-    return bool(_GARBLED_START_RE.match(line.strip()))
-
-
 def repair_mojibake_line(line: str, pinyin: dict[str, set[str]]) -> str:
     """The line with a garbled GBK run at its start (after any indentation) repaired; any other
     line unchanged. Surrounding whitespace is kept, so table cells (``\t…``) are repaired too, and
     a trailing full-width space cannot shift the bytes the realignment reads."""
-    if not looks_garbled(line):
-        return line
     body = line.strip()
+    if not _GARBLED_START_RE.match(body):
+        return line
     indent = line[: len(line) - len(line.lstrip())]
     trailing = line[len(line.rstrip()) :]
     for repair in repair_table().repairs:

@@ -364,7 +364,8 @@ def resolve_scope(
     """
     regions = with_programme_places(regions or default_regions(), programmes)
     text = question_normalised
-    places = regions.find(text)
+    found = regions.find(text)  # every place named, before a city's own province is dropped below
+    places = found
     years = find_years(text, today)
     known = {p.id: p for p in programmes}
     spans: list[tuple[int, int]] = []
@@ -419,7 +420,7 @@ def resolve_scope(
         if matched_years:
             candidates = matched_years
 
-    place_names = _unique(p.name for p in regions.find(text))
+    place_names = _unique(p.name for p in found)
     year_values = _unique(str(m.year) for m in years)
     if requested and requested in known:
         # The caller's choice wins; only what no programme covers at all is still reported.

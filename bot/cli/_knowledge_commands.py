@@ -122,9 +122,7 @@ def _stdin_questions(stream: Iterable[str]) -> Iterable[str]:
 
 def _render(answer, *, as_json: bool, one_line: bool) -> str:
     if as_json:
-        payload = answer.model_dump(mode="json")
-        payload["latency_ms"] = round(payload["latency_ms"], 2)
-        return json.dumps(payload, ensure_ascii=False)
+        return json.dumps(answer.model_dump(mode="json"), ensure_ascii=False)
     lines = [answer.answer]
     for number, citation in enumerate(answer.citations, start=1):
         lines.append(f"[{number}] 《{citation.title}》{citation.section}：“{citation.quote}”")
