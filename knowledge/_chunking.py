@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from knowledge._models import SECTION_SEPARATOR, Chunk, DocumentMeta
+from knowledge._models import CELL_SEPARATOR, SECTION_SEPARATOR, Chunk, DocumentMeta
 
 TARGET_CHARS = 400  # passages are kept together up to this size
 TINY_CHARS = 40  # a piece this short may stretch a passage to 110 % of TARGET_CHARS
@@ -48,6 +48,7 @@ _NUMERAL_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九", s
 _MD_RE = re.compile(r"^(#{1,6})\s+(.+)$")
 # 附件3-4 alone, or followed by a title after a space or colon (not 附件2的表1 inside a sentence)
 _APPENDIX_RE = re.compile(r"^附\s*件\s*(\d+(?:\s*[-－—–]\s*\d+)*)(?:\s*[:：]\s*|\s+|$)(.*)$")
+_FIGURE_IN_HEADING_RE = re.compile(r"[（(]\s*\d+\s*[字分][）)]")
 _PIECE_RE = re.compile(f"^第[{_CN_NUM}\\d]+篇")
 _CHAPTER_RE = re.compile(f"^(第[{_CN_NUM}\\d]+[章节])\\s*(.*)$")
 _ARTICLE_RE = re.compile(f"^(第[{_CN_NUM}\\d]+条)(?![{_CN_NUM}\\d])\\s*(.*)$")
@@ -478,12 +479,12 @@ def _table_blocks(raw_rows: list[list[str]]) -> list[_Block]:
         context = [cell for cell in filled[index][:context_width] if cell]
         content = [cell for cell in row[context_width:] if cell]
         if scored and content and any(_POINTS_RE.search(cell) for cell in content):
-            text = " | ".join(context + content)
+            text = CELL_SEPARATOR.join(context + content)
             blocks.append(_Block(text, standalone=True, path=tuple(_path_name(c) for c in context)))
         else:
             own = [cell for cell in row if cell]
             if own:
-                blocks.append(_Block(" | ".join(own)))
+                blocks.append(_Block(CELL_SEPARATOR.join(own)))
     return blocks
 
 
@@ -619,6 +620,11 @@ def _emit(section: _Section, passages: _Passages) -> None:
         heading = "\n".join(section.heading.lines)
         if section.heading.content or not (section.blocks or section.children):
             passages.add(heading, path)  # the heading line is the passage's content
+        elif section.children and _FIGURE_IN_HEADING_RE.search(heading):
+            # "二、用户满意经营实践（8000字）" sets a figure for a part that spans many passages: a
+            # passage of its own, or it would be found only with the first subsection's text.
+            passages.add(heading, path)
+            passages.flush()
         else:
             passages.add_heading(heading, path)
     children = section.children

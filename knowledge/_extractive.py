@@ -347,6 +347,16 @@ class ExtractiveAnswerer:
         about_forms = any(term.endswith("表") or "填" in term for term in analysis.key_terms)
         figures = question_figures(analysis.text)
         phrases = _phrases(analysis.key_terms, analysis.text)
+        # "地址", "总分": a term that names the kind of answer asked for is answered by a sentence
+        # that gives one ("太湖中路25号八楼", "（10分）"), whether or not it repeats the word.
+        naming = {
+            term: [
+                unit
+                for unit in (self.cues.units[name] for name in analysis.units)
+                if unit.evidence_covers_cue_words and unit.asked(term)
+            ]
+            for term in key_weights
+        }
         candidates: list[Candidate] = []
         articles = _article_texts(hits)
         forwarding = _forwarding_programmes(hits, speakers)
@@ -370,6 +380,9 @@ class ExtractiveAnswerer:
                 if analysis.deadline and deadline_ok:
                     # "10月17日前报送" answers "截止日期是哪天" without saying 截止日期.
                     for term in weights.keys() & deadline_terms:
+                        own[term] = max(own[term], params.synonym_credit)
+                for term, units_named in naming.items():
+                    if any(named_unit.given(unit.text) for named_unit in units_named):
                         own[term] = max(own[term], params.synonym_credit)
                 if _ANAPHORA.search(unit.text):
                     # "此表由推进机构填写": 此表 is the form the section is named after.

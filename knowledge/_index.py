@@ -62,8 +62,10 @@ from knowledge._vector_store import (
 # 2: each file's entry holds its catalog entry (issuer, document number...), so a process that
 # opens the index knows the programmes as the ingest did. Format 1 lacks them; its rows, vectors
 # and tokens are still reused by the next build, which re-reads the files to get their entries.
-INDEX_FORMAT = 2
-_REUSABLE_FORMATS = frozenset({1, INDEX_FORMAT})
+# 3: table cells are separated by a tab, as in the source, instead of " | "; older chunks are
+# re-made.
+INDEX_FORMAT = 3
+_REUSABLE_FORMATS = frozenset({INDEX_FORMAT})
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".ingest.lock"
 MANIFEST_FILE = "manifest.json"

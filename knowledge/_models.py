@@ -8,6 +8,9 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 SECTION_SEPARATOR = " › "
+# Between the cells of a table row in a chunk's text: a tab, as the notices' own layout has it, so
+# a quote stays the source's text (whitespace aside); answers show it as " | ".
+CELL_SEPARATOR = "\t"
 
 
 class DocumentMeta(BaseModel):

@@ -41,6 +41,8 @@ AWARD_NAMES = re.compile(
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 _MIN_VARIANT_LENGTH = 3  # shorter absent terms are too easy to "correct" into something unrelated
 # Directional and resultative complements: 发给, 交到, 寄过去, 填好.
+# "除了常规材料(以外)，还要…": the part set aside, up to the clause that asks about the rest.
+_SET_ASIDE = re.compile(r"除了?(.{1,12}?)(?:以外|之外|外)?[，,]?(?=还|另|也要|也需)")
 _COMPLEMENTS = frozenset("给到过完好上下去来出成掉住起")
 _COMMON_WORD_RARITY = 11.0  # see TermSegmenter.rarity: below it a word is everyday Chinese
 _MAX_PIECE = 6  # longest word tried when re-cutting a question
@@ -88,6 +90,9 @@ class CuePatterns(BaseModel):
 
     cues: list[str]
     evidence: list[str] = Field(default_factory=list)
+    # The question's word for it (地址, 总分) names only the form of the answer: a sentence giving
+    # the evidence covers it. Not so for 名额 or 有效期, which say what the answer is about.
+    evidence_covers_cue_words: bool = False
 
     @field_validator("cues", "evidence")
     @classmethod
@@ -349,6 +354,11 @@ class QuestionAnalyser:
             kinds.append(AnswerKind.NUMBER)
         terms = self.key_terms(question, drop_spans=drop_spans, corpus=corpus)
         required, soft = self.split_roles(terms, corpus)
+        # "除了常规材料还要交啥": what the applicant sets aside is not what the answer must say.
+        excluded = "".join(m.group(1) for m in _SET_ASIDE.finditer(question))
+        if excluded and any(t not in excluded for t in required):
+            soft += [t for t in required if t in excluded]
+            required = [t for t in required if t not in excluded]
         awards = [_award_word(m) for m in AWARD_NAMES.finditer(question)]
         return QuestionAnalysis(
             text=question,
@@ -393,6 +403,8 @@ class QuestionAnalyser:
         ):
             return False
         segmenter = self.segmenter
+        if len(term) == 2 and term[0] == "不":
+            return True  # 不太, 不算: how sure the applicant is, not what about
         if len(term) == 2 and term[1] in _COMPLEMENTS and segmenter.is_verb(term[0]):
             return True  # a verb and where it goes (发给, 寄到, 填好): phrasing, not a topic
         return segmenter.is_verb(term) and segmenter.rarity(term) < self.everyday_rarity

@@ -1,8 +1,9 @@
 """Cuts a chunk's text into the units an answer quotes: sentences, whole table rows, list items.
 
 Chunks keep the layout the chunker gives them: prose is one paragraph a line, a table row is one
-line of cells joined by " | " (a cell of several lines spills onto the next lines). A table row is
-one unit (its cells read together: "评价结论 | 评价得分： 优良/80分以上 合格/60分以上"), unless it is
+line of cells joined by CELL_SEPARATOR (a cell of several lines spills onto the next lines). A table
+row is one unit, shown with " | " between its cells (its cells read together: "评价结论 | 评价得分：
+优良/80分以上 合格/60分以上"), unless it is
 too long to quote, then each cell is; prose is cut at 。！？ except where a sentence only opens an
 inline list ("如下情况均为一票否决：1、…。2、…。3、…" stays whole). For list
 questions, a run of numbered lines with the line that introduces it is offered as one more unit.
@@ -13,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+
+from knowledge._models import CELL_SEPARATOR
 
 UnitKind = Literal["sentence", "row", "cell", "block"]
 
@@ -43,8 +46,9 @@ class Unit:
 
 
 def display_text(raw: str) -> str:
-    """Whitespace runs (tabs, newlines between cells) -> one space; ends stripped."""
-    return _WHITESPACE.sub(" ", raw).strip()
+    """Whitespace runs (newlines inside a cell) -> one space, cells -> " | "; ends stripped."""
+    cells = (_WHITESPACE.sub(" ", cell).strip() for cell in raw.split(CELL_SEPARATOR))
+    return " | ".join(cell for cell in cells if cell)
 
 
 def split_units(text: str) -> list[Unit]:
@@ -61,8 +65,8 @@ def split_units(text: str) -> list[Unit]:
 def _paragraphs(text: str) -> list[tuple[int, int, bool]]:
     """(start, end, is_table_row) spans: a prose line, or a table row with its continuation lines.
 
-    Rows come as cells joined by " | ", one row a line, except that a cell holding several lines
-    ("评价得分：/优良/80分以上/合格/60分以上 |") spills onto the lines below: short lines without a
+    Rows come as cells joined by CELL_SEPARATOR, one row a line, except that a cell holding several
+    lines ("评价得分：/优良/80分以上/合格/60分以上") spills onto the lines below: short lines without a
     separator after a row, and the separator line that closes them, belong to that row.
     """
     lines: list[tuple[int, int]] = []
@@ -71,8 +75,11 @@ def _paragraphs(text: str) -> list[tuple[int, int, bool]]:
         lines.append((offset, offset + len(line)))
         offset += len(line) + 1
 
+    def raw(i: int) -> str:
+        return text[lines[i][0] : lines[i][1]]
+
     def content(i: int) -> str:
-        return text[lines[i][0] : lines[i][1]].strip()
+        return raw(i).strip()
 
     spans: list[tuple[int, int, bool]] = []
     i = 0
@@ -81,7 +88,7 @@ def _paragraphs(text: str) -> list[tuple[int, int, bool]]:
         if not line:
             i += 1
             continue
-        if not _is_row(line):
+        if not _is_row(raw(i)):
             spans.append((lines[i][0], lines[i][1], False))
             i += 1
             continue
@@ -91,10 +98,10 @@ def _paragraphs(text: str) -> list[tuple[int, int, bool]]:
             following = content(j)
             if not following:
                 break
-            if _is_row(following):
+            if _is_row(raw(j)):
                 # A separator line closes a spilled cell that a row left open with a colon
                 # ("评价得分：/优良…/不合格/不足60分 | 建议等级"); otherwise it is the next row.
-                if not (spilled and opened) or len(following.split("|")[0].strip()) > _SPILL_CHARS:
+                if not (spilled and opened) or len(raw(j).split(CELL_SEPARATOR)[0].strip()) > _SPILL_CHARS:
                     break
                 spilled = False
             elif len(following) > _SPILL_CHARS or following.endswith("。"):
@@ -125,8 +132,8 @@ def _joined_lines(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[i
     return joined
 
 
-def _is_row(line: str) -> bool:
-    return " | " in line or line.endswith(" |") or line.startswith("| ")
+def _is_row(raw_line: str) -> bool:
+    return CELL_SEPARATOR in raw_line
 
 
 def _row_units(text: str, start: int, end: int, position: int) -> list[Unit]:
@@ -138,7 +145,7 @@ def _row_units(text: str, start: int, end: int, position: int) -> list[Unit]:
         return [Unit(start, end, shown, "row", position)]
     units = []
     offset = start
-    for cell in raw.split("|"):
+    for cell in raw.split(CELL_SEPARATOR):
         cell_start, cell_end = offset, offset + len(cell)
         offset = cell_end + 1
         if display_text(cell):

@@ -218,7 +218,7 @@ def test_rubric_rows_carry_their_category_and_item_down() -> None:
     chunks = chunks_of(FORMS)
     row = the_chunk(chunks, "获得单位先进荣誉称号（9-12分）")
     assert row.section == "附件3-4 连云港市用户满意之星自评标准 › 顾客认可 › 服务能力得到内外部顾客认可和好评"
-    assert row.text.startswith("顾客认可（40分） | 服务能力得到内外部顾客认可和好评（20分） | ")
+    assert row.text.startswith("顾客认可（40分）\t服务能力得到内外部顾客认可和好评（20分）\t")
     level = the_chunk(chunks, "最近三年的满意度测评结果在80分以上（9-12分）")
     assert level.section == "附件3-4 连云港市用户满意之星自评标准 › 顾客认可 › 服务模式得到认可和好评"
     assert "顾客认可（40分）" in level.text and "服务模式得到认可和好评（20分）" in level.text
@@ -227,7 +227,7 @@ def test_rubric_rows_carry_their_category_and_item_down() -> None:
 def test_form_tables_are_kept_together_row_by_row() -> None:
     chunk = the_chunk(chunks_of(FORMS), "服务热情")
     assert chunk.section == "附件4 服务质量用户（顾客）评价调查表（参考）"
-    assert "用语礼貌 | 1 2 3 4 5 6 7 8 9 10\n服务热情 | 1 2 3 4 5 6 7 8 9 10" in chunk.text
+    assert "用语礼貌\t1 2 3 4 5 6 7 8 9 10\n服务热情\t1 2 3 4 5 6 7 8 9 10" in chunk.text
 
 
 def _sentences(text: str) -> list[str]:

@@ -415,24 +415,19 @@ def test_reordering_the_catalog_reorders_the_stored_entries_without_reindexing(
     assert list(stored_documents(index_dir, report.generation)) == sorted(NOTICES, reverse=True)
 
 
-def test_an_index_of_the_previous_format_is_upgraded_without_reembedding(
-    corpus: Corpus, index_dir: Path
-) -> None:
+def test_an_index_of_an_older_format_is_rebuilt_from_the_files(corpus: Corpus, index_dir: Path) -> None:
     report = build(corpus, index_dir)
     manifest_path = index_dir / report.generation / "manifest.json"
     old = json.loads(manifest_path.read_text(encoding="utf-8"))
-    old["format"] = 1  # as written before the catalog entries were stored
-    for entry in old["files"].values():
-        del entry["document"]
+    old["format"] = INDEX_FORMAT - 1  # its chunks were cut differently: none may be reused
     manifest_path.write_text(json.dumps(old), encoding="utf-8")
     corpus.chunked.clear()
     embedder = CountingEmbedder()
-    upgraded = build(corpus, index_dir, embedder)
-    assert upgraded.changed and upgraded.generation == "gen-000002"
-    assert corpus.chunked == sorted(NOTICES)  # re-read for their entries...
-    assert embedder.texts == []  # ...but every vector is kept
-    assert read_manifest(index_dir / upgraded.generation).format == INDEX_FORMAT
-    assert stored_documents(index_dir, upgraded.generation) == {n.name: n.entry for n in corpus.files()}
+    rebuilt = build(corpus, index_dir, embedder)
+    assert rebuilt.changed and rebuilt.generation == "gen-000002" and rebuilt.reused == []
+    assert corpus.chunked == sorted(NOTICES) and embedder.texts  # re-chunked and re-embedded
+    assert read_manifest(index_dir / rebuilt.generation).format == INDEX_FORMAT
+    assert stored_documents(index_dir, rebuilt.generation) == {n.name: n.entry for n in corpus.files()}
 
 
 # --- a real notice folder through the loaders and the chunker ---
