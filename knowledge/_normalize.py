@@ -69,18 +69,26 @@ _LETTER_SPACED_RE = re.compile(f"(?<![{_CJK}])[{_CJK}](?: +[{_CJK}])+(?![{_CJK}]
 _converter_lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
+@lru_cache(maxsize=3)
+def _converter(config: str) -> opencc.OpenCC:
     import opencc
 
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC(config)
 
 
 def to_simplified(text: str) -> str:
     """Traditional -> simplified with OpenCC t2s (identity on simplified text)."""
-    converter = _t2s()
+    converter = _converter("t2s")
     with _converter_lock:  # the OpenCC binding is not documented as thread-safe
         return converter.convert(text)
+
+
+def mainland_word(word: str) -> str:
+    """The mainland word for a Taiwan one, 檔案 -> 文件, 軟體 -> 软件 (given in either script); the
+    word itself when there is none. Only for words the notices never use: 資料 is 数据 in Taiwan
+    but 材料 in the notices."""
+    with _converter_lock:
+        return _converter("tw2sp").convert(_converter("s2tw").convert(word))
 
 
 def normalize_text(text: str) -> str:

@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from knowledge._expansion import sound_alike  # one pinyin table per process, shared with expansion
+from knowledge._normalize import mainland_word
 from knowledge._tokenize import (
     DEFAULT_JIEBA_CACHE_DIR,
     SearchLexicon,
@@ -43,7 +44,7 @@ _MIN_VARIANT_LENGTH = 3  # shorter absent terms are too easy to "correct" into s
 # Directional and resultative complements: 发给, 交到, 寄过去, 填好.
 # "除了常规材料(以外)，还要…": the part set aside, up to the clause that asks about the rest.
 _SET_ASIDE = re.compile(r"除了?(.{1,12}?)(?:以外|之外|外)?[，,]?(?=还|另|也要|也需)")
-_COMPLEMENTS = frozenset("给到过完好上下去来出成掉住起")
+_COMPLEMENTS = frozenset("给到过完好上下去来出成掉住起满")
 _COMMON_WORD_RARITY = 11.0  # see TermSegmenter.rarity: below it a word is everyday Chinese
 _MAX_PIECE = 6  # longest word tried when re-cutting a question
 _NUMBER_WITH_UNIT = re.compile(r"\d+(?:\.\d+)?[%个分字年月日号人名份项元万倍]?")
@@ -617,6 +618,9 @@ class QuestionAnalyser:
         characters) its characters one by one. Terms the corpus uses are kept as they are."""
         if corpus is None or corpus.df(term) > 0 or term.isascii():
             return [term]
+        regional = mainland_word(term)
+        if regional != term and corpus.df(regional) > 0:
+            return [regional]  # 檔案 (a computer file) -> 文件
         if any(corpus.df(other) > 0 for other in self.cues.synonyms_of.get(term, ())):
             return [term]  # the notices say it in other words
         for position, char in enumerate(term):

@@ -385,6 +385,11 @@ def resolve_scope(
             spans.append((place.start, place.end))
             uncovered.append(Mention(kind="place", text=place.name))
 
+    if candidates:
+        # "公司注册在湖南，能报广东的吗": with a programme's place named, another place is where the
+        # applicant stands, not a programme the notices lack; the answer is 广东's rule.
+        uncovered = [m for m in uncovered if m.kind != "place"]
+
     # "全国…的截止日期": no provincial notice answers for the national programme.
     for name, position in regions.find_national(text):
         spans.append((position, position + len(name)))

@@ -375,3 +375,25 @@ def test_qinghai_templates_keep_their_three_level_headings(corpus_chunks: dict[s
     assert the_chunk(chunks, "介绍企业建立用户满意理念").section.endswith("（一）策划 › 1.满意理念")
     manager_form = the_chunk(chunks, "从事服务业主要工作经历：（可附页）")
     assert manager_form.section == "青海省用户满意服务杰出管理者申报表"
+
+
+REPORT_TEMPLATE = """附件2-4 用户满意经营实践报告
+一、企业简介（1000字）
+（一）企业简介
+企业类——介绍企业的基本情况、主要产品和服务、用户群体和所在行业的地位。
+二、用户满意经营实践（8000字）
+（一）策划
+企业类——介绍企业建立用户满意理念，与企业文化体系保持衔接，支持其使命、愿景的达成，形成良好氛围。
+（二）实施
+企业类——介绍企业确定用户满意经营相关关键过程及相应的用户要求，建立健全支持其有效运行的制度、流程。
+"""
+
+
+def test_a_heading_setting_a_figure_for_a_long_part_is_a_passage_of_its_own() -> None:
+    chunks = chunks_of(REPORT_TEMPLATE)
+    heading = the_chunk(chunks, "二、用户满意经营实践（8000字）")
+    # Found by itself, not only together with the first subsection's text.
+    assert heading.text == "二、用户满意经营实践（8000字）"
+    assert heading.section.endswith("二、用户满意经营实践（8000字）")
+    planning = the_chunk(chunks, "建立用户满意理念")
+    assert "8000字" not in planning.text and planning.section.endswith("（一）策划")

@@ -486,3 +486,59 @@ def test_the_city_contact_line_is_read_with_the_sentence_naming_the_city_body():
 def test_a_question_naming_the_province_is_answered_by_the_forwarded_notice():
     answer = ask_forwarded("省里要求申报材料交几份", province_first=False)
     assert answer.answered and "一式2份" in answer.answer and "一式三份" not in answer.answer
+
+
+FORM_AND_PLACE_CHUNKS = [
+    make_chunk(
+        JS,
+        "一、申报日期",
+        "请各单位于2011年10月17日前将申报、复评材料（一式三份）报送至市质量协会（常州市新区太湖中路25号八楼）。",
+    ),
+    make_chunk(QH, "申报要求", "提交纸质及电子版材料，电子版随纸质材料一并报送至青海省质量管理协会。"),
+    make_chunk(
+        QH,
+        "附件3-1 杰出管理者自评表 › 作风优良",
+        "作风优良（10分）\t作风务实，文明严谨（10分）\t优良的作风为构建和谐社会氛围做出突出贡献（9-10分）",
+    ),
+    make_chunk(LYG, "填报说明", "被访用户名单信息表中信息真实性如果不高，视作无效申报。"),
+    make_chunk(QH, "申请表填报说明", "内容如实填写，数据请以上年度末为准，如表内填不下，可另加附页。"),
+]
+
+
+@pytest.fixture(scope="module")
+def form_context() -> AnswerContext:
+    return AnswerContext(
+        programmes=PROGRAMMES, stats=CorpusStats.from_chunks(FORM_AND_PLACE_CHUNKS), today=TODAY
+    )
+
+
+def ask_among(question: str, context: AnswerContext) -> object:
+    scope = resolve_scope(question, PROGRAMMES)
+    pool = [c for c in FORM_AND_PLACE_CHUNKS if not scope.programmes or c.programme in scope.programmes]
+    return ask(question, context, hits=pool)
+
+
+def test_an_address_answers_where_without_the_word_address(form_context):
+    answer = ask_among("常州市质协地址在哪", form_context)
+    assert answer.answered and "太湖中路25号八楼" in answer.answer
+
+
+def test_no_address_in_the_notice_means_a_refusal(form_context):
+    answer = ask_among("青海的纸质材料要寄到哪个地址", form_context)
+    assert not answer.answered
+
+
+def test_a_score_answers_total_points_without_the_word(form_context):
+    answer = ask_among("青海杰出管理者自评表作风优良总分几分", form_context)
+    assert answer.answered and "作风优良（10分）" in answer.answer
+    assert " | " in answer.answer  # the row's cells, shown apart
+
+
+def test_a_hedged_question_is_answered(form_context):
+    answer = ask_among("连云港被访用户名单要是不太真实会怎么样", form_context)
+    assert answer.answered and "无效" in answer.answer
+
+
+def test_the_time_figures_are_taken_at_answers_which_point_in_time(form_context):
+    answer = ask_among("青海申请表里的数据按哪个时间点填", form_context)
+    assert answer.answered and "上年度末为准" in answer.answer

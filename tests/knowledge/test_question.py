@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge import AnswerKind, analyse_question
+from knowledge import AnswerKind, analyse_question, normalize_text
 from knowledge import _question as question_module
 from knowledge import _tokenize as tokenize_module
 from knowledge._question import CUES_PATH, QuestionAnalyser, QuestionCues, TermSegmenter, sound_alike
@@ -274,3 +274,40 @@ def test_function_words_are_read_from_jiebas_tags_and_cached(tmp_path: Path, mon
     cache.write_text(cache.read_text(encoding="utf-8") + "\n亮诺", encoding="utf-8")  # marks the cache
     monkeypatch.setattr(question_module, "_function_words", None)  # the next process reads the cache
     assert question_module.dictionary_function_words(cache_dir=tmp_path) == words | {"亮诺"}
+
+
+def test_a_hedge_is_not_required():
+    notice = Corpus("被访用户名单信息表中信息真实性如果不高，视作无效申报。")
+    analysis = analyse_question("被访用户名单要是不太真实会怎么样", corpus=notice)
+    assert "不太" not in analysis.key_terms and "名单" in analysis.key_terms
+
+
+def test_what_the_applicant_sets_aside_is_not_required():
+    notice = Corpus("申请工程类评价需提供工程竣工验收证明和建设单位满意度评价鉴定意见", "申报材料一式三份")
+    analysis = analyse_question("报工程类的除了常规材料还要额外交啥", corpus=notice)
+    assert "工程" in analysis.key_terms
+    assert not {"常规", "材料"} & set(analysis.key_terms)
+
+
+def test_a_taiwan_word_the_notices_never_use_is_read_as_the_mainland_one():
+    notice = Corpus("视频文件大小在30M以内", "申报资料一式三份")
+    analysis = analyse_question(normalize_text("講解視頻的檔案要多大"), corpus=notice)
+    terms = analysis.key_terms + analysis.soft_terms
+    assert "文件" in terms and "档案" not in terms
+    # 資料 is 数据 in Taiwan, but the notices use 资料: it stays.
+    analysis = analyse_question(normalize_text("申報資料要交幾份"), corpus=notice)
+    assert "资料" in analysis.key_terms + analysis.soft_terms
+    assert "数据" not in analysis.key_terms + analysis.soft_terms
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("常州市质协地址在哪", "address"),
+        ("作风优良总分几分", "score"),
+        ("覆盖率到多少才能拿分", "score"),
+        ("申请表里的数据按哪个时间点填", "as_of"),
+    ],
+)
+def test_a_word_naming_the_form_of_the_answer_asks_for_that_unit(question, unit):
+    assert unit in analyse_question(question, corpus=NOTICE).units

@@ -90,6 +90,8 @@ def test_programme_awards_and_document_numbers(programmes):
         ("2025年的实践报告写多少字", [QINGHAI]),
         ("苏经信科技682号文是哪几个部门发的", [JIANGSU]),
         ("青海和连云港的截止日期分别是哪天", [QINGHAI, LIANYUNGANG]),
+        # Another place beside the programme's is where the applicant stands: 广东's rule answers.
+        ("我们公司注册在湖南，能报广东省服务明星企业吗", [GUANGDONG]),
     ],
 )
 def test_a_named_place_or_year_selects_its_programme(programmes, question, expected):
