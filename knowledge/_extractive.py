@@ -43,6 +43,8 @@ _ANAPHORA = re.compile(r"[此本该]\s*(?:表|办法|通知|细则|标准|附件
 # The title of a notice carried inside another (the province's notice inside 常州's forwarding
 # letter): the root of the section path of every sentence it holds.
 _EMBEDDED_TITLE = re.compile(r"^关于.{2,60}(?:通知|办法|决定|意见)$")
+_NAMING_SENTENCE_CHARS = 30  # a sentence this short names a practice rather than explains it
+_EXPLAINING_SENTENCES = 2  # ...and this many after it, in its paragraph, may say what it is
 _FORM_FIELD = re.compile(r"[\u4e00-\u9fff（）()]{1,12}[：:]")
 _LEADING_ENUMERATOR = re.compile(
     r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
@@ -587,6 +589,8 @@ class ExtractiveAnswerer:
             return False
         if self._names_the_asker(candidate, chosen, weights):
             return True
+        if analysis.meaning and self._explains(candidate, chosen):
+            return True
         if not (candidate.shape_ok or candidate.shape > 0):
             return False
         if AnswerKind.YES_NO in analysis.kinds and self._distinguishes(candidate, chosen, analysis):
@@ -621,6 +625,18 @@ class ExtractiveAnswerer:
             c.chunk.id == candidate.chunk.id or c.chunk.section == candidate.chunk.section for c in chosen
         )
         return same_place and any(self.cues.units[name].given(candidate.unit.text) for name in missing_units)
+
+    def _explains(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
+        """"首问负责制是啥意思": the chosen sentence only names it ("一是实行首问负责制。"); the next
+        sentences of its paragraph say what it is."""
+        best = chosen[0]
+        text = best.chunk.text
+        return (
+            candidate.chunk.id == best.chunk.id
+            and 0 < candidate.unit.position - best.unit.position <= _EXPLAINING_SENTENCES
+            and len(best.unit.text) <= _NAMING_SENTENCE_CHARS
+            and "\n" not in text[best.unit.end : candidate.unit.start]
+        )
 
     def _names_the_asker(
         self, candidate: Candidate, chosen: list[Candidate], weights: dict[str, float]

@@ -127,6 +127,7 @@ class QuestionCues(BaseModel):
     deadline_cues: list[str]
     deadline_evidence: list[str]
     deadline_terms: list[str]
+    meaning_cues: list[str] = Field(default_factory=list)
     question_phrases: list[str]
     stopwords: list[str]
     soft_words: list[str] = Field(default_factory=list)
@@ -142,7 +143,9 @@ class QuestionCues(BaseModel):
             raise ValueError(f"缺少以下回答类型的提示词：{sorted(missing)}")
         return kinds
 
-    @field_validator("time_evidence", "deadline_cues", "deadline_evidence", "injection_patterns")
+    @field_validator(
+        "time_evidence", "deadline_cues", "deadline_evidence", "meaning_cues", "injection_patterns"
+    )
     @classmethod
     def _patterns_compile(cls, patterns: list[str]) -> list[str]:
         _compile_all(patterns)
@@ -211,6 +214,10 @@ class QuestionCues(BaseModel):
         return _compile_all(self.time_evidence)
 
     @cached_property
+    def meaning_cue_patterns(self) -> list[re.Pattern[str]]:
+        return _compile_all(self.meaning_cues)
+
+    @cached_property
     def deadline_cue_patterns(self) -> list[re.Pattern[str]]:
         return _compile_all(self.deadline_cues)
 
@@ -263,6 +270,7 @@ class QuestionAnalysis(BaseModel):
     kinds: list[AnswerKind]
     units: list[str] = Field(default_factory=list)  # names from cues.units: "words", "font_size"...
     deadline: bool = False
+    meaning: bool = False  # "首问负责制是啥意思": what a named practice or term means
     key_terms: list[str] = Field(default_factory=list)
     # Award names the question uses (服务之星): they help find the passage, but a sentence need not
     # repeat them to answer.
@@ -366,6 +374,7 @@ class QuestionAnalyser:
             kinds=kinds,
             units=units,
             deadline=any(p.search(question) for p in cues.deadline_cue_patterns),
+            meaning=any(p.search(question) for p in cues.meaning_cue_patterns),
             key_terms=list(dict.fromkeys([*extra_terms, *required])),
             soft_terms=[t for t in dict.fromkeys([*awards, *soft]) if t not in extra_terms],
             injection=any(p.search(question) for p in cues.injection_pattern_list),

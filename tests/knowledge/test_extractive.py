@@ -502,6 +502,13 @@ FORM_AND_PLACE_CHUNKS = [
     ),
     make_chunk(LYG, "填报说明", "被访用户名单信息表中信息真实性如果不高，视作无效申报。"),
     make_chunk(QH, "申请表填报说明", "内容如实填写，数据请以上年度末为准，如表内填不下，可另加附页。"),
+    make_chunk(LYG, "申报条件 › 杰出管理者", "申报杰出管理者须为企业的高层管理人员，具有先进的管理思想。"),
+    make_chunk(
+        None,
+        "第一篇 满意100服务明星事迹材料",
+        "一是实行首问负责制。客户的满意是衡量服务的唯一标准，这就要求营业员规范化服务。"
+        "第一个接待客户的营业员，要对客户提出的所有问题一包到底。\n二是开展微笑服务。",
+    ),
 ]
 
 
@@ -542,3 +549,14 @@ def test_a_hedged_question_is_answered(form_context):
 def test_the_time_figures_are_taken_at_answers_which_point_in_time(form_context):
     answer = ask_among("青海申请表里的数据按哪个时间点填", form_context)
     assert answer.answered and "上年度末为准" in answer.answer
+
+
+def test_asking_what_a_named_practice_means_gets_the_sentences_that_explain_it(form_context):
+    answer = ask_among("范文里的首问负责制是啥意思", form_context)
+    assert answer.answered and "一包到底" in answer.answer
+    assert "微笑服务" not in answer.answer  # the next paragraph is another practice
+
+
+def test_a_rank_the_rule_does_not_name_is_answered_by_the_rank_it_does(form_context):
+    answer = ask_among("连云港杰出管理者中层干部能报吗", form_context)
+    assert answer.answered and "高层管理人员" in answer.answer
