@@ -271,6 +271,7 @@ class QuestionAnalysis(BaseModel):
     units: list[str] = Field(default_factory=list)  # names from cues.units: "words", "font_size"...
     deadline: bool = False
     meaning: bool = False  # "首问负责制是啥意思": what a named practice or term means
+    vague: bool = False  # nothing but words that carry no topic (一般, 发, 多少): asks about nothing
     key_terms: list[str] = Field(default_factory=list)
     # Award names the question uses (服务之星): they help find the passage, but a sentence need not
     # repeat them to answer.
@@ -363,6 +364,7 @@ class QuestionAnalyser:
             kinds.append(AnswerKind.NUMBER)
         terms = self.key_terms(question, drop_spans=drop_spans, corpus=corpus)
         required, soft = self.split_roles(terms, corpus)
+        vague = bool(terms) and all(self._is_soft(term, corpus) for term in terms)
         # "除了常规材料还要交啥": what the applicant sets aside is not what the answer must say.
         excluded = "".join(m.group(1) for m in _SET_ASIDE.finditer(question))
         if excluded and any(t not in excluded for t in required):
@@ -375,6 +377,7 @@ class QuestionAnalyser:
             units=units,
             deadline=any(p.search(question) for p in cues.deadline_cue_patterns),
             meaning=any(p.search(question) for p in cues.meaning_cue_patterns),
+            vague=vague,
             key_terms=list(dict.fromkeys([*extra_terms, *required])),
             soft_terms=[t for t in dict.fromkeys([*awards, *soft]) if t not in extra_terms],
             injection=any(p.search(question) for p in cues.injection_pattern_list),

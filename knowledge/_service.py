@@ -16,10 +16,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from knowledge._clauses import answer_by_parts
 from knowledge._config import KnowledgeConfig
 from knowledge._extractive import (
     AnswerContext,
@@ -251,10 +253,28 @@ class KnowledgeBase:
         if not hits and scope.out_of_corpus:
             return refusal_out_of_corpus(question, scope.uncovered, context)
         result = self._extractive.answer(question, analysis, hits, scope, context)
+        if not result.answer.answered and not scope.out_of_corpus:
+            result = (
+                answer_by_parts(
+                    question,
+                    text,
+                    scope,
+                    hits,
+                    context,
+                    partial(self._analyse_clause, corpus=corpus),
+                    self._extractive,
+                )
+                or result
+            )
         llm = self._llm_answerer()
         if llm is None or not hits or (scope.out_of_corpus and not result.answer.answered):
             return result.answer
         return llm.answer(question, hits, result, context)
+
+    def _analyse_clause(
+        self, clause: str, spans: Sequence[tuple[int, int]], *, corpus: CorpusView
+    ) -> QuestionAnalysis:
+        return self._analyser.analyse(clause, drop_spans=spans, corpus=corpus.stats)
 
     def _analyse(self, text: str, scope: Scope, corpus: CorpusView) -> QuestionAnalysis:
         return self._analyser.analyse(

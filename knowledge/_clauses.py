@@ -1,0 +1,114 @@
+"""A question asked in parts, answered part by part.
+
+Applicants write "我是班组长，报告能不能自己测？要近几年的？" or "班组一共评几个？名额紧不紧": context about
+themselves, and one or more questions. Taken whole, the answer check asks one sentence to cover all of
+it (班组长, 紧不紧 included) and refuses. When the whole question is refused, each asking clause is
+tried alone against the same passages. The first thing asked is what the question is about: when the
+notices do not answer it, the question stays refused ("有年龄限制吗？超过50岁还能报吗" is not answered
+by a sentence about 50 interviewees). When they do, the later parts they answer are added (each still
+passing the full check) and the parts they do not are named as not covered. A clause that only tells
+who asks (no question in it) is never required, and a clause of nothing but vague words (一般发多少)
+is not a question of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from knowledge._extractive import AnswerContext, ExtractiveAnswerer, ExtractiveResult
+from knowledge._models import Answer, Citation, SearchHit
+from knowledge._question import QuestionAnalysis
+from knowledge._scope import Scope
+
+_CLAUSE_END = re.compile(r"[，,。！!？?；;]+")
+_ASKS = re.compile(r"[吗呢么不]$")  # "…要盖章不", "…能报吗"
+_QUESTION_MARKS = frozenset("？?")
+# "我是班组长，…", "我们是家物业公司想报服务企业，…", "帮我们经理问下，…": who asks, not what.
+_ABOUT_THE_ASKER = re.compile(
+    r"^(?:我|我们|咱|咱们|本人)(?:是|在|这边|公司|单位|准备|想)|^(?:帮|替|代).{0,8}问"
+)
+MIN_CLAUSE_CHARS = 4  # "电话呢" asks nothing the clause before did not
+
+AnalyseClause = Callable[[str, Sequence[tuple[int, int]]], QuestionAnalysis]
+
+
+def asking_clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause of the question, split at its punctuation."""
+    clauses: list[tuple[int, int]] = []
+    start = 0
+    for match in _CLAUSE_END.finditer(text):
+        if match.start() - start >= MIN_CLAUSE_CHARS:
+            clauses.append((start, match.start()))
+        start = match.end()
+    if len(text) - start >= MIN_CLAUSE_CHARS:
+        clauses.append((start, len(text)))
+    return clauses
+
+
+def answer_by_parts(
+    question: str,
+    text: str,
+    scope: Scope,
+    hits: Sequence[SearchHit],
+    context: AnswerContext,
+    analyse: AnalyseClause,
+    answerer: ExtractiveAnswerer,
+) -> ExtractiveResult | None:
+    """The answers to the clauses of `text` that the notices answer, or None when none is (or the
+    question has a single clause: the whole-question answer already said all there is)."""
+    clauses = asking_clauses(text)
+    if len(clauses) < 2:
+        return None
+    answered: list[ExtractiveResult] = []
+    unanswered: list[str] = []
+    for start, end in clauses:
+        clause = text[start:end]
+        spans = [(s - start, e - start) for s, e in scope.mention_spans if start <= s and e <= end]
+        analysis = analyse(clause, spans)
+        if not _asks(text, end, analysis) or analysis.vague:
+            continue
+        result = answerer.answer(clause, analysis, hits, scope, context)
+        if result.answer.answered:
+            answered.append(result)
+        elif not answered and not unanswered:
+            return None  # the first thing asked is what the question is about: not answered
+        else:
+            unanswered.append(clause)
+    if not answered:
+        return None
+    return ExtractiveResult(
+        _combined(question, [r.answer for r in answered], unanswered),
+        [group for result in answered for group in result.groups],
+        answered[0].analysis,
+    )
+
+
+def _asks(text: str, end: int, analysis: QuestionAnalysis) -> bool:
+    """The clause asks something: a kind of answer, a question mark after it, or 吗/呢/不 at its end."""
+    followed_by_mark = end < len(text) and text[end] in _QUESTION_MARKS
+    if followed_by_mark:
+        return True
+    if _ABOUT_THE_ASKER.match(analysis.text):
+        return False
+    return bool(analysis.kinds) or bool(_ASKS.search(text[:end]))
+
+
+def _combined(question: str, answers: list[Answer], unanswered: list[str]) -> Answer:
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for answer in answers:
+        if not any(answer.answer in line for line in lines):
+            lines.append(answer.answer)
+        citations.extend(c for c in answer.citations if c not in citations)
+    for clause in unanswered:
+        lines.append(f"（“{clause}”：通知中没有说明。）")
+    programmes = {answer.programme for answer in answers}
+    return Answer(
+        question=question,
+        answer="\n".join(lines),
+        answered=True,
+        confidence=min(answer.confidence for answer in answers),
+        programme=programmes.pop() if len(programmes) == 1 else None,
+        citations=citations,
+    )
