@@ -627,8 +627,8 @@ class ExtractiveAnswerer:
         return same_place and any(self.cues.units[name].given(candidate.unit.text) for name in missing_units)
 
     def _explains(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
-        """"首问负责制是啥意思": the chosen sentence only names it ("一是实行首问负责制。"); the next
-        sentences of its paragraph say what it is."""
+        """For "首问负责制是啥意思": the chosen sentence only names it ("一是实行首问负责制。"); the
+        next sentences of its paragraph say what it is."""
         best = chosen[0]
         text = best.chunk.text
         return (
