@@ -44,7 +44,7 @@ _ANAPHORA = re.compile(r"[此本该]\s*(?:表|办法|通知|细则|标准|附件
 # letter): the root of the section path of every sentence it holds.
 _EMBEDDED_TITLE = re.compile(r"^关于.{2,60}(?:通知|办法|决定|意见)$")
 _NAMING_SENTENCE_CHARS = 30  # a sentence this short names a practice rather than explains it
-_EXPLAINING_SENTENCES = 2  # ...and this many after it, in its paragraph, may say what it is
+_READ_ON_SENTENCES = 2  # ...and this many after it (or after a line ending in a colon) say it
 _FORM_FIELD = re.compile(r"[\u4e00-\u9fff（）()]{1,12}[：:]")
 _LEADING_ENUMERATOR = re.compile(
     r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
@@ -280,6 +280,10 @@ class ExtractiveAnswerer:
             speakers=[p for p in scope.places if p not in uncovered],
         )
         groups = self._groups(candidates, analysis, weights, scope, soft)
+        if scope.out_of_corpus and self.cues.asks_about_applying(analysis.text):
+            # A programme the notices lack ("上海的服务明星怎么申报") is not answered by a write-up that
+            # mentions the place (上海's 2006 stars): sample write-ups are not rules.
+            groups = [group for group in groups if group.programme is not None]
         shown = self._shown_groups(groups, scope, analysis)
         if shown:
             answer = self._compose(question, shown, scope, analysis, context)
@@ -589,7 +593,7 @@ class ExtractiveAnswerer:
             return False
         if self._names_the_asker(candidate, chosen, weights):
             return True
-        if analysis.meaning and self._explains(candidate, chosen):
+        if self._reads_on(candidate, chosen, analysis):
             return True
         if not (candidate.shape_ok or candidate.shape > 0):
             return False
@@ -626,17 +630,18 @@ class ExtractiveAnswerer:
         )
         return same_place and any(self.cues.units[name].given(candidate.unit.text) for name in missing_units)
 
-    def _explains(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
-        """For "首问负责制是啥意思": the chosen sentence only names it ("一是实行首问负责制。"); the
-        next sentences of its paragraph say what it is."""
+    def _reads_on(self, candidate: Candidate, chosen: list[Candidate], analysis: QuestionAnalysis) -> bool:
+        """The chosen sentence only names or announces what is asked; the next ones say it. For
+        "首问负责制是啥意思", "一是实行首问负责制。" and the rest of its paragraph; for "什么人能报",
+        "…杰出管理者申报条件：" and the first items of the list below it."""
         best = chosen[0]
-        text = best.chunk.text
-        return (
-            candidate.chunk.id == best.chunk.id
-            and 0 < candidate.unit.position - best.unit.position <= _EXPLAINING_SENTENCES
-            and len(best.unit.text) <= _NAMING_SENTENCE_CHARS
-            and "\n" not in text[best.unit.end : candidate.unit.start]
-        )
+        announces = best.unit.text.rstrip().endswith(("：", ":"))
+        names = analysis.meaning and len(best.unit.text) <= _NAMING_SENTENCE_CHARS
+        if not (announces or names) or candidate.chunk.id != best.chunk.id:
+            return False
+        if not 0 < candidate.unit.position - best.unit.position <= _READ_ON_SENTENCES:
+            return False
+        return announces or "\n" not in best.chunk.text[best.unit.end : candidate.unit.start]
 
     def _names_the_asker(
         self, candidate: Candidate, chosen: list[Candidate], weights: dict[str, float]

@@ -128,6 +128,7 @@ class QuestionCues(BaseModel):
     deadline_evidence: list[str]
     deadline_terms: list[str]
     meaning_cues: list[str] = Field(default_factory=list)
+    applying_cues: list[str] = Field(default_factory=list)
     question_phrases: list[str]
     stopwords: list[str]
     soft_words: list[str] = Field(default_factory=list)
@@ -144,7 +145,12 @@ class QuestionCues(BaseModel):
         return kinds
 
     @field_validator(
-        "time_evidence", "deadline_cues", "deadline_evidence", "meaning_cues", "injection_patterns"
+        "time_evidence",
+        "deadline_cues",
+        "deadline_evidence",
+        "meaning_cues",
+        "applying_cues",
+        "injection_patterns",
     )
     @classmethod
     def _patterns_compile(cls, patterns: list[str]) -> list[str]:
@@ -212,6 +218,13 @@ class QuestionCues(BaseModel):
     @cached_property
     def time_evidence_patterns(self) -> list[re.Pattern[str]]:
         return _compile_all(self.time_evidence)
+
+    @cached_property
+    def applying_cue_patterns(self) -> list[re.Pattern[str]]:
+        return _compile_all(self.applying_cues)
+
+    def asks_about_applying(self, question: str) -> bool:
+        return any(p.search(question) for p in self.applying_cue_patterns)
 
     @cached_property
     def meaning_cue_patterns(self) -> list[re.Pattern[str]]:

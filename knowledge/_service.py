@@ -184,7 +184,7 @@ class KnowledgeBase:
             return []
         corpus = self._corpus_view()
         today = self._today()
-        scope = resolve_scope(text, corpus.programmes, programme, regions=self._regions, today=today)
+        scope = self._scope(text, programme, corpus, today)
         analysis = self._analyse(text, scope, corpus)
         hits = self._search(text, analysis, scope, corpus)
         context = AnswerContext(programmes=corpus.programmes, stats=corpus.stats, today=today)
@@ -233,7 +233,7 @@ class KnowledgeBase:
             )
         corpus = self._corpus_view()
         today = self._today()
-        scope = resolve_scope(text, corpus.programmes, programme, regions=self._regions, today=today)
+        scope = self._scope(text, programme, corpus, today)
         analysis = self._analyse(text, scope, corpus)
         context = AnswerContext(
             programmes=corpus.programmes,
@@ -270,6 +270,16 @@ class KnowledgeBase:
         if llm is None or not hits or (scope.out_of_corpus and not result.answer.answered):
             return result.answer
         return llm.answer(question, hits, result, context)
+
+    def _scope(self, text: str, programme: str | None, corpus: CorpusView, today: date) -> Scope:
+        scope = resolve_scope(text, corpus.programmes, programme, regions=self._regions, today=today)
+        # "三亚那个森林公园游客投诉率是多少": a place a write-up mentions is not a programme the corpus
+        # lacks, unless the question is about applying there ("上海的服务明星怎么申报").
+        in_passing = [m for m in scope.uncovered if m.kind == "place" and corpus.stats.df(m.text) > 0]
+        if in_passing and not self._analyser.cues.asks_about_applying(text):
+            uncovered = [m for m in scope.uncovered if m not in in_passing]
+            scope = scope.model_copy(update={"uncovered": uncovered})
+        return scope
 
     def _analyse_clause(
         self, clause: str, spans: Sequence[tuple[int, int]], *, corpus: CorpusView

@@ -504,6 +504,11 @@ FORM_AND_PLACE_CHUNKS = [
     make_chunk(QH, "申请表填报说明", "内容如实填写，数据请以上年度末为准，如表内填不下，可另加附页。"),
     make_chunk(LYG, "申报条件 › 杰出管理者", "申报杰出管理者须为企业的高层管理人员，具有先进的管理思想。"),
     make_chunk(
+        LYG,
+        "第九条 服务之星班组申报条件",
+        "第九条 服务之星班组申报条件：\n\n1、班组成立满三年；\n\n2、班组成员无违纪记录。\n\n第十条 附则",
+    ),
+    make_chunk(
         None,
         "第一篇 满意100服务明星事迹材料",
         "一是实行首问负责制。客户的满意是衡量服务的唯一标准，这就要求营业员规范化服务。"
@@ -560,3 +565,10 @@ def test_asking_what_a_named_practice_means_gets_the_sentences_that_explain_it(f
 def test_a_rank_the_rule_does_not_name_is_answered_by_the_rank_it_does(form_context):
     answer = ask_among("连云港杰出管理者中层干部能报吗", form_context)
     assert answer.answered and "高层管理人员" in answer.answer
+
+
+def test_a_line_that_announces_a_list_is_answered_with_the_list(form_context):
+    answer = ask_among("连云港服务之星班组什么样的班组能报", form_context)
+    assert answer.answered
+    assert "成立满三年" in answer.answer and "无违纪记录" in answer.answer
+    assert "附则" not in answer.answer

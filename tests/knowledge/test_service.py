@@ -258,6 +258,29 @@ def test_search_returns_the_scoped_passages(kb):
     assert hits and all(hit.chunk.programme == QH for hit in hits)
 
 
+WRITE_UP = Chunk(
+    id=Chunk.make_id("deeds.txt", "第三篇 热带森林公园", "游客投诉率"),
+    text="自2009年以来，园区未发生一起重大投诉事件，三亚热带森林公园游客投诉率去年仅为0.026%。",
+    section="第三篇 三亚热带森林公园事迹材料",
+    file="deeds.txt",
+    title="用户满意服务明星事迹材料范文",
+)
+
+
+def test_a_place_a_write_up_mentions_is_not_outside_the_corpus(tmp_path):
+    kb = KnowledgeBase(
+        KnowledgeConfig(index_dir=tmp_path),
+        retriever=MemorySearcher([*CHUNKS, WRITE_UP]),
+        catalog=CATALOG,
+        clock=lambda: TODAY,
+    )
+    answer = kb.ask("三亚那个森林公园游客投诉率是多少")
+    assert answer.answered and "0.026%" in answer.answer
+    # Asked about applying there, the place is still one no programme covers.
+    refused = kb.ask("三亚的服务明星怎么申报")
+    assert not refused.answered and "三亚" in refused.answer
+
+
 def test_the_programmes_are_listed_for_menus(kb):
     assert kb.programmes() == [LYG, QH]
     assert [p.label for p in kb.programme_details()] == ["连云港2016", "青海2025"]
