@@ -900,13 +900,21 @@ def _article_texts(hits: Sequence[SearchHit]) -> dict[str, str]:
     return texts
 
 
+_PARENTHETICAL_ASIDE = re.compile(r"(?<=[\u4e00-\u9fff])[（(][\u4e00-\u9fff]{2,4}[）)](?=[\u4e00-\u9fff])")
 _PARENTHETICAL_INFIX = re.compile(r"([\u4e00-\u9fff])[（(]([\u4e00-\u9fff])[）)](?=[\u4e00-\u9fff])")
 
 
 @lru_cache(maxsize=8192)
 def _fold_parentheticals(text: str) -> str:
-    """ "企（事）业单位" read both ways: 企业单位 and 事业单位 (the bracket offers another character)."""
-    return _PARENTHETICAL_INFIX.sub(r"\1", text) + "\n" + _PARENTHETICAL_INFIX.sub(r"\2", text)
+    """ "企（事）业单位" read both ways: 企业单位 and 事业单位 (the bracket offers another character);
+    "标杆（五星）级" read without its aside: 标杆级."""
+    return "\n".join(
+        (
+            _PARENTHETICAL_INFIX.sub(r"\1", text),
+            _PARENTHETICAL_INFIX.sub(r"\2", text),
+            _PARENTHETICAL_ASIDE.sub("", text),
+        )
+    )
 
 
 @lru_cache(maxsize=4096)

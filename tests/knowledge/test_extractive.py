@@ -504,6 +504,11 @@ FORM_AND_PLACE_CHUNKS = [
     make_chunk(QH, "申请表填报说明", "内容如实填写，数据请以上年度末为准，如表内填不下，可另加附页。"),
     make_chunk(LYG, "申报条件 › 杰出管理者", "申报杰出管理者须为企业的高层管理人员，具有先进的管理思想。"),
     make_chunk(
+        QH,
+        "六、案例库",
+        "六、被评选为用户满意标杆（五星）级的用户满意经营实践将自动入选到《用户满意经营实践案例库》。",
+    ),
+    make_chunk(
         LYG,
         "第九条 服务之星班组申报条件",
         "第九条 服务之星班组申报条件：\n\n1、班组成立满三年；\n\n2、班组成员无违纪记录。\n\n第十条 附则",
@@ -572,3 +577,9 @@ def test_a_line_that_announces_a_list_is_answered_with_the_list(form_context):
     assert answer.answered
     assert "成立满三年" in answer.answer and "无违纪记录" in answer.answer
     assert "附则" not in answer.answer
+
+
+def test_a_bracketed_aside_inside_a_word_does_not_hide_it(form_context):
+    # "标杆（五星）级" says 标杆级; "什么地方" asks where, it names nothing.
+    answer = ask_among("青海评上标杆级的实践会被收进什么地方", form_context)
+    assert answer.answered and "案例库" in answer.answer
