@@ -41,10 +41,10 @@ AWARD_NAMES = re.compile(
 )
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 _MIN_VARIANT_LENGTH = 3  # shorter absent terms are too easy to "correct" into something unrelated
-# Directional and resultative complements: 发给, 交到, 寄过去, 填好.
+# Directional and resultative complements: 发给, 交到, 寄过去, 填好, 拿满.
+_COMPLEMENTS = frozenset("给到过完好上下去来出成掉住起满")
 # "除了常规材料(以外)，还要…": the part set aside, up to the clause that asks about the rest.
 _SET_ASIDE = re.compile(r"除了?(.{1,12}?)(?:以外|之外|外)?[，,]?(?=还|另|也要|也需)")
-_COMPLEMENTS = frozenset("给到过完好上下去来出成掉住起满")
 _COMMON_WORD_RARITY = 11.0  # see TermSegmenter.rarity: below it a word is everyday Chinese
 _MAX_PIECE = 6  # longest word tried when re-cutting a question
 _NUMBER_WITH_UNIT = re.compile(r"\d+(?:\.\d+)?[%个分字年月日号人名份项元万倍]?")

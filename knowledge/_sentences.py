@@ -2,11 +2,11 @@
 
 Chunks keep the layout the chunker gives them: prose is one paragraph a line, a table row is one
 line of cells joined by CELL_SEPARATOR (a cell of several lines spills onto the next lines). A table
-row is one unit, shown with " | " between its cells (its cells read together: "评价结论 | 评价得分：
-优良/80分以上 合格/60分以上"), unless it is
-too long to quote, then each cell is; prose is cut at 。！？ except where a sentence only opens an
-inline list ("如下情况均为一票否决：1、…。2、…。3、…" stays whole). For list
-questions, a run of numbered lines with the line that introduces it is offered as one more unit.
+row is one unit, shown with " | " between its cells ("评价结论 | 评价得分： 优良/80分以上 合格/60分以上":
+its cells read together), unless it is too long to quote, then each cell is. Prose is cut at 。！？
+except where a sentence only opens an inline list ("如下情况均为一票否决：1、…。2、…。3、…" stays
+whole). For list questions, a run of numbered lines with the line that introduces it is offered as
+one more unit.
 """
 
 from __future__ import annotations
