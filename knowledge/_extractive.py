@@ -14,16 +14,37 @@ its own deadline), the answer gives each programme's sentence with its label, ne
 
 from __future__ import annotations
 
-import math
-import operator
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
-from itertools import pairwise
+from collections.abc import Callable, Sequence
 
-from knowledge._models import Answer, Chunk, Citation, SearchHit
+from knowledge._answer_context import AnswerContext, CorpusStats, term_weights
+from knowledge._extractive_text import (
+    _ANAPHORA,
+    _article_texts,
+    _band_fit,
+    _compound_parts,
+    _fold_parentheticals,
+    _forwarding_programmes,
+    _is_blank_form,
+    _is_heading,
+    _phrases,
+    _surroundings,
+    _units_of,
+    _voice_fit,
+    question_figures,
+)
+from knowledge._extractive_types import Candidate, ExtractiveParams, ExtractiveResult, GroupAnswer
+from knowledge._extractive_wording import (
+    _citation,
+    _clamp,
+    _deadline_note,
+    _merge_identical,
+    _reading_order,
+    _refusal,
+    _sentence_for_answer,
+    refusal_no_terms,
+    refusal_out_of_corpus,
+)
+from knowledge._models import Answer, Citation, SearchHit
 from knowledge._question import (
     AWARD_NAMES,
     AnswerKind,
@@ -32,211 +53,23 @@ from knowledge._question import (
     default_cues,
     default_segmenter,
 )
-from knowledge._scope import Mention, Programme, Scope, describe_programmes
-from knowledge._sentences import Unit, split_units
+from knowledge._scope import Mention, Scope
 
-EXAMPLES_LABEL = "参考范文"
-_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_NOT_CJK_OR_ALNUM = re.compile(r"[^\w]+", re.UNICODE)
-# A sentence that points at the document or form it stands in ("此表由推进机构填写", "本办法").
-_ANAPHORA = re.compile(r"[此本该]\s*(?:表|办法|通知|细则|标准|附件)")
-# The title of a notice carried inside another (the province's notice inside 常州's forwarding
-# letter): the root of the section path of every sentence it holds.
-_EMBEDDED_TITLE = re.compile(r"^关于.{2,60}(?:通知|办法|决定|意见)$")
+__all__ = [
+    "AnswerContext",
+    "Candidate",
+    "CorpusStats",
+    "ExtractiveAnswerer",
+    "ExtractiveParams",
+    "ExtractiveResult",
+    "GroupAnswer",
+    "refusal_no_terms",
+    "refusal_out_of_corpus",
+    "term_weights",
+]
+
 _NAMING_SENTENCE_CHARS = 30  # a sentence this short names a practice rather than explains it
 _READ_ON_SENTENCES = 2  # ...and this many after it (or after a line ending in a colon) say it
-_FORM_FIELD = re.compile(r"[\u4e00-\u9fff（）()]{1,12}[：:]")
-_LEADING_ENUMERATOR = re.compile(
-    r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
-)
-
-
-@dataclass(frozen=True)
-class ExtractiveParams:
-    """The weights and thresholds of the answer check (tuned on questions written for the purpose)."""
-
-    min_coverage: float = 0.62  # weighted key-term coverage of the chosen sentences (with context)
-    min_own_coverage: float = 0.38  # ... by the sentences themselves
-    min_heaviest: float = 0.5  # coverage of the rarest key term
-    min_focus: float = 0.5  # one sentence must cover this much alone (not three half-relevant ones)
-    context_credit: float = 0.5  # a term found beside the sentence (section, neighbours) counts half
-    # A term found elsewhere in the part of the document the sentence belongs to (the write-up that
-    # names 热带森林公园 at its top): it says which passage is meant, not what the answer is.
-    article_credit: float = 0.6
-    article_rank_credit: float = 0.3  # ...and this much when ranking the sentences
-    synonym_credit: float = 0.85
-    fuzzy_credit: float = 0.75  # most of a long term's character pairs present (typos, word order)
-    max_sentences: int = 3
-    max_groups: int = 4  # programmes answered side by side
-    # Another programme's answer is shown beside the best one when it passes too and is about as good.
-    other_group_ratio: float = 0.7
-    other_group_coverage_gap: float = 0.15
-    min_extra_gain: float = 0.15  # a further sentence must cover a term of this share of the weight...
-    min_extra_coverage: float = 0.25  # ...and this much of the question on its own...
-    topic_share: float = 0.1  # ...and, from another passage, share a term of this weight share
-    hits_considered: int = 30
-    single_char_weight: float = 1.5  # a one-character term (纸, 字) never outweighs a real word
-    # A term the notices never use weighs most (税收, 奖金: what the question is about), unless it is
-    # an everyday verb (交给, 达到, 包含: how the applicant phrases it), which weighs this share.
-    everyday_verb_share: float = 0.4
-    everyday_rarity: float = 10.5  # general rarity (see TermSegmenter.rarity) below which a verb is everyday
-    soft_weight: float = 0.5  # award names: half their idf, and only for ranking
-    figure_bonus: float = 0.6  # ranking passages: the question's document number held
-    phrase_bonus: float = 0.08  # key terms found side by side, as the question has them
-    place_bonus: float = 0.05  # the sentence (or its surroundings) names the place asked about
-    # The sentence is said by the body asked about: the city's forwarding letter for "常州…", not
-    # the province's notice it carries.
-    voice_bonus: float = 0.1
-    # Sample write-ups are not rules: a programme's passage that answers nearly as well comes first.
-    examples_margin: float = 0.15
-
-
-class CorpusStats:
-    """Document frequencies over the corpus passages (section path + text), for term weights."""
-
-    def __init__(self, texts: Iterable[str]) -> None:
-        self._texts = [t for t in texts if t]
-        self._lowered = [t.lower() for t in self._texts]
-        self._joined = "\n".join(self._texts)
-        self._df: dict[str, int] = {}
-
-    @classmethod
-    def from_chunks(cls, chunks: Iterable[Chunk]) -> CorpusStats:
-        return cls(f"{chunk.section}\n{chunk.text}" for chunk in chunks)
-
-    @property
-    def size(self) -> int:
-        return len(self._texts)
-
-    def df(self, term: str) -> int:
-        found = self._df.get(term)
-        if found is None:
-            if term.isascii():
-                needle = term.lower()
-                found = sum(needle in text for text in self._lowered)
-            else:
-                found = sum(term in text for text in self._texts)
-            self._df[term] = found
-        return found
-
-    def idf(self, term: str) -> float:
-        """Rarer terms weigh more; a term found nowhere weighs most (it is what the question is about)."""
-        n = max(self.size, 1)
-        return math.log((n + 1) / (self.df(term) + 0.5))
-
-    def matches(self, pattern: str) -> dict[str, int]:
-        """The strings of the corpus that `pattern` matches, with their counts."""
-        cache: dict[str, dict[str, int]] = self.__dict__.setdefault("_matches", {})
-        found = cache.get(pattern)
-        if found is None:
-            found = {}
-            for match in re.finditer(pattern, self._joined):
-                found[match.group(0)] = found.get(match.group(0), 0) + 1
-            cache[pattern] = found
-        return found
-
-    def one_off_variants(self, term: str) -> dict[str, int]:
-        """The strings of the corpus that differ from `term` in one character, with their counts."""
-        if not self._joined or len(term) < 2:
-            return {}
-        alternatives = "|".join(
-            re.escape(term[:i]) + r"[\u4e00-\u9fff]" + re.escape(term[i + 1 :]) for i in range(len(term))
-        )
-        counts: dict[str, int] = {}
-        for match in re.finditer(alternatives, self._joined):
-            counts[match.group(0)] = counts.get(match.group(0), 0) + 1
-        return counts
-
-
-def term_weights(
-    terms: Sequence[str],
-    stats: CorpusStats,
-    params: ExtractiveParams,
-    everyday_verb: Callable[[str], bool] | None = None,
-) -> dict[str, float]:
-    """idf of each key term; one-character terms capped, absent everyday verbs scaled down."""
-    weights = {}
-    for term in terms:
-        weight = max(stats.idf(term), 0.05)
-        if len(term) == 1:
-            weight = min(weight, params.single_char_weight)
-        elif everyday_verb is not None and stats.df(term) == 0 and everyday_verb(term):
-            weight *= params.everyday_verb_share
-        weights[term] = weight
-    return weights
-
-
-@dataclass(frozen=True)
-class AnswerContext:
-    """What the answerer knows beyond the hits: the programmes, corpus statistics, contacts, today."""
-
-    programmes: Sequence[Programme]
-    stats: CorpusStats
-    today: date
-    contact_for: Callable[[str], str | None] = field(default=lambda programme_id: None)
-
-    def programme(self, programme_id: str | None) -> Programme | None:
-        return next((p for p in self.programmes if p.id == programme_id), None)
-
-    def label(self, programme_id: str | None) -> str:
-        found = self.programme(programme_id)
-        return found.label if found else (programme_id or EXAMPLES_LABEL)
-
-
-@dataclass
-class Candidate:
-    hit: SearchHit
-    rank: int  # 0-based position of the hit
-    unit: Unit
-    own: dict[str, float]  # term -> coverage by the sentence itself
-    near: dict[str, float]  # term -> coverage by its surroundings (already discounted)
-    shape_ok: bool
-    deadline_ok: bool
-    shape: float = 0.0  # share of the typed kinds asked for that it gives
-    score: float = 0.0
-    band: float = 0.0  # how its band or threshold fits the applicant's figure (< 0: does not apply)
-    # Terms only its document part covers (the write-up's name): they place the sentence, so it
-    # need not say them itself.
-    placed: frozenset[str] = frozenset()
-
-    @property
-    def chunk(self) -> Chunk:
-        return self.hit.chunk
-
-    def covers(self, term: str) -> float:
-        return max(self.own.get(term, 0.0), self.near.get(term, 0.0))
-
-
-@dataclass
-class GroupAnswer:
-    """The chosen sentences for one programme (None: the documents outside any programme)."""
-
-    programme: str | None
-    chosen: list[Candidate]
-    coverage: float
-    own_coverage: float
-    heaviest: float
-    shape_ok: bool
-    mentions_ok: bool
-    score: float
-    focus: float = 0.0  # the best coverage one sentence achieves alone
-
-    def passes(self, params: ExtractiveParams) -> bool:
-        return (
-            self.coverage >= params.min_coverage
-            and self.focus >= params.min_focus
-            and self.own_coverage >= params.min_own_coverage
-            and self.heaviest >= params.min_heaviest
-            and self.shape_ok
-            and self.mentions_ok
-        )
-
-
-@dataclass
-class ExtractiveResult:
-    answer: Answer
-    groups: list[GroupAnswer]  # the groups shown (answered) or the best one tried (refused)
-    analysis: QuestionAnalysis
 
 
 class ExtractiveAnswerer:
@@ -292,7 +125,7 @@ class ExtractiveAnswerer:
         if scope.out_of_corpus and (best is None or not best.mentions_ok):
             answer = refusal_out_of_corpus(question, scope.uncovered, context)
         else:
-            answer = self._refusal(question, best, weights, scope, context)
+            answer = _refusal(question, best, weights, scope, context)
         return ExtractiveResult(answer, [best] if best else [], analysis)
 
     def rank_hits(
@@ -744,7 +577,7 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         for programmes, group in _merge_identical(groups):
             body = "".join(_sentence_for_answer(c.unit.text) for c in _reading_order(group.chosen))
-            note = self._deadline_note(group, analysis, context)
+            note = _deadline_note(group, analysis, context)
             label = "、".join(context.label(p) for p in programmes)
             lines.append(f"【{label}】{body}{note}" if labelled else f"{body}{note}")
             citations.extend(_citation(c) for c in _reading_order(group.chosen))
@@ -759,222 +592,6 @@ class ExtractiveAnswerer:
             programme=groups[0].programme if len(groups) == 1 else None,
             citations=citations,
         )
-
-    def _deadline_note(self, group: GroupAnswer, analysis: QuestionAnalysis, context: AnswerContext) -> str:
-        if not (analysis.deadline or AnswerKind.DATE in analysis.kinds):
-            return ""
-        programme = context.programme(group.programme)
-        default_year = programme.year if programme and programme.year else None
-        dates: list[date] = []
-        for candidate in group.chosen:
-            if analysis.deadline or candidate.deadline_ok:
-                dates.extend(parse_dates(candidate.unit.text, default_year or candidate.chunk.year))
-        if not dates or max(dates) >= context.today:
-            return ""
-        year = default_year or max(dates).year
-        return f"（该截止日期已过：这是{year}年的通知，新一年的安排请以最新通知为准。）"
-
-    def _refusal(
-        self,
-        question: str,
-        best: GroupAnswer | None,
-        weights: dict[str, float],
-        scope: Scope,
-        context: AnswerContext,
-    ) -> Answer:
-        missing: list[str] = []
-        nearby = None
-        programme_id = scope.programmes[0] if len(scope.programmes) == 1 else None
-        if best is not None:
-            missing = [
-                t
-                for t in sorted(weights, key=lambda t: weights[t], reverse=True)
-                if len(t) > 1 and max(c.covers(t) for c in best.chosen) < 0.5  # not "花" of 花多少钱
-            ][:3]
-            top = best.chosen[0]
-            if best.own_coverage >= 0.3 and len(top.unit.text) >= 6:
-                nearby = top
-            programme_id = programme_id or best.programme
-        not_found = f"通知中没有提到“{'、'.join(missing)}”的相关规定。" if missing else ""
-        parts = [not_found or "现有通知没有这方面的明确规定。"]
-        citations = []
-        if nearby is not None:
-            label = context.label(nearby.chunk.programme)
-            parts.append(f"通知中相关的内容是：【{label}】{_shorten(nearby.unit.text)}")
-            citations.append(_citation(nearby))
-        parts.append(where_to_ask(programme_id, context))
-        coverage = best.coverage if best else 0.0
-        return Answer(
-            question=question,
-            answer="".join(parts),
-            answered=False,
-            confidence=round(min(0.35, 0.05 + 0.3 * coverage), 3),
-            programme=programme_id,
-            citations=citations,
-        )
-
-
-# --- refusals that need no hits ---------------------------------------------------------------
-
-
-def refusal_out_of_corpus(question: str, uncovered: Sequence[Mention], context: AnswerContext) -> Answer:
-    named = "、".join(f"{m.text}年" if m.kind == "year" else m.text for m in uncovered)
-    covered = describe_programmes(context.programmes)
-    text = (
-        f"现有通知没有涉及{named}的内容，无法回答。"
-        + (f"目前收录的通知是：{covered}。" if covered else "")
-        + "其他地区或年度的安排，请咨询当地质量协会或通知的发布单位。"
-    )
-    return Answer(question=question, answer=text, answered=False, confidence=0.05)
-
-
-def refusal_no_terms(question: str) -> Answer:
-    return Answer(
-        question=question,
-        answer="没有看出您想了解申报的哪一方面。请直接说出要问的内容，例如：“申报截止日期是哪天？”"
-        "“先进事迹材料有字数要求吗？”",
-        answered=False,
-        confidence=0.0,
-    )
-
-
-def where_to_ask(programme_id: str | None, context: AnswerContext) -> str:
-    if programme_id:
-        contact = context.contact_for(programme_id)
-        if contact:
-            return f"如需确认，请咨询：{contact}。"
-        programme = context.programme(programme_id)
-        if programme and programme.issuer:
-            return f"如需确认，请咨询通知的发布单位：{_chinese_only_issuer(programme.issuer)}。"
-    return "如需确认，请咨询通知的发布单位或当地质量协会。"
-
-
-def _chinese_only_issuer(issuer: str) -> str:
-    """Catalog notes in English ("; forwarded by 常州市") are for staff, not applicants."""
-    return re.split(r"\s*[;；]\s*[A-Za-z]", issuer)[0].strip()
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _units_of(text: str) -> tuple[Unit, ...]:
-    return tuple(split_units(text))
-
-
-def _surroundings(chunk: Chunk, prose: list[Unit], unit: Unit) -> str:
-    """What is read together with a sentence: the document's title (the write-up it comes from), the
-    section path, and the sentences just before and after."""
-    index = next((i for i, u in enumerate(prose) if u.start >= unit.start), len(prose))
-    end_index = next((i for i, u in enumerate(prose) if u.end >= unit.end), index)
-    before = prose[max(0, index - 2) : index]
-    after = prose[end_index + 1 : end_index + 2]
-    return "\n".join([chunk.title, chunk.section, *(u.text for u in before), *(u.text for u in after)])
-
-
-def _article_key(chunk: Chunk) -> tuple[str, str]:
-    """The part of a document a chunk belongs to: its file and the top of its section path (one
-    write-up of a collection, one annex of a notice)."""
-    return chunk.file, chunk.section.split("›")[0].strip()
-
-
-def _article_texts(hits: Sequence[SearchHit]) -> dict[str, str]:
-    """Per chunk of the hits, what names the document part it belongs to: its title, its sections,
-    and its opening passage (a write-up names its company in its first lines, and what it did
-    further down). The opening passage itself has only its title and sections: its own sentences
-    are neighbours, not the name of a later passage."""
-    heads: dict[tuple[str, str], list[str]] = {}
-    first: dict[tuple[str, str], Chunk] = {}
-    for hit in hits:
-        chunk = hit.chunk
-        key = _article_key(chunk)
-        heads.setdefault(key, [chunk.title]).append(chunk.section)
-        if key not in first or chunk.order < first[key].order:
-            first[key] = chunk
-    texts: dict[str, str] = {}
-    for hit in hits:
-        key = _article_key(hit.chunk)
-        opening = first[key]
-        names = heads[key] if opening.id == hit.chunk.id else [*heads[key], opening.text]
-        texts[hit.chunk.id] = "\n".join(names)
-    return texts
-
-
-_PARENTHETICAL_ASIDE = re.compile(r"(?<=[\u4e00-\u9fff])[（(][\u4e00-\u9fff]{2,4}[）)](?=[\u4e00-\u9fff])")
-_PARENTHETICAL_INFIX = re.compile(r"([\u4e00-\u9fff])[（(]([\u4e00-\u9fff])[）)](?=[\u4e00-\u9fff])")
-
-
-@lru_cache(maxsize=8192)
-def _fold_parentheticals(text: str) -> str:
-    """ "企（事）业单位" read both ways: 企业单位 and 事业单位 (the bracket offers another character);
-    "标杆（五星）级" read without its aside: 标杆级."""
-    return "\n".join(
-        (
-            _PARENTHETICAL_INFIX.sub(r"\1", text),
-            _PARENTHETICAL_INFIX.sub(r"\2", text),
-            _PARENTHETICAL_ASIDE.sub("", text),
-        )
-    )
-
-
-@lru_cache(maxsize=4096)
-def _compound_parts(term: str) -> tuple[str, ...]:
-    """The words a compound term is made of (申报材料 -> 申报, 材料), when they make up all of it;
-    empty for a term that is one word only."""
-    if len(term) < 4 or not all("\u4e00" <= ch <= "\u9fff" for ch in term):
-        return ()
-    words = [w for w in default_segmenter().cut_for_search(term) if w != term and len(w) > 1]
-    parts = tuple(dict.fromkeys(words))
-    if len(parts) < 2 or not all(any(ch in w for w in parts) for ch in term):
-        return ()
-    return parts
-
-
-def _embedded_root(section: str) -> str | None:
-    """The title of the notice carried inside another that holds this section, if any."""
-    root = section.split(" › ", 1)[0].strip()
-    return root if _EMBEDDED_TITLE.match(root) else None
-
-
-def _forwarding_programmes(hits: Sequence[SearchHit], places: Sequence[str]) -> set[str | None]:
-    """Programmes whose file carries a notice of another body than the one the question names
-    (the province's notice inside 常州's letter, for "常州…"): sentences under its title, and the
-    letter's own beside them (a notice whose every section sits under its own title forwards nothing)."""
-    if not places:
-        return set()
-    embedded = {
-        hit.chunk.programme
-        for hit in hits
-        if (root := _embedded_root(hit.chunk.section)) and not any(p in root for p in places)
-    }
-    letters = {hit.chunk.programme for hit in hits if _embedded_root(hit.chunk.section) is None}
-    return embedded & letters
-
-
-def _voice_fit(section: str, forwarded: bool) -> float:
-    """In a file that forwards another body's notice, when the question names the forwarding body
-    (常州): +1 for the letter's own sentences, -1 for those under the embedded notice's title."""
-    if not forwarded:
-        return 0.0
-    return -1.0 if _embedded_root(section) else 1.0
-
-
-@lru_cache(maxsize=8192)
-def _is_blank_form(text: str) -> bool:
-    """An empty form row ("联系人 | 单位电话 | 手机", "电话： 传真："): labels, nothing filled in."""
-    cells = [c.strip() for c in re.split(r"\s*\|\s*|\s{2,}", text) if c.strip()]
-    if not cells or any(ch.isdigit() for ch in text) or re.search(r"[。，；]", text):
-        return False
-    if all(len(c) <= 12 for c in cells) and len(cells) >= 2:
-        return True
-    leftover = _FORM_FIELD.sub("", text)
-    return len(_FORM_FIELD.findall(text)) >= 2 and not leftover.replace(" ", "").replace("|", "")
-
-
-def _is_heading(text: str) -> bool:
-    """A title line ("三、做好2011年“江苏省用户满意服务明星”的表彰申报工作"): it names a topic, it
-    says nothing."""
-    return len(text) <= 40 and not re.search(r"[。，；：:|]", text)
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
@@ -992,105 +609,3 @@ def _mentioned(mention: Mention, chosen: Sequence[Candidate]) -> bool:
         if mention.text in f"{chunk.section}\n{chunk.title}\n{chunk.text}":
             return True
     return False
-
-
-def _reading_order(chosen: Sequence[Candidate]) -> list[Candidate]:
-    return sorted(chosen, key=lambda c: (c.rank, c.unit.start))
-
-
-def _merge_identical(groups: Sequence[GroupAnswer]) -> list[tuple[list[str | None], GroupAnswer]]:
-    """Programmes whose chosen sentences read the same (shared rubric text) share one line."""
-    merged: list[tuple[list[str | None], GroupAnswer]] = []
-    for group in groups:
-        key = _comparable(" ".join(c.unit.text for c in _reading_order(group.chosen)))
-        for programmes, existing in merged:
-            if _comparable(" ".join(c.unit.text for c in _reading_order(existing.chosen))) == key:
-                programmes.append(group.programme)
-                break
-        else:
-            merged.append(([group.programme], group))
-    return merged
-
-
-def _comparable(text: str) -> str:
-    return _NOT_CJK_OR_ALNUM.sub("", text)
-
-
-def _sentence_for_answer(text: str) -> str:
-    """As shown in the answer: without its list number ("8.材料申报…"), ending as a sentence."""
-    text = _LEADING_ENUMERATOR.sub("", text.strip(), count=1).rstrip("：:，,； ")
-    return text if text.endswith(("。", "！", "？", "）", "”", ")")) else f"{text}。"
-
-
-def _shorten(text: str, limit: int = 90) -> str:
-    text = _sentence_for_answer(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _citation(candidate: Candidate) -> Citation:
-    chunk = candidate.chunk
-    return Citation(
-        file=chunk.file,
-        title=chunk.title,
-        section=chunk.section,
-        quote=chunk.text[candidate.unit.start : candidate.unit.end].strip(),
-    )
-
-
-def _clamp(value: float) -> float:
-    return max(0.0, min(1.0, value))
-
-
-def _phrases(terms: Sequence[str], question: str) -> list[str]:
-    """Key terms the question writes side by side (组织 + 实施 of "谁来组织实施"), joined."""
-    return [a + b for a, b in pairwise(terms) if len(a + b) > 2 and a + b in question]
-
-
-_FIGURE_IN_QUESTION = re.compile(r"(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)")
-_LOWER_BOUND = re.compile(
-    r"(?:超过|高于|大于|不低于|不少于|达到|>|≥|在)\s*(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)"
-    r"|(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)\s*(?:及|或)?以上"
-)
-_UPPER_BOUND = re.compile(
-    r"(?:少于|低于|不足|不超过|未满|<|≤)\s*(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)"
-    r"|(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)\s*(?:及|或)?(?:以下|以内)"
-)
-BAND_BONUS = 0.12
-
-
-def question_figures(question: str) -> list[tuple[float, str]]:
-    """The applicant's own figures with their units ("满意度86分" -> (86, "分"))."""
-    return [(float(number), unit) for number, unit in _FIGURE_IN_QUESTION.findall(question)]
-
-
-def _band_fit(figures: Sequence[tuple[float, str]], text: str) -> float:
-    """How well a band or threshold row fits the applicant's figure: "超过85分" fits 86分 best,
-    "超过80分" a little less, "超过90分" not at all (and is pushed down, as it does not apply)."""
-    fits: list[float] = []
-    for pattern, applies in ((_LOWER_BOUND, operator.ge), (_UPPER_BOUND, operator.le)):
-        for match in pattern.finditer(text):
-            number, unit = match.group(1, 2) if match.group(1) else match.group(3, 4)
-            threshold = float(number)
-            for value, asked_unit in figures:
-                if asked_unit != unit:
-                    continue
-                if applies(value, threshold):
-                    distance = abs(value - threshold) / max(abs(value), 1.0)
-                    fits.append(BAND_BONUS * (1.0 - min(distance, 1.0)))
-                else:
-                    fits.append(-BAND_BONUS / 2)
-    return max(fits) if fits else 0.0
-
-
-def parse_dates(text: str, default_year: int | None) -> list[date]:
-    """Dates written as 2016年9月10日 (or 9月10日, in `default_year`)."""
-    found = []
-    for match in _DATE.finditer(text):
-        year = int(match.group(1)) if match.group(1) else default_year
-        if year is None:
-            continue
-        try:
-            found.append(date(year, int(match.group(2)), int(match.group(3))))
-        except ValueError:
-            continue
-    return found

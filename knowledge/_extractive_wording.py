@@ -1,0 +1,161 @@
+"""Wording of the extractive answer: the cited sentences as shown, the deadline note, and the
+refusals (with and without a nearby passage) that say where to ask instead."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from knowledge._answer_context import AnswerContext
+from knowledge._extractive_text import parse_dates
+from knowledge._extractive_types import Candidate, GroupAnswer
+from knowledge._models import Answer, Citation
+from knowledge._question import AnswerKind, QuestionAnalysis
+from knowledge._scope import Mention, Scope, describe_programmes
+
+_NOT_CJK_OR_ALNUM = re.compile(r"[^\w]+", re.UNICODE)
+_LEADING_ENUMERATOR = re.compile(
+    r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
+)
+
+
+def _deadline_note(group: GroupAnswer, analysis: QuestionAnalysis, context: AnswerContext) -> str:
+    if not (analysis.deadline or AnswerKind.DATE in analysis.kinds):
+        return ""
+    programme = context.programme(group.programme)
+    default_year = programme.year if programme and programme.year else None
+    dates: list[date] = []
+    for candidate in group.chosen:
+        if analysis.deadline or candidate.deadline_ok:
+            dates.extend(parse_dates(candidate.unit.text, default_year or candidate.chunk.year))
+    if not dates or max(dates) >= context.today:
+        return ""
+    year = default_year or max(dates).year
+    return f"（该截止日期已过：这是{year}年的通知，新一年的安排请以最新通知为准。）"
+
+
+def _refusal(
+    question: str,
+    best: GroupAnswer | None,
+    weights: dict[str, float],
+    scope: Scope,
+    context: AnswerContext,
+) -> Answer:
+    missing: list[str] = []
+    nearby = None
+    programme_id = scope.programmes[0] if len(scope.programmes) == 1 else None
+    if best is not None:
+        missing = [
+            t
+            for t in sorted(weights, key=lambda t: weights[t], reverse=True)
+            if len(t) > 1 and max(c.covers(t) for c in best.chosen) < 0.5  # not "花" of 花多少钱
+        ][:3]
+        top = best.chosen[0]
+        if best.own_coverage >= 0.3 and len(top.unit.text) >= 6:
+            nearby = top
+        programme_id = programme_id or best.programme
+    not_found = f"通知中没有提到“{'、'.join(missing)}”的相关规定。" if missing else ""
+    parts = [not_found or "现有通知没有这方面的明确规定。"]
+    citations = []
+    if nearby is not None:
+        label = context.label(nearby.chunk.programme)
+        parts.append(f"通知中相关的内容是：【{label}】{_shorten(nearby.unit.text)}")
+        citations.append(_citation(nearby))
+    parts.append(where_to_ask(programme_id, context))
+    coverage = best.coverage if best else 0.0
+    return Answer(
+        question=question,
+        answer="".join(parts),
+        answered=False,
+        confidence=round(min(0.35, 0.05 + 0.3 * coverage), 3),
+        programme=programme_id,
+        citations=citations,
+    )
+
+
+# --- refusals that need no hits ---------------------------------------------------------------
+
+
+def refusal_out_of_corpus(question: str, uncovered: Sequence[Mention], context: AnswerContext) -> Answer:
+    named = "、".join(f"{m.text}年" if m.kind == "year" else m.text for m in uncovered)
+    covered = describe_programmes(context.programmes)
+    text = (
+        f"现有通知没有涉及{named}的内容，无法回答。"
+        + (f"目前收录的通知是：{covered}。" if covered else "")
+        + "其他地区或年度的安排，请咨询当地质量协会或通知的发布单位。"
+    )
+    return Answer(question=question, answer=text, answered=False, confidence=0.05)
+
+
+def refusal_no_terms(question: str) -> Answer:
+    return Answer(
+        question=question,
+        answer="没有看出您想了解申报的哪一方面。请直接说出要问的内容，例如：“申报截止日期是哪天？”"
+        "“先进事迹材料有字数要求吗？”",
+        answered=False,
+        confidence=0.0,
+    )
+
+
+def where_to_ask(programme_id: str | None, context: AnswerContext) -> str:
+    if programme_id:
+        contact = context.contact_for(programme_id)
+        if contact:
+            return f"如需确认，请咨询：{contact}。"
+        programme = context.programme(programme_id)
+        if programme and programme.issuer:
+            return f"如需确认，请咨询通知的发布单位：{_chinese_only_issuer(programme.issuer)}。"
+    return "如需确认，请咨询通知的发布单位或当地质量协会。"
+
+
+def _chinese_only_issuer(issuer: str) -> str:
+    """Catalog notes in English ("; forwarded by 常州市") are for staff, not applicants."""
+    return re.split(r"\s*[;；]\s*[A-Za-z]", issuer)[0].strip()
+
+
+def _reading_order(chosen: Sequence[Candidate]) -> list[Candidate]:
+    return sorted(chosen, key=lambda c: (c.rank, c.unit.start))
+
+
+def _merge_identical(groups: Sequence[GroupAnswer]) -> list[tuple[list[str | None], GroupAnswer]]:
+    """Programmes whose chosen sentences read the same (shared rubric text) share one line."""
+    merged: list[tuple[list[str | None], GroupAnswer]] = []
+    for group in groups:
+        key = _comparable(" ".join(c.unit.text for c in _reading_order(group.chosen)))
+        for programmes, existing in merged:
+            if _comparable(" ".join(c.unit.text for c in _reading_order(existing.chosen))) == key:
+                programmes.append(group.programme)
+                break
+        else:
+            merged.append(([group.programme], group))
+    return merged
+
+
+def _comparable(text: str) -> str:
+    return _NOT_CJK_OR_ALNUM.sub("", text)
+
+
+def _sentence_for_answer(text: str) -> str:
+    """As shown in the answer: without its list number ("8.材料申报…"), ending as a sentence."""
+    text = _LEADING_ENUMERATOR.sub("", text.strip(), count=1).rstrip("：:，,； ")
+    return text if text.endswith(("。", "！", "？", "）", "”", ")")) else f"{text}。"
+
+
+def _shorten(text: str, limit: int = 90) -> str:
+    text = _sentence_for_answer(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _citation(candidate: Candidate) -> Citation:
+    chunk = candidate.chunk
+    return Citation(
+        file=chunk.file,
+        title=chunk.title,
+        section=chunk.section,
+        quote=chunk.text[candidate.unit.start : candidate.unit.end].strip(),
+    )
+
+
+def _clamp(value: float) -> float:
+    return max(0.0, min(1.0, value))
