@@ -33,7 +33,7 @@ MIN_CLAUSE_CHARS = 4  # "电话呢" asks nothing the clause before did not
 AnalyseClause = Callable[[str, Sequence[tuple[int, int]]], QuestionAnalysis]
 
 
-def asking_clauses(text: str) -> list[tuple[int, int]]:
+def clauses_of(text: str) -> list[tuple[int, int]]:
     """(start, end) of each clause of the question, split at its punctuation."""
     clauses: list[tuple[int, int]] = []
     start = 0
@@ -57,7 +57,7 @@ def answer_by_parts(
 ) -> ExtractiveResult | None:
     """The answers to the clauses of `text` that the notices answer, or None when none is (or the
     question has a single clause: the whole-question answer already said all there is)."""
-    clauses = asking_clauses(text)
+    clauses = clauses_of(text)
     if len(clauses) < 2:
         return None
     answered: list[ExtractiveResult] = []

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import KnowledgeBase, KnowledgeConfig
-from knowledge._clauses import asking_clauses
+from knowledge._clauses import clauses_of
 from tests.knowledge.test_service import CATALOG, LYG, QH, TODAY, MemorySearcher, chunk
 
 CHUNKS = [
@@ -48,7 +48,7 @@ def kb(tmp_path: Path) -> KnowledgeBase:
 
 def test_clauses_are_cut_at_the_questions_punctuation():
     text = "我是班组长，报告能不能自己测？要近几年的？电话呢"
-    assert [text[s:e] for s, e in asking_clauses(text)] == ["我是班组长", "报告能不能自己测", "要近几年的"]
+    assert [text[s:e] for s, e in clauses_of(text)] == ["我是班组长", "报告能不能自己测", "要近几年的"]
 
 
 def test_who_asks_is_context_and_each_question_is_answered(kb):
