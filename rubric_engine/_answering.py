@@ -55,14 +55,7 @@ def _choose_level(rubric: Rubric, state: AssessmentState, item: Item, level_inde
     level = item.levels[level_index]
     if level.is_fixed:
         return _set_item_score(rubric, state, item, level.min_points)
-    return AssessmentState(
-        rubric_id=state.rubric_id,
-        vetoes=state.vetoes,
-        scores=state.scores,
-        figures=state.figures,
-        pending=PendingLevel(item_id=item.id, level_index=level_index),
-        cursor=state.cursor,
-    )
+    return state.model_copy(update={"pending": PendingLevel(item_id=item.id, level_index=level_index)})
 
 
 def _answer_banded(

@@ -110,26 +110,12 @@ def back(rubric: Rubric, state: AssessmentState) -> AssessmentState:
     """Go back one step. A band chosen without its score is undone first; answers are never deleted."""
     state = _checked(rubric, state)
     if state.pending is not None:
-        return AssessmentState(
-            rubric_id=state.rubric_id,
-            vetoes=state.vetoes,
-            scores=state.scores,
-            figures=state.figures,
-            pending=None,
-            cursor=state.cursor,
-        )
+        return state.model_copy(update={"pending": None})
     order = _step_ids(rubric)
     current = _current_step_id(rubric, state)
     position = len(order) if current is None else order.index(current)
     target = order[max(position - 1, 0)]
-    return AssessmentState(
-        rubric_id=state.rubric_id,
-        vetoes=state.vetoes,
-        scores=state.scores,
-        figures=state.figures,
-        pending=None,
-        cursor=target,
-    )
+    return state.model_copy(update={"pending": None, "cursor": target})
 
 
 def edit(rubric: Rubric, state: AssessmentState, step_id: str) -> AssessmentState:
@@ -138,11 +124,4 @@ def edit(rubric: Rubric, state: AssessmentState, step_id: str) -> AssessmentStat
     if step_id not in _step_ids(rubric):
         known = "、".join(_step_ids(rubric))
         raise UnknownStepError(f"自评表{rubric.id}中没有“{step_id}”；可修改的有：{known}")
-    return AssessmentState(
-        rubric_id=state.rubric_id,
-        vetoes=state.vetoes,
-        scores=state.scores,
-        figures=state.figures,
-        pending=None,
-        cursor=step_id,
-    )
+    return state.model_copy(update={"pending": None, "cursor": step_id})

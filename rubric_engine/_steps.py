@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rubric_engine._labels import _describe_score, _score_ranges
 from rubric_engine._models import AssessmentState, Choice, Item, ItemKind, Rubric, Step, StepKind, Veto
 from rubric_engine._results import result
@@ -128,12 +130,33 @@ def _veto_step(rubric: Rubric, state: AssessmentState, veto: Veto, number: int, 
     )
 
 
-def _item_step(rubric: Rubric, state: AssessmentState, item: Item, warning: str | None) -> Step:
+class _ItemPosition(NamedTuple):
+    """Where an item stands in the walk, as both item steps show it."""
+
+    number: int
+    count: int
+    category: str
+    group: str | None
+    path: str  # "服务水平 › 服务文化 › 企业文化建设"
+    progress: str  # "第3/7项 · 已得62分 · 申报线80分"
+
+
+def _item_position(rubric: Rubric, state: AssessmentState, item: Item) -> _ItemPosition:
     number = [i.id for i in rubric.items].index(item.id) + 1
     count = len(rubric.items)
     category, group, name = _item_label(rubric, item)
-    progress = f"第{number}/{count}项 · 已得{_total(state)}分 · 申报线{rubric.pass_mark}分"
-    path = " › ".join(part for part in (category, group, name) if part)
+    return _ItemPosition(
+        number=number,
+        count=count,
+        category=category,
+        group=group,
+        path=" › ".join(part for part in (category, group, name) if part),
+        progress=f"第{number}/{count}项 · 已得{_total(state)}分 · 申报线{rubric.pass_mark}分",
+    )
+
+
+def _item_step(rubric: Rubric, state: AssessmentState, item: Item, warning: str | None) -> Step:
+    number, count, category, group, path, progress = _item_position(rubric, state, item)
     if item.kind is ItemKind.DERIVED:
         assert item.figure is not None
         question = f"{path}\n请输入{item.figure.name}，系统按下表折算得分："
@@ -171,12 +194,9 @@ def _score_in_level_step(
     rubric: Rubric, state: AssessmentState, item: Item, level_index: int, warning: str | None
 ) -> Step:
     level = item.levels[level_index]
-    number = [i.id for i in rubric.items].index(item.id) + 1
-    count = len(rubric.items)
-    category, group, name = _item_label(rubric, item)
-    progress = f"第{number}/{count}项 · 已得{_total(state)}分 · 申报线{rubric.pass_mark}分"
+    number, count, category, group, path, progress = _item_position(rubric, state, item)
     question = (
-        f"{' › '.join(p for p in (category, group, name) if p)}\n"
+        f"{path}\n"
         f"您选择了第{level_index + 1}档：{level.text}（{level.range_text}）\n"
         f"请在{level.min_points}-{level.max_points}分之间给出分数："
     )
