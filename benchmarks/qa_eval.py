@@ -158,15 +158,23 @@ def figures_for(
     )
 
 
+def searched_and_answered(
+    kb: KnowledgeBase, items: list[EvalItem]
+) -> tuple[list[list[tuple[str, str]]], list[tuple[str, bool]]]:
+    """Each question's top 5 passages (text, file) and its answer (text, answered)."""
+    ranked = [[(hit.chunk.text, hit.chunk.file) for hit in kb.search(item.question, k=5)] for item in items]
+    answers = [kb.ask(item.question) for item in items]
+    return ranked, [(answer.answer, answer.answered) for answer in answers]
+
+
 def evaluate_applicant_bot(items: list[EvalItem], notices: Path, data_dir: Path) -> Figures:
     ingest_s = measure_ingest_cli(data_dir, notices)
     kb = KnowledgeBase(KnowledgeConfig(index_dir=data_dir / "index"))
-    ranked = [[(hit.chunk.text, hit.chunk.file) for hit in kb.search(item.question, k=5)] for item in items]
-    answers = [kb.ask(item.question) for item in items]
+    ranked, answers = searched_and_answered(kb, items)
     return figures_for(
         items,
         ranked,
-        [(answer.answer, answer.answered) for answer in answers],
+        answers,
         kb.ask,
         cold_ask_s=measure_cold_ask(data_dir, notices, items[0].question),
         ingest_s=ingest_s,

@@ -26,7 +26,12 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks._baseline import NaiveBaseline  # noqa: E402
 from benchmarks.eval_set import EvalItem, load_eval  # noqa: E402
-from benchmarks.qa_eval import answer_figures, retrieval_summary, update_readme  # noqa: E402
+from benchmarks.qa_eval import (  # noqa: E402
+    answer_figures,
+    retrieval_summary,
+    searched_and_answered,
+    update_readme,
+)
 from knowledge import KnowledgeBase, KnowledgeConfig  # noqa: E402
 
 SETS_FILE = REPO / "benchmarks" / "data" / "question_sets.yaml"
@@ -70,10 +75,9 @@ class Row(BaseModel):
 
 
 def row_for(name: str, status: str, items: list[EvalItem], kb: KnowledgeBase, baseline: NaiveBaseline) -> Row:
-    ranked = [[(hit.chunk.text, hit.chunk.file) for hit in kb.search(item.question, k=5)] for item in items]
-    answers = [kb.ask(item.question) for item in items]
+    ranked, answers = searched_and_answered(kb, items)
     hit1, hit5, _mrr = retrieval_summary(items, ranked)
-    correctness, refused, false_refusals = answer_figures(items, [(a.answer, a.answered) for a in answers])
+    correctness, refused, false_refusals = answer_figures(items, answers)
     base_correctness, _, _ = answer_figures(items, [(baseline.answer(item.question), True) for item in items])
     return Row(
         name=name,

@@ -349,6 +349,16 @@ def default_segmenter() -> TermSegmenter:
     return TermSegmenter(sorted(words))
 
 
+def _roles(terms: Sequence[str], topicless: set[str]) -> tuple[list[str], list[str]]:
+    """Required and soft terms (see `QuestionAnalyser.split_roles`), given the terms carrying no topic."""
+    required = [term for term in terms if term not in topicless]
+    soft = [term for term in terms if term in topicless]
+    if not required:
+        required = [t for t in soft if not _FIGURE.fullmatch(t)]
+        soft = [t for t in soft if t not in required]
+    return required, soft
+
+
 class QuestionAnalyser:
     """Reads questions with one cue file and one segmenter (both loaded once)."""
 
@@ -376,8 +386,9 @@ class QuestionAnalyser:
         if units and AnswerKind.NUMBER not in kinds:
             kinds.append(AnswerKind.NUMBER)
         terms = self.key_terms(question, drop_spans=drop_spans, corpus=corpus)
-        required, soft = self.split_roles(terms, corpus)
-        vague = bool(terms) and all(self._is_soft(term, corpus) for term in terms)
+        topicless = {term for term in terms if self._is_soft(term, corpus)}
+        required, soft = _roles(terms, topicless)
+        vague = bool(terms) and len(topicless) == len(set(terms))
         # "除了常规材料还要交啥": what the applicant sets aside is not what the answer must say.
         excluded = "".join(m.group(1) for m in _SET_ASIDE.finditer(question))
         if excluded and any(t not in excluded for t in required):
@@ -406,14 +417,7 @@ class QuestionAnalyser:
         everyday verbs the notices never use (花, 讲究). Missing them says nothing about whether the
         notices answer; a missing noun (奖金, 税收, 密码) does. With nothing but such words, they
         are all required (better a refusal than an answer to nothing)."""
-        required: list[str] = []
-        soft: list[str] = []
-        for term in terms:
-            (soft if self._is_soft(term, corpus) else required).append(term)
-        if not required:
-            required = [t for t in soft if not _FIGURE.fullmatch(t)]
-            soft = [t for t in soft if t not in required]
-        return required, soft
+        return _roles(terms, {term for term in terms if self._is_soft(term, corpus)})
 
     def _is_soft(self, term: str, corpus: DocumentFrequency | None) -> bool:
         if _FIGURE.fullmatch(term) or term in self.cues.soft_word_set:
