@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.settings import Settings
 from knowledge import EmbeddingsConfig, KnowledgeBase, KnowledgeConfig, LLMConfig
+
+if TYPE_CHECKING:
+    from conversations import Dialogue
 
 
 def knowledge_config(settings: Settings) -> KnowledgeConfig:
@@ -33,3 +38,14 @@ def knowledge_config(settings: Settings) -> KnowledgeConfig:
 
 def knowledge_base(settings: Settings) -> KnowledgeBase:
     return KnowledgeBase(knowledge_config(settings))
+
+
+def dialogue(settings: Settings) -> Dialogue:
+    """The dialogue over the store of `settings` (migrated on open) and the notice index."""
+    from conversations import Dialogue, Store
+
+    return Dialogue(
+        Store(settings.resolved_database_url()),
+        knowledge_base(settings),
+        today=settings.effective_today,
+    )

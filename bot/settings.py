@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(
         default=20.0, description="Seconds to wait for the LLM before falling back to the extractive answer."
     )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the conversation store, e.g. postgresql://user@host:5432/db "
+        "(psycopg 3; needs the postgres extra). Unset: a SQLite file conversations.sqlite3 in data_dir.",
+    )
     today: date | None = Field(
         default=None,
         description="Date used to tell whether a deadline has passed (YYYY-MM-DD). Default: the system date.",
@@ -94,6 +99,16 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def forms_dir(self) -> Path:
+        """Where the console saves the completed forms it receives."""
+        return self.data_dir / "forms"
+
+    def resolved_database_url(self) -> str:
+        from conversations import default_database_url
+
+        return self.database_url or default_database_url(self.data_dir)
 
     def effective_today(self) -> date:
         return self.today or date.today()

@@ -1,6 +1,37 @@
-"""The channel-neutral dialogue layer (store, dialogue, analytics); see ../shared/ARCHITECTURE.md.
+"""The channel-neutral dialogue layer (store, dialogue); see ../shared/ARCHITECTURE.md.
 
-It depends on ``knowledge`` and ``rubric_engine``; ``bot`` depends on it. Filled by the dialogue issue.
+It depends on ``knowledge`` and ``rubric_engine``; ``bot`` depends on it. A channel turns its input into
+an `Incoming`, calls `Dialogue.handle`, and shows the `Reply`s.
 """
 
-__all__: list[str] = []
+from conversations._context import Answerer
+from conversations._dialogue import Dialogue
+from conversations._intents import looks_like_question
+from conversations._messages import (
+    RATING_PROMPT,
+    Attachment,
+    Choice,
+    Incoming,
+    Link,
+    Rating,
+    Reply,
+    SourceRef,
+)
+from conversations._store import Store, StoreError, default_database_url
+
+__all__ = [
+    "RATING_PROMPT",
+    "Answerer",
+    "Attachment",
+    "Choice",
+    "Dialogue",
+    "Incoming",
+    "Link",
+    "Rating",
+    "Reply",
+    "SourceRef",
+    "Store",
+    "StoreError",
+    "default_database_url",
+    "looks_like_question",
+]

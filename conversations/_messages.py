@@ -47,7 +47,8 @@ class Choice(BaseModel):
 class Attachment(BaseModel):
     """A file for the user, such as the completed self-assessment form."""
 
-    model_config = ConfigDict(frozen=True)
+    # base64 in JSON: replies are stored as JSON (a redelivered message gets them again).
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
 
     filename: str
     media_type: str
@@ -95,7 +96,7 @@ class Reply(BaseModel):
         if self.citations:
             parts.append("出处：" + "；".join(citation.line() for citation in self.citations))
         if with_choices and self.choices and not _choices_listed(self.text, self.choices):
-            parts.append("\n".join(f"{choice.send}. {choice.label}" for choice in self.choices))
+            parts.append(_choices_text(self.choices))
         parts.extend(f"{link.label}：{link.url}" for link in self.links)
         if self.rating_id is not None:
             parts.append(RATING_PROMPT)
@@ -105,3 +106,9 @@ class Reply(BaseModel):
 def _choices_listed(text: str, choices: list[Choice]) -> bool:
     """Whether the reply's text already shows every choice (the rubric steps number their own)."""
     return all(choice.label in text for choice in choices)
+
+
+def _choices_text(choices: list[Choice]) -> str:
+    if all(choice.send == choice.label for choice in choices):  # 是 / 否 / 8分: the label is the reply
+        return "可回复：" + "、".join(choice.label for choice in choices)
+    return "\n".join(f"{choice.label}：回复“{choice.send}”" for choice in choices)

@@ -1,5 +1,6 @@
 """Rubrics -> assessment -> completed form; eligibility rules (see ARCHITECTURE.md, rubric_engine/)."""
 
+from rubric_engine._answers import parse_position
 from rubric_engine._eligibility import (
     ApplicantFacts,
     EligibilityError,
@@ -32,6 +33,15 @@ from rubric_engine._forms import (
     render_form_pdf,
     render_form_text,
     resolve_fields,
+)
+from rubric_engine._interview import (
+    FactError,
+    FactQuestion,
+    fact_questions,
+    facts_from_answers,
+    is_skip,
+    parse_fact,
+    render_eligibility_text,
 )
 from rubric_engine._loading import (
     RubricFileError,
@@ -77,6 +87,8 @@ __all__ = [
     "EligibilityError",
     "EligibilityProgramme",
     "EligibilityReport",
+    "FactError",
+    "FactQuestion",
     "FormFieldError",
     "Group",
     "HeaderField",
@@ -106,13 +118,19 @@ __all__ = [
     "check_eligibility",
     "docx_to_pdf",
     "edit",
+    "fact_questions",
+    "facts_from_answers",
     "find_soffice",
+    "is_skip",
     "list_eligibility_programmes",
     "list_rubrics",
     "load_eligibility",
     "load_rubric",
     "load_rubric_file",
     "next_step",
+    "parse_fact",
+    "parse_position",
+    "render_eligibility_text",
     "render_form_docx",
     "render_form_pdf",
     "render_form_text",

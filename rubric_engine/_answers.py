@@ -122,3 +122,9 @@ def _chinese_or_arabic(token: str) -> int | None:
     if len(token) == 2 and token[0] == "十" and token[1] in _CHINESE_DIGITS:  # 十一 .. 十九
         return 10 + _CHINESE_DIGITS[token[1]]
     return None
+
+
+def parse_position(text: str) -> int | None:
+    """An item's position as people write it: ``"3"`` / ``"三"`` / ``"第三项"`` / ``"第3题"`` -> 3."""
+    folded = normalise(text).removeprefix("第").removesuffix("项").removesuffix("题")
+    return _chinese_or_arabic(folded) if folded else None

@@ -129,6 +129,14 @@ class DocumentRule(_RuleBase):
     document_name: str
 
 
+class NoMajorIncidentRule(_RuleBase):
+    """No major quality or safety incident (the forms' 一票否决) within ``within_years``."""
+
+    kind: Literal["no_major_incident"]
+    within_years: int | None = Field(default=None, gt=0)  # None: the notice sets no period
+    condition: str  # the incident in the notice's words, e.g. 重大质量、安全事故
+
+
 class DeadlineRule(_RuleBase):
     """Materials must reach ``submit_to`` on or before ``deadline`` (the day itself counts)."""
 
@@ -145,6 +153,7 @@ EligibilityRule = Annotated[
     | HonoursRule
     | MinSelfAssessmentRule
     | DocumentRule
+    | NoMajorIncidentRule
     | DeadlineRule,
     Field(discriminator="kind"),
 ]
@@ -214,6 +223,7 @@ class ApplicantFacts(_Frozen):
     self_assessment_total: float | None = Field(default=None, ge=0)
     # Document key (as in the rules, e.g. "org_code_certificate") -> provided or not.
     documents: dict[str, bool] = Field(default_factory=dict)
+    major_incident: bool | None = None  # a major quality/safety incident within the rule's years
 
 
 class RuleResult(_Frozen):
@@ -479,6 +489,17 @@ def _check_document(rule: DocumentRule, facts: ApplicantFacts, ref: _Reference) 
     return _result(rule, "pass", f"已提供{rule.document_name}。")
 
 
+def _check_no_major_incident(rule: NoMajorIncidentRule, facts: ApplicantFacts, ref: _Reference) -> RuleResult:
+    window = f"近{rule.within_years}年内" if rule.within_years else ""
+    if facts.major_incident is None:
+        return _result(
+            rule, "unknown", f"未说明{window}是否发生过{rule.condition}；发生过即一票否决，不得申报。"
+        )
+    if facts.major_incident:
+        return _result(rule, "fail", f"{window}发生过{rule.condition}，按规定一票否决，不得申报。")
+    return _result(rule, "pass", f"{window}未发生{rule.condition}。")
+
+
 def _check_deadline(rule: DeadlineRule, facts: ApplicantFacts, ref: _Reference) -> RuleResult:
     deadline = _fmt(rule.deadline)
     if ref.day is None:
@@ -504,6 +525,7 @@ _CHECKS: dict[str, Callable[[Any, ApplicantFacts, _Reference], RuleResult]] = {
     "honours_recency": _check_honours,
     "min_self_assessment": _check_min_self_assessment,
     "document": _check_document,
+    "no_major_incident": _check_no_major_incident,
     "deadline": _check_deadline,
 }
 

@@ -86,17 +86,22 @@ def _ingest_with_progress(kb, folder: Path, *, quiet: bool):
             bar.close()
 
 
+def ensure_index(kb, settings: Settings, notices: Path | None) -> None:
+    """A missing index, or one an older version built: (re)build it from the notices first."""
+    if kb.index_ready():
+        return
+    folder = settings.resolved_notices(notices)
+    if folder is None or not folder.is_dir():
+        raise UsageError("索引尚未建立或需要更新：请先运行 applicant-bot ingest --notices <通知文件夹>")
+    state = "需要更新" if kb.has_index() else "尚未建立"
+    print(f"索引{state}，先从 {folder} 建立索引……", file=sys.stderr)
+    _ingest_with_progress(kb, folder, quiet=False)
+
+
 def run_ask(args: argparse.Namespace) -> int:
     settings = Settings()
     kb = _knowledge_base(settings)
-    if not kb.index_ready():
-        # A missing index, or one an older version built: (re)build it from the notices first.
-        folder = settings.resolved_notices(args.notices)
-        if folder is None or not folder.is_dir():
-            raise UsageError("索引尚未建立或需要更新：请先运行 applicant-bot ingest --notices <通知文件夹>")
-        state = "需要更新" if kb.has_index() else "尚未建立"
-        print(f"索引{state}，先从 {folder} 建立索引……", file=sys.stderr)
-        _ingest_with_progress(kb, folder, quiet=False)
+    ensure_index(kb, settings, args.notices)
     if args.programme is not None and args.programme not in kb.programmes():
         known = "、".join(kb.programmes()) or "（索引中还没有项目）"
         raise UsageError(f"未知项目：{args.programme}。可选：{known}")

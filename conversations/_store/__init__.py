@@ -1,0 +1,27 @@
+"""The conversation store (SQLAlchemy 2.x, Alembic migrations applied on start)."""
+
+from conversations._store._schema import (
+    AssessmentEventRow,
+    AssessmentRow,
+    DialogueStateRow,
+    EligibilityCheckRow,
+    QuestionLogRow,
+    TranscriptRow,
+    UserRow,
+)
+from conversations._store._store import Store, StoreError, Turn, count_rows, default_database_url
+
+__all__ = [
+    "AssessmentEventRow",
+    "AssessmentRow",
+    "DialogueStateRow",
+    "EligibilityCheckRow",
+    "QuestionLogRow",
+    "Store",
+    "StoreError",
+    "TranscriptRow",
+    "Turn",
+    "UserRow",
+    "count_rows",
+    "default_database_url",
+]
