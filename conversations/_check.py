@@ -7,7 +7,7 @@ from typing import Any
 
 import rubric_engine
 from conversations._context import TurnContext, text_reply
-from conversations._messages import Reply, SourceRef
+from conversations._messages import Reply
 from conversations._store import EligibilityCheckRow
 from rubric_engine import EligibilityError, FactError, FactQuestion
 
@@ -121,14 +121,8 @@ def _finish(ctx: TurnContext, row: EligibilityCheckRow) -> Reply:
 
 
 def report_reply(report: rubric_engine.EligibilityReport) -> Reply:
-    citations: dict[tuple[str, str], SourceRef] = {}
-    for result in report.results:
-        source = result.source
-        citations.setdefault(
-            (source.file, source.section),
-            SourceRef(title=source.title, section=source.section, quote=source.quote, file=source.file),
-        )
-    return Reply(text=rubric_engine.render_eligibility_text(report), citations=list(citations.values()))
+    """The verdict; its text cites the notice under every rule, so no separate citation list."""
+    return Reply(text=rubric_engine.render_eligibility_text(report))
 
 
 def answer(ctx: TurnContext, text: str) -> list[Reply]:

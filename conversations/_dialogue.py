@@ -90,10 +90,10 @@ class Dialogue:
             target = ctx.turn.data.get("rating_target")
             if intent.explicit or (turn.mode == "idle" and target is not None):
                 return [_qa.rate(ctx, target, intent.rating)]
-            intent = FreeText(incoming.text.strip())
+            intent = FreeText(incoming.text)
         if isinstance(intent, Command):
             return self._command(ctx, intent)
-        return self._free_text(ctx, intent.text)
+        return self._free_text(ctx, incoming.text.strip())  # as typed: the log keeps the user's words
 
     def _command(self, ctx: TurnContext, command: Command) -> list[Reply]:
         name, argument = command.name, command.argument
@@ -102,10 +102,12 @@ class Dialogue:
             return [self._help(ctx), *self._reprompt(ctx)]
         if name == "programme":
             return [*_programmes.choose(ctx, argument), *self._reprompt(ctx)]
-        if name == "check":
-            return _check.start(ctx, argument)
-        if name == "assess":
-            return _assessment.start(ctx, argument)
+        if name in ("check", "assess"):
+            before = (mode, ctx.turn.data)
+            replies = (_check.start if name == "check" else _assessment.start)(ctx, argument)
+            if (ctx.turn.mode, ctx.turn.data) == before:  # nothing started (a menu): the walk goes on
+                replies.extend(self._reprompt(ctx))
+            return replies
         if name == "form":
             return [*_assessment.send_form(ctx), *self._reprompt(ctx)]
         if name == "cancel":

@@ -85,7 +85,7 @@ _NATURAL: list[tuple[CommandName, re.Pattern[str]]] = [
         "edit",
         re.compile(
             rf"^(?:改|修改|更改|重新评)第?(?P<n>[{_CN_NUMBER}]+)项(?:为|成|到|是|：|:)?\s*(?P<value>.*)$"
-            rf"|^第(?P<n2>[{_CN_NUMBER}]+)项(?:改|改为|改成|修改为|修改成)\s*(?P<value2>.*)$"
+            rf"|^第(?P<n2>[{_CN_NUMBER}]+)项(?:修改为|修改成|改为|改成|改)\s*(?P<value2>.*)$"
         ),
     ),
     ("summary", re.compile(r"^(?:查看|看看|看一下)?(?:汇总|小结|自评汇总|得分汇总|目前得分|当前得分)$")),

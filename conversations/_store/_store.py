@@ -234,10 +234,7 @@ class Turn:
         self.user_id = user_id
         self.channel = channel
         state = session.get(DialogueStateRow, user_id)
-        if state is None:
-            state = DialogueStateRow(user_id=user_id, mode="idle", data={})
-            session.add(state)
-            session.flush()
+        assert state is not None, "the store creates the state with the user"
         self.state = state
 
     # dialogue state
@@ -359,6 +356,10 @@ def _user(session: Session, channel: str, channel_user_id: str) -> UserRow:
         user = UserRow(channel=channel, channel_user_id=channel_user_id)
         session.add(user)
         session.flush()  # IntegrityError here when another process created the user first
+        # Created here, not in the turn: a turn then writes only after its slow part (answering), so
+        # on SQLite, whose writers take turns, one user's question never holds up another's.
+        session.add(DialogueStateRow(user_id=user.id, mode="idle", data={}))
+        session.flush()
     return user
 
 
