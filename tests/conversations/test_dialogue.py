@@ -16,6 +16,7 @@ from sqlalchemy import select
 import rubric_engine
 from conversations import Dialogue, Incoming, Reply, Store
 from conversations._store import AssessmentRow, DialogueStateRow, QuestionLogRow
+from knowledge import Answer
 from tests.conversations.conftest import CannedAnswerer
 
 SCORES = ["9分", "14分", "15分", "10分", "10分", "20分", "20分"]  # qinghai-2025-star, in table order
@@ -30,10 +31,8 @@ class Chat:
         self.channel = channel
         self.last: list[Reply] = []
 
-    def say(self, text: str, **extra: object) -> str:
-        self.last = self.dialogue.handle(
-            Incoming(channel=self.channel, user_id=self.user, text=text, **extra)  # type: ignore[arg-type]
-        )
+    def say(self, text: str) -> str:
+        self.last = self.dialogue.handle(Incoming(channel=self.channel, user_id=self.user, text=text))
         return "\n".join(reply.plain_text() for reply in self.last)
 
 
@@ -248,7 +247,7 @@ class _BlockingAnswerer(CannedAnswerer):
         super().__init__()
         self.release = threading.Event()
 
-    def ask(self, question: str, programme: str | None = None):  # type: ignore[no-untyped-def]
+    def ask(self, question: str, programme: str | None = None) -> Answer:
         if "慢" in question:
             self.release.wait(timeout=10)
         return super().ask(question, programme)
