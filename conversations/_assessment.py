@@ -143,6 +143,10 @@ def reprompt(ctx: TurnContext) -> list[Reply]:
     if found is None:
         return []
     row, rubric = found
+    field_id = ctx.turn.data.get("asking_field")
+    label = next((field.label for field in _fillable(rubric) if field.id == field_id), None)
+    if label is not None:
+        return [_field_prompt(label)]
     return [step_reply(ctx, rubric, _state(row))]
 
 
@@ -202,8 +206,10 @@ def _rejected(ctx: TurnContext, rubric: Rubric, state: AssessmentState, error: A
 
 
 def _reset_invalid(ctx: TurnContext) -> None:
+    """After a step moved: no unreadable replies yet, and no header blank being asked."""
     data = ctx.turn.data
     data["invalid"] = {}
+    data.pop("asking_field", None)
     ctx.turn.save(data=data)
 
 
@@ -277,10 +283,11 @@ def summary(ctx: TurnContext) -> list[Reply]:
     notes = assumptions(rubric)
     if notes:
         text += "\n" + "\n".join(notes)
-    return [text_reply(text), step_reply(ctx, rubric, state)]
+    return [text_reply(text), *reprompt(ctx)]
 
 
 def confirm(ctx: TurnContext) -> list[Reply]:
+    """`/confirm`: the header blanks (姓名, 单位...) are asked first, each may be skipped; then the form."""
     found = active(ctx)
     if found is None:
         return _lost(ctx)
@@ -292,7 +299,58 @@ def confirm(ctx: TurnContext) -> list[Reply]:
             text_reply("自评还没有完成，不能生成自评表。" + " ".join(outcome.reasons[:1])),
             step_reply(ctx, rubric, state),
         ]
-    document = rubric_engine.render_form_docx(rubric, outcome)
+    data = ctx.turn.data
+    fields: dict[str, str] = dict(data.get("fields") or {})
+    missing = [field for field in _fillable(rubric) if field.id not in fields]
+    if missing:
+        data["fields"] = fields
+        data["asking_field"] = missing[0].id
+        ctx.turn.save(data=data)
+        return [_field_prompt(missing[0].label)]
+    return [_produce(ctx, row, rubric, state, fields)]
+
+
+def _fillable(rubric: Rubric) -> list[rubric_engine.HeaderField]:
+    return [field for field in rubric.header_fields if field.fill is None]
+
+
+def _field_prompt(label: str) -> Reply:
+    prompt = f"生成自评表前，请填写表头“{label}”（回复“跳过”则留空，打印后手写）："
+    return text_reply(prompt, [("跳过", "跳过")])
+
+
+def asking_field(ctx: TurnContext) -> bool:
+    return bool(ctx.turn.data.get("asking_field"))
+
+
+def fill_field(ctx: TurnContext, text: str) -> list[Reply]:
+    """A reply to a header blank's question: kept (empty when skipped); then the next blank, or the form."""
+    found = active(ctx)
+    if found is None:
+        return _lost(ctx)
+    _row, rubric = found
+    data = ctx.turn.data
+    field_id = str(data.get("asking_field"))
+    value = "" if rubric_engine.is_skip(text) or text.strip() == "跳过" else text.strip()
+    try:
+        cleaned = rubric_engine.resolve_fields(rubric, {field_id: value}).get(field_id, "")
+    except rubric_engine.FormFieldError as error:  # the form changed under a paused dialogue
+        data.pop("asking_field", None)
+        ctx.turn.save(data=data)
+        return [text_reply(str(error))]
+    fields = {**(data.get("fields") or {}), field_id: cleaned}
+    data["fields"] = fields
+    data.pop("asking_field", None)
+    ctx.turn.save(data=data)
+    return confirm(ctx)
+
+
+def _produce(
+    ctx: TurnContext, row: AssessmentRow, rubric: Rubric, state: AssessmentState, fields: dict[str, str]
+) -> Reply:
+    outcome = rubric_engine.result(rubric, state)
+    filled = {key: value for key, value in fields.items() if value}
+    document = rubric_engine.render_form_docx(rubric, outcome, filled)
     row.status = "confirmed"
     row.total = outcome.total
     row.eligible = outcome.eligible
@@ -302,13 +360,15 @@ def confirm(ctx: TurnContext) -> list[Reply]:
     _record(ctx, row, "confirm", "", state)
     ctx.turn.save(mode="idle", data={})
     verdict = "可以申报" if outcome.eligible else "暂不符合申报条件"
+    blank = [field.label for field in _fillable(rubric) if not filled.get(field.id)]
+    by_hand = "、".join([*blank, "签字", "盖章"])
     lines = [
         f"自评表已生成：{rubric.appendix}《{rubric.title}》，总分{outcome.total}分，{verdict}。",
         *outcome.reasons,
         *assumptions(rubric),
-        "表头栏目（姓名、单位等）、签字和盖章请打印后手写填写。以后回复“/form”可再次获取。",
+        f"{by_hand}请打印后手写填写。以后回复“/form”可再次获取。",
     ]
-    return [_form_reply("\n".join(lines), row)]
+    return _form_reply("\n".join(lines), row)
 
 
 def _form_reply(text: str, row: AssessmentRow) -> Reply:

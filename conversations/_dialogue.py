@@ -131,6 +131,8 @@ class Dialogue:
     def _free_text(self, ctx: TurnContext, text: str) -> list[Reply]:
         mode = ctx.turn.mode
         if mode == "assessment" and _assessment.active(ctx) is not None:
+            if _assessment.asking_field(ctx):  # a name or unit, taken as typed
+                return _assessment.fill_field(ctx, text)
             if looks_like_question(text):
                 return [self._question(ctx, text, context="assessment"), *_assessment.reprompt(ctx)]
             return _assessment.answer(ctx, text)

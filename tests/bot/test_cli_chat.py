@@ -53,6 +53,9 @@ SCRIPT = [
     "20分",
     "/summary",
     "/confirm",
+    "张三",  # the header blanks: 姓名, 单位, 岗位
+    "跳过",
+    "营业员",
 ]
 
 
@@ -105,6 +108,7 @@ def test_the_acceptance_script(tmp_path: Path, corpus: Path, database_url: str) 
     assert "服务严守规范，工作扎实有效：15分" in summary and "总分：98/100分" in summary
     # 6. confirm says where the form is
     confirm = out.split("你：/confirm")[1]
+    assert "请填写表头“姓名”" in confirm
     assert "总分98分" in confirm and "可以申报" in confirm
     saved = Path(confirm.split("已保存：")[1].split("\n")[0].strip())
     assert saved.suffix == ".docx" and saved.is_file()

@@ -93,12 +93,19 @@ def test_the_guided_self_assessment_end_to_end(database_url: str) -> None:
     assert "总分：98/100分" in summary
     edited = chat.say("改第3项为12分")
     assert "已将第3项" in edited and "12分" in edited
-    done = chat.say("确认")
-    assert "总分95分" in done and "可以申报" in done
+    assert "请填写表头“姓名”" in chat.say("确认")
+    chat.say("张三")
+    assert "“单位”" in chat.say("汇总")  # asked again after another command
+    chat.say("跳过")
+    while "请填写表头" in chat.last[-1].text:
+        chat.say("营业员")
+    done = chat.last[-1].plain_text()
+    assert "总分95分" in done and "可以申报" in done and "单位、签字、盖章请打印后手写填写" in done
     (form_reply,) = chat.last
     (attachment,) = form_reply.attachments
     assert attachment.filename.endswith(".docx")
-    assert zipfile.ZipFile(io.BytesIO(attachment.data)).namelist()  # a real .docx
+    document = zipfile.ZipFile(io.BytesIO(attachment.data)).read("word/document.xml").decode()
+    assert "张三" in document and "营业员" in document
 
     rubric = rubric_engine.load_rubric("qinghai-2025-star")
     expected = rubric_engine.assess(rubric, [9, 14, 12, 10, 10, 20, 20])
@@ -215,6 +222,9 @@ def test_the_walk_uses_the_total_of_a_confirmed_form(database_url: str) -> None:
         )
         chat.say(f"{step.allowed_scores[-1]}分")
     chat.say("确认")
+    while "请填写表头" in chat.last[-1].text:
+        chat.say("跳过")
+    assert chat.last[-1].attachments
     chat.say("我能报吗")  # programme and category follow from the confirmed form
     assert "自评总分" not in chat.last[-1].text
     for _ in range(10):
