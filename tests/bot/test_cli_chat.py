@@ -215,3 +215,40 @@ def test_a_killed_process_loses_no_acknowledged_answer(tmp_path: Path, corpus: P
     process.wait(timeout=10)
     resumed = _run(["chat", "--user", "wang"], env, "/assess qinghai-2025-star\n")
     assert "第3/7项 · 已得23分" in resumed.stdout
+
+
+def test_chat_is_interactive_on_a_terminal(tmp_path: Path, corpus: Path) -> None:
+    import pty
+    import select
+
+    env = _env(tmp_path, corpus, f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    parent, child = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "chat", "--user", "tty"],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env=env,
+    )
+    os.close(child)
+    seen = b""
+
+    def read_until(marker: str, timeout: float = 60) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker.encode() not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([parent], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(parent, 65536)
+                except OSError:
+                    break
+        assert marker.encode() in seen, seen.decode(errors="replace")[-2000:]
+
+    read_until("我是申报助手")  # greeted with the help on a terminal
+    read_until("你：")  # and prompted
+    os.write(parent, b"/assess qinghai-2025-star\n")
+    read_until("第1/7项")
+    os.write(parent, b"\x04")  # Ctrl-D ends the session
+    assert process.wait(timeout=30) == 0
+    os.close(parent)

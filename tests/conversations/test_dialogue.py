@@ -279,3 +279,20 @@ def test_different_users_are_handled_in_parallel(database_url: str) -> None:
     slow.join()
     with dialogue.store.session() as session:
         assert len(session.scalars(select(QuestionLogRow)).all()) == 2
+
+
+def test_the_programme_scopes_questions_and_the_list_of_forms(database_url: str) -> None:
+    answerer = CannedAnswerer()
+    chat = Chat(_dialogue(database_url, answerer))
+    assert "已切换到项目：青海2025" in chat.say("/programme 青海2025")
+    forms = chat.say("我要自评")
+    assert "qinghai-2025-star" in forms and "lianyungang-2016-star" not in forms
+    chat.say("奖金有多少")
+    assert answerer.asked[-1] == ("奖金有多少", "qinghai-2025")
+    assert "已切换到项目：连云港2016" in chat.say("切换项目到连云港2016")
+    unknown = chat.say("/programme 火星")
+    assert "没有对应的项目" in unknown and "青海2025" in unknown
+    offered = [choice.send for choice in chat.last[-1].choices]
+    assert offered[:2] == ["/programme qinghai-2025", "/programme lianyungang-2016-service-star"]
+    assert "/programme jiangsu-2011-service-star" in offered  # a programme with rules, if not indexed
+    assert "当前项目：连云港2016" in chat.say("帮助")
