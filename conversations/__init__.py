@@ -6,7 +6,6 @@ an `Incoming`, calls `Dialogue.handle`, and shows the `Reply`s.
 
 from conversations._context import Answerer
 from conversations._dialogue import Dialogue
-from conversations._intents import looks_like_question
 from conversations._messages import (
     RATING_PROMPT,
     Attachment,
@@ -33,5 +32,4 @@ __all__ = [
     "Store",
     "StoreError",
     "default_database_url",
-    "looks_like_question",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 import rubric_engine
 from conversations._context import TurnContext, text_reply
 from conversations._messages import Reply
+from conversations._programmes import resolve
 from conversations._store import EligibilityCheckRow
 from rubric_engine import EligibilityError, FactError, FactQuestion
 
@@ -41,8 +42,6 @@ def start(ctx: TurnContext, argument: str) -> list[Reply]:
 
 def _programme_for(ctx: TurnContext, argument: str, available: tuple[str, ...]) -> str | None:
     if argument:
-        from conversations._programmes import resolve
-
         matches = [pid for pid in resolve(ctx, argument) if pid in available]
         return matches[0] if len(matches) == 1 else None
     candidates = [ctx.turn.programme]
