@@ -156,16 +156,18 @@ def assess(
             f"自评表{rubric.id}共有{len(items)}个评分细项，收到{len(scores)}个分数", None, len(scores), ()
         )
     veto_ids = [veto.id for veto in rubric.vetoes]
-    for veto_id, value in vetoes.items():
+    for veto_id, declared_value in vetoes.items():
         if veto_id not in veto_ids:
             raise ScoreError(
                 f"自评表{rubric.id}没有一票否决项“{veto_id}”；可用的有：{'、'.join(veto_ids) or '无'}",
                 veto_id,
-                value,
+                declared_value,
                 (),
             )
-        if not isinstance(value, bool):
-            raise ScoreError(f"一票否决项“{veto_id}”须为true或false，收到{value!r}", veto_id, value, ())
+        if not isinstance(declared_value, bool):
+            raise ScoreError(
+                f"一票否决项“{veto_id}”须为true或false，收到{declared_value!r}", veto_id, declared_value, ()
+            )
     state_scores: dict[str, int] = {}
     for position, (item, value) in enumerate(zip(items, scores, strict=True), start=1):
         score = _whole_score(item, position, value)

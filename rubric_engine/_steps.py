@@ -134,7 +134,7 @@ class _ItemPosition(NamedTuple):
     """Where an item stands in the walk, as both item steps show it."""
 
     number: int
-    count: int
+    item_count: int  # not `count`: a NamedTuple field may not shadow tuple.count
     category: str
     group: str | None
     path: str  # "服务水平 › 服务文化 › 企业文化建设"
@@ -147,7 +147,7 @@ def _item_position(rubric: Rubric, state: AssessmentState, item: Item) -> _ItemP
     category, group, name = _item_label(rubric, item)
     return _ItemPosition(
         number=number,
-        count=count,
+        item_count=count,
         category=category,
         group=group,
         path=" › ".join(part for part in (category, group, name) if part),
