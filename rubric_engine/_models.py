@@ -137,6 +137,8 @@ class DerivedFigure(_Frozen):
     maximum: float
     below_points: int = 0  # points when the figure exceeds no threshold (not printed: see the item's notes)
     below_text: str  # e.g. "用户满意度指数不超过80分"
+    # A figure below this is asked back before it is used (an index of 4 is far more likely a score of 4).
+    confirm_below: float | None = None
 
 
 class Item(_Frozen):
