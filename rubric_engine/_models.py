@@ -94,6 +94,8 @@ class Level(_Frozen):
     # printed text after the point mark, e.g. "（注：该项目为一票否决，得分为0时不得申报）"
     remark: str | None = None
     above: float | None = None  # derived items only: the figure must be strictly greater than this
+    # Told to the applicant who chooses this band: a reading of an inconsistent table (see source_notes).
+    caution: str | None = None
     source_notes: list[SourceNote] = Field(default_factory=list)
 
     @field_validator("points")
@@ -467,6 +469,7 @@ class Choice(_Frozen):
     label: str  # the wording as printed
     points: str | None = None  # "1-6分", "5分"
     remark: str | None = None  # printed after the points, e.g. "（注：该项目为一票否决，得分为0时不得申报）"
+    caution: str | None = None  # what choosing it means where the table is inconsistent (Level.caution)
     min_points: int | None = None
     max_points: int | None = None
 
@@ -522,6 +525,7 @@ class ItemResult(_Frozen):
     level_label: str | None  # "第2档（7-8分）", "2-5分" (one band), option/row text, or "一票否决：…"
     figure: float | None = None  # derived items: the figure given (None in ``assess``, which takes points)
     vetoed: bool = False  # the item scored 0 because its veto is triggered
+    caution: str | None = None  # the chosen band's Level.caution, also in AssessmentResult.reasons
 
 
 class CategoryResult(_Frozen):

@@ -29,6 +29,7 @@ def result(rubric: Rubric, state: AssessmentState) -> AssessmentResult:
         subtotal = 0
         for item in category.items:
             score = state.scores.get(item.id)
+            level_index = _level_index(state, item, score) if score is not None else None
             if score is not None:
                 subtotal += score
                 if item.group is not None:
@@ -41,10 +42,11 @@ def result(rubric: Rubric, state: AssessmentState) -> AssessmentResult:
                     group_id=item.group,
                     score=score,
                     max=item.cap,
-                    level_index=_level_index(state, item, score) if score is not None else None,
+                    level_index=level_index,
                     level_label=_level_label(rubric, state, item, score) if score is not None else None,
                     figure=state.figures.get(item.id),
                     vetoed=item.veto is not None and score == 0,
+                    caution=item.levels[level_index].caution if level_index is not None else None,
                 )
             )
         categories.append(
@@ -80,19 +82,20 @@ def result(rubric: Rubric, state: AssessmentState) -> AssessmentResult:
         items=items,
         vetoes=vetoes,
         eligible=eligible,
-        reasons=_reasons(rubric, total, unanswered_items, unanswered_vetoes, triggered, eligible),
+        reasons=_reasons(rubric, total, items, unanswered_vetoes, triggered, eligible),
     )
 
 
 def _reasons(
     rubric: Rubric,
     total: int,
-    unanswered_items: list[ItemResult],
+    items: list[ItemResult],
     unanswered_vetoes: list[VetoResult],
     triggered: list[VetoResult],
     eligible: bool,
 ) -> list[str]:
     reasons: list[str] = []
+    unanswered_items = [item for item in items if item.score is None]
     if unanswered_items:
         names = "、".join(item.name for item in unanswered_items)
         reasons.append(f"自评尚未完成：还有{len(unanswered_items)}项未评分（{names}）。")
@@ -111,6 +114,7 @@ def _reasons(
         reasons.append("未触发一票否决项。")
     if eligible:
         reasons.append("符合自评申报条件，可以申报。")
+    reasons.extend(f"“{item.name}”选了{item.level_label}。{item.caution}" for item in items if item.caution)
     return reasons
 
 

@@ -48,6 +48,7 @@ def _level_choices(item: Item) -> list[Choice]:
             label=level.text,
             points=level.range_text,
             remark=level.remark,
+            caution=level.caution,
             min_points=level.min_points,
             max_points=level.max_points,
         )
@@ -169,7 +170,11 @@ def _item_step(rubric: Rubric, state: AssessmentState, item: Item, warning: str 
     choices = _level_choices(item) if len(item.levels) > 1 or item.kind is not ItemKind.BANDED else []
     current = f"当前：{_describe_score(rubric, state, item)}" if item.id in state.scores else None
     hint = _item_hint(rubric, item)
-    lines = [f"{c.key}. {c.label}（{c.points}）{c.remark or ''}" for c in choices]
+    lines: list[str] = []
+    for choice in choices:
+        lines.append(f"{choice.key}. {choice.label}（{choice.points}）{choice.remark or ''}")
+        if choice.caution:
+            lines.append(f"   {choice.caution}")
     return Step(
         kind=StepKind.ITEM,
         rubric_id=rubric.id,
@@ -200,6 +205,8 @@ def _score_in_level_step(
         f"您选择了第{level_index + 1}档：{level.text}（{level.range_text}）\n"
         f"请在{level.min_points}-{level.max_points}分之间给出分数："
     )
+    if level.caution:
+        question += f"\n{level.caution}"
     hint = _score_in_level_hint(item, level_index)
     return Step(
         kind=StepKind.SCORE_IN_LEVEL,

@@ -132,7 +132,12 @@ def test_manager_answers_give_the_total_computed_by_hand() -> None:
     outcome = result(rubric, state)
     assert [category.score for category in outcome.categories] == [8, 9, 23, 32]
     assert outcome.total == 72 and not outcome.eligible
-    assert outcome.reasons == ["自评总分72分，低于申报线80分（差8分）。", "未触发一票否决项。"]
+    caution = rubric.item("satisfaction-project").levels[0].caution
+    assert outcome.reasons == [
+        "自评总分72分，低于申报线80分（差8分）。",
+        "未触发一票否决项。",
+        f"“{rubric.item('satisfaction-project').name}”选了第1档（5分）。{caution}",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -369,3 +374,28 @@ def test_assess_veto_carried_by_an_item_must_agree_with_its_score() -> None:
         assess(rubric, [10, 10, 15, 15, 2, 25, 15], {})
     vetoed = assess(rubric, [10, 10, 15, 15, 0, 25, 15], {})
     assert vetoed.vetoes[0].triggered and not vetoed.eligible and vetoed.total == 90
+
+
+# ------------------------------------------------------------------------------------------------ readings
+
+
+@pytest.mark.parametrize("rubric_id", ["lianyungang-2016-manager", "qinghai-2025-manager"])
+def test_the_5_point_band_that_alone_requires_a_national_title_is_flagged_when_chosen(rubric_id: str) -> None:
+    """推进满意工程: only the 5-point band asks for the national title; the applicant is told the reading."""
+    rubric = load_rubric(rubric_id)
+    state = answer_all(rubric, ["否", "8分", "9分", "13分"])
+    step = next_step(rubric, state)
+    assert step.step_id == "satisfaction-project"
+    first, *others = step.choices
+    assert first.points == "5分" and first.caution is not None and "请向协会确认" in first.caution
+    assert all(choice.caution is None for choice in others)
+    assert first.caution in step.text
+    chosen = result(rubric, answer_all(rubric, ["1"], state))
+    outcome = next(item for item in chosen.items if item.id == "satisfaction-project")
+    assert outcome.score == 5 and outcome.caution == first.caution
+    assert any("第1档（5分）" in reason and first.caution in reason for reason in chosen.reasons)
+    higher = result(rubric, answer_all(rubric, ["2", "7"], state))
+    assert not any(first.caution in reason for reason in higher.reasons)
+    # The inconsistency is recorded against the printed band.
+    (note,) = rubric.item("satisfaction-project").levels[0].source_notes
+    assert note.literal.endswith("称号（5分）") and "只有最低" in note.reason
