@@ -78,6 +78,7 @@ def result(rubric: Rubric, state: AssessmentState) -> AssessmentResult:
         total=total,
         max_total=rubric.max_total,
         pass_mark=rubric.pass_mark,
+        pass_mark_assumed=rubric.pass_mark_assumed,
         categories=categories,
         items=items,
         vetoes=vetoes,
@@ -105,15 +106,17 @@ def _reasons(
         reasons.append(f"触发一票否决：{veto.condition}，不得申报。")
     so_far = "目前已得" if unanswered_items else "自评总分"
     if total >= rubric.pass_mark:
-        reasons.append(f"{so_far}{total}分，达到申报线{rubric.pass_mark}分。")
+        reasons.append(f"{so_far}{total}分，达到{rubric.pass_mark_label}。")
     else:
-        reasons.append(
-            f"{so_far}{total}分，低于申报线{rubric.pass_mark}分（差{rubric.pass_mark - total}分）。"
-        )
+        gap = rubric.pass_mark - total
+        # The assumed label already ends in a bracket: the gap follows after a comma, not a second bracket.
+        gap_text = f"，差{gap}分" if rubric.pass_mark_assumed else f"（差{gap}分）"
+        reasons.append(f"{so_far}{total}分，低于{rubric.pass_mark_label}{gap_text}。")
     if rubric.vetoes and not triggered and not unanswered_vetoes:
         reasons.append("未触发一票否决项。")
     if eligible:
-        reasons.append("符合自评申报条件，可以申报。")
+        provisional = "（按暂定的申报线，请向协会确认）" if rubric.pass_mark_assumed else ""
+        reasons.append(f"符合自评申报条件，可以申报{provisional}。")
     reasons.extend(f"“{item.name}”选了{item.level_label}。{item.caution}" for item in items if item.caution)
     return reasons
 
@@ -140,7 +143,7 @@ def summary(rubric: Rubric, state: AssessmentState) -> str:
                 else "未评分"
             )
             lines.append(f"  · {item_result.name}：{shown}")
-    lines.append(f"总分：{outcome.total}/{outcome.max_total}分 · 申报线{rubric.pass_mark}分")
+    lines.append(f"总分：{outcome.total}/{outcome.max_total}分 · {rubric.pass_mark_label}")
     lines.extend(outcome.reasons)
     return "\n".join(lines)
 

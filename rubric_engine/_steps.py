@@ -108,7 +108,7 @@ def next_step(rubric: Rubric, state: AssessmentState) -> Step:
 
 def _veto_step(rubric: Rubric, state: AssessmentState, veto: Veto, number: int, warning: str | None) -> Step:
     count = len(rubric.vetoes)
-    progress = f"一票否决项 第{number}/{count}项 · 申报线{rubric.pass_mark}分"
+    progress = f"一票否决项 第{number}/{count}项 · {rubric.pass_mark_short_label}"
     question = f"【一票否决项 {number}/{count}】{veto.question}\n{veto.explanation}"
     choices = [Choice(key="1", label="是（存在该情况，一票否决）"), Choice(key="2", label="否")]
     hint = "请回答“是”或“否”（也可回复 有/没有、yes/no、y/n，或选1/2）"
@@ -152,7 +152,7 @@ def _item_position(rubric: Rubric, state: AssessmentState, item: Item) -> _ItemP
         category=category,
         group=group,
         path=" › ".join(part for part in (category, group, name) if part),
-        progress=f"第{number}/{count}项 · 已得{_total(state)}分 · 申报线{rubric.pass_mark}分",
+        progress=f"第{number}/{count}项 · 已得{_total(state)}分 · {rubric.pass_mark_short_label}",
     )
 
 
@@ -238,9 +238,11 @@ def _score_in_level_hint(item: Item, level_index: int) -> str:
 def _done_step(rubric: Rubric, state: AssessmentState, warning: str | None) -> Step:
     outcome = result(rubric, state)
     total = outcome.total
-    verdict = "可以申报" if outcome.eligible else "不符合申报条件"
+    verdict = "不符合申报条件"
+    if outcome.eligible:
+        verdict = "按暂定的申报线可以申报" if rubric.pass_mark_assumed else "可以申报"
     count = len(rubric.items)
-    progress = f"已完成{count}/{count}项 · 总分{total}分 · 申报线{rubric.pass_mark}分"
+    progress = f"已完成{count}/{count}项 · 总分{total}分 · {rubric.pass_mark_short_label}"
     question = f"自评已完成：总分{total}分（满分{outcome.max_total}分），{verdict}。\n" + "\n".join(
         outcome.reasons
     )

@@ -133,6 +133,8 @@ def run_rubrics(args: argparse.Namespace) -> int:
                 "items": len(rubric.items),
                 "max_total": rubric.max_total,
                 "pass_mark": rubric.pass_mark,
+                "pass_mark_assumed": rubric.pass_mark_assumed,
+                "pass_mark_label": rubric.pass_mark_label,
                 "fields": [field.label for field in rubric.header_fields if field.fill is None],
                 "vetoes": [veto.id for veto in rubric.vetoes],
                 "scored_items": [_item_entry(rubric, item) for item in rubric.items],
@@ -299,6 +301,8 @@ def _result_json(
         "total": result.total,
         "max_total": result.max_total,
         "pass_mark": result.pass_mark,
+        "pass_mark_assumed": result.pass_mark_assumed,
+        "pass_mark_label": result.pass_mark_label,
         "eligible": result.eligible,
         "reasons": list(result.reasons),
         "categories": [

@@ -314,3 +314,26 @@ def test_installed_console_script_assesses(tmp_path: Path) -> None:
         check=False,
     )
     assert failed.returncode == 2 and "需要7个分数" in failed.stderr
+
+
+def test_qinghai_pass_mark_is_shown_as_assumed_in_text_json_and_listing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rubric = rubric_engine.load_rubric("qinghai-2025-star")
+    scores = ",".join(str(item.allowed_scores[-1]) for item in rubric.items)
+    assumed = "申报线80分（通知未明确，按80分暂定，请向协会确认）"
+    _code, out, _err = run(capsys, "assess", "--rubric", rubric.id, "--scores", scores)
+    assert assumed in out and "结论：按暂定的申报线可以申报" in out
+    target = tmp_path / "form.docx"
+    _code, out, _err = run(
+        capsys, "assess", "--rubric", rubric.id, "--scores", scores, "--json", "--out", str(target)
+    )
+    data = json.loads(out)
+    assert data["pass_mark_assumed"] is True and data["pass_mark_label"] == assumed
+    assert any(assumed in reason for reason in data["reasons"])
+    assert not any("申报线80分" in reason and "暂定" not in reason for reason in data["reasons"])
+    printed = "\n".join(paragraph.text for paragraph in docx.Document(str(target)).paragraphs)
+    assert "申报线" not in printed  # the official form states no pass mark; the printed one adds none
+    _code, out, _err = run(capsys, "rubrics", "--json")
+    listing = {entry["id"]: entry for entry in json.loads(out)}
+    assert listing[rubric.id]["pass_mark_assumed"] is True and listing[STAR]["pass_mark_assumed"] is False

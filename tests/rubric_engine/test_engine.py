@@ -18,6 +18,7 @@ from rubric_engine import (
     edit,
     load_rubric,
     next_step,
+    render_form_text,
     result,
     start,
     summary,
@@ -65,7 +66,7 @@ def test_a_rubric_without_vetoes_starts_with_its_first_item() -> None:
     assert (step.kind, step.step_id, step.progress) == (
         StepKind.ITEM,
         "moral-character",
-        "第1/7项 · 已得0分 · 申报线80分",
+        "第1/7项 · 已得0分 · 申报线80分（暂定）",  # 青海 prints no pass mark: 80 is assumed
     )
 
 
@@ -134,7 +135,7 @@ def test_manager_answers_give_the_total_computed_by_hand() -> None:
     assert outcome.total == 72 and not outcome.eligible
     caution = rubric.item("satisfaction-project").levels[0].caution
     assert outcome.reasons == [
-        "自评总分72分，低于申报线80分（差8分）。",
+        "自评总分72分，低于申报线80分（通知未明确，按80分暂定，请向协会确认），差8分。",
         "未触发一票否决项。",
         f"“{rubric.item('satisfaction-project').name}”选了第1档（5分）。{caution}",
     ]
@@ -399,3 +400,36 @@ def test_the_5_point_band_that_alone_requires_a_national_title_is_flagged_when_c
     # The inconsistency is recorded against the printed band.
     (note,) = rubric.item("satisfaction-project").levels[0].source_notes
     assert note.literal.endswith("称号（5分）") and "只有最低" in note.reason
+
+
+QINGHAI_ASSUMED = "申报线80分（通知未明确，按80分暂定，请向协会确认）"
+
+
+@pytest.mark.parametrize("rubric_id", ["qinghai-2025-manager", "qinghai-2025-star"])
+def test_an_assumed_pass_mark_is_never_shown_as_fact(rubric_id: str) -> None:
+    """青海 prints no pass mark: steps, reasons, the summary and the text form all say 80 is provisional."""
+    rubric = load_rubric(rubric_id)
+    assert rubric.pass_mark_assumed and rubric.pass_mark_label == QINGHAI_ASSUMED
+    assert rubric.pass_mark_short_label == "申报线80分（暂定）"
+    scores = [item.allowed_scores[-1] for item in rubric.items]
+    outcome = assess(rubric, scores)
+    assert outcome.eligible and outcome.pass_mark_assumed and outcome.pass_mark_label == QINGHAI_ASSUMED
+    assert f"自评总分100分，达到{QINGHAI_ASSUMED}。" in outcome.reasons
+    assert "符合自评申报条件，可以申报（按暂定的申报线，请向协会确认）。" in outcome.reasons
+    state = start(rubric)
+    while (step := next_step(rubric, state)).kind is not StepKind.DONE:
+        assert step.progress.endswith("申报线80分（暂定）")
+        state = answer_all(
+            rubric, ["否" if step.kind is StepKind.VETO else f"{step.allowed_scores[-1]}分"], state
+        )
+    assert "按暂定的申报线可以申报" in step.text and step.progress.endswith("申报线80分（暂定）")
+    assert QINGHAI_ASSUMED in summary(rubric, state)
+    text = render_form_text(rubric, result(rubric, state))
+    assert f"，{QINGHAI_ASSUMED}" in text and "结论：按暂定的申报线可以申报" in text
+
+
+def test_a_printed_pass_mark_is_shown_plainly() -> None:
+    rubric = load_rubric("lianyungang-2016-star")
+    assert not rubric.pass_mark_assumed and rubric.pass_mark_label == "申报线80分"
+    outcome = assess(rubric, [item.allowed_scores[-1] for item in rubric.items])
+    assert not outcome.pass_mark_assumed and "符合自评申报条件，可以申报。" in outcome.reasons
