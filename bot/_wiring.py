@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
 from bot.settings import Settings
 from knowledge import EmbeddingsConfig, KnowledgeBase, KnowledgeConfig, LLMConfig
 
 if TYPE_CHECKING:
     from conversations import Dialogue
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    """A key from settings (masked in reprs and logs) as the plain string the endpoint needs."""
+    return value.get_secret_value() if value is not None else None
 
 
 def knowledge_config(settings: Settings) -> KnowledgeConfig:
@@ -17,7 +24,7 @@ def knowledge_config(settings: Settings) -> KnowledgeConfig:
         llm = LLMConfig(
             base_url=str(settings.llm_base_url),
             model=str(settings.llm_model),
-            api_key=settings.llm_api_key,
+            api_key=_secret(settings.llm_api_key),
             timeout_s=settings.llm_timeout_s,
         )
     return KnowledgeConfig(
@@ -28,7 +35,7 @@ def knowledge_config(settings: Settings) -> KnowledgeConfig:
             kind=settings.embeddings,
             base_url=settings.embeddings_base_url,
             model=settings.embeddings_model,
-            api_key=settings.embeddings_api_key,
+            api_key=_secret(settings.embeddings_api_key),
             model_dir=settings.embeddings_model_dir,
         ),
         llm=llm,

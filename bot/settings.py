@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "APPLICANT_BOT_"
@@ -64,7 +64,9 @@ class Settings(BaseSettings):
         default=None, description="Base URL of the OpenAI-compatible embeddings endpoint."
     )
     embeddings_model: str | None = Field(default=None, description="Embedding model name at that endpoint.")
-    embeddings_api_key: str | None = Field(default=None, description="API key for the embeddings endpoint.")
+    embeddings_api_key: SecretStr | None = Field(
+        default=None, description="API key for the embeddings endpoint."
+    )
     embeddings_model_dir: Path | None = Field(
         default=None, description="Local sentence-transformers model directory (embeddings=local)."
     )
@@ -74,7 +76,7 @@ class Settings(BaseSettings):
         "no model is called.",
     )
     llm_model: str | None = Field(default=None, description="Chat model name at that endpoint.")
-    llm_api_key: str | None = Field(default=None, description="API key for the chat endpoint.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the chat endpoint.")
     llm_timeout_s: float = Field(
         default=20.0, description="Seconds to wait for the LLM before falling back to the extractive answer."
     )

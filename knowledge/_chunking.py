@@ -262,7 +262,7 @@ class _Classifier:
         if line.blanks_before >= 2 and _FORM_TITLE_RE.match(text) and self._table_follows(position):
             return _Heading("part", 0, [text], text, False), position
         if match := _CHAPTER_RE.match(text):
-            title_lines: list[str] = []
+            title_lines = []
             if not match.group(2):
                 title_lines, position = self._take_title(position, 20)
             title = " ".join([match.group(1), match.group(2) or "".join(title_lines)]).strip()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from knowledge._config import LLMConfig
 from knowledge._extractive import AnswerContext, ExtractiveResult
@@ -151,7 +151,8 @@ class LLMAnswerer:
             self._chat_model = ChatOpenAI(
                 base_url=config.base_url,
                 model=config.model,
-                api_key=config.api_key or "not-needed",  # local endpoints (vLLM, Ollama) take any key
+                # local endpoints (vLLM, Ollama) take any key
+                api_key=SecretStr(config.api_key or "not-needed"),
                 timeout=config.timeout_s,
                 max_retries=0,  # the timeout is the whole budget; the extractive answer is the retry
                 temperature=0,

@@ -73,7 +73,7 @@ class Chunk(BaseModel):
 
     def metadata(self) -> dict[str, str | int]:
         """Flat metadata for the vector store (no None values: Chroma rejects them)."""
-        raw = {
+        raw: dict[str, str | int] = {
             "section": self.section,
             "file": self.file,
             "title": self.title,

@@ -322,11 +322,11 @@ class Retriever:
             lexical_rank[row] = (rank, score)
             fused[row] = fused.get(row, 0.0) + params.lexical_weight / (params.rrf_k + rank)
         for rank, hit in enumerate(vector, start=1):
-            row = generation.row_of_id.get(hit.chunk_id)
-            if row is None:
+            hit_row = generation.row_of_id.get(hit.chunk_id)
+            if hit_row is None:
                 continue  # a vector without a chunk row cannot be shown; never expected
-            vector_rank[row] = rank
-            fused[row] = fused.get(row, 0.0) + params.vector_weight / (params.rrf_k + rank)
+            vector_rank[hit_row] = rank
+            fused[hit_row] = fused.get(hit_row, 0.0) + params.vector_weight / (params.rrf_k + rank)
         # Ties: better lexical rank first, then document order, so results are reproducible.
         ordered = sorted(fused, key=lambda row: (-fused[row], lexical_rank.get(row, (10**9, 0.0))[0], row))
         hits = []

@@ -127,7 +127,7 @@ class RegionTable(BaseModel):
 
     def find_national(self, text: str) -> list[tuple[str, int]]:
         """The words for the whole country in `text` (全国), with where they start."""
-        found = []
+        found: list[tuple[str, int]] = []
         for name in sorted(self.national, key=len, reverse=True):
             position = text.find(name)
             if position >= 0 and not any(s <= position < s + len(n) for n, s in found):

@@ -143,7 +143,7 @@ def _row_units(text: str, start: int, end: int, position: int) -> list[Unit]:
         return []
     if len(shown) <= MAX_ROW_CHARS:
         return [Unit(start, end, shown, "row", position)]
-    units = []
+    units: list[Unit] = []
     offset = start
     for cell in raw.split(CELL_SEPARATOR):
         cell_start, cell_end = offset, offset + len(cell)
@@ -167,7 +167,7 @@ def _sentence_units(
     if cursor < end:
         pieces.append((cursor, end))
     pieces = _merge_inline_lists(text, pieces)
-    units = []
+    units: list[Unit] = []
     for piece_start, piece_end in pieces:
         raw = text[piece_start:piece_end]
         shown = display_text(raw)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 import numpy as np
 
@@ -31,6 +31,9 @@ HNSW_SETTINGS: dict[str, Any] = {
     "ef_search": 256,
     "max_neighbors": 32,
 }
+# numpy arrays or plain lists: both reach chromadb through np.asarray.
+Vector = Sequence[float] | np.ndarray
+Matrix = Sequence[Sequence[float]] | np.ndarray
 _COLLECTION_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 
 
@@ -44,10 +47,10 @@ class VectorHit(NamedTuple):
 
 
 class VectorStore(Protocol):
-    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None: ...
+    def add(self, chunks: Sequence[Chunk], embeddings: Matrix) -> None: ...
 
     def query(
-        self, embedding: Sequence[float], *, k: int, programmes: Sequence[str] | None = None
+        self, embedding: Vector, *, k: int, programmes: Sequence[str] | None = None
     ) -> list[VectorHit]: ...
 
     def count(self) -> int: ...
@@ -104,7 +107,7 @@ class ChromaVectorStore:
         try:
             if create:
                 self._collection = client.create_collection(
-                    name, embedding_function=None, configuration={"hnsw": HNSW_SETTINGS}
+                    name, embedding_function=None, configuration=cast(Any, {"hnsw": HNSW_SETTINGS})
                 )
             else:
                 self._collection = client.get_collection(name, embedding_function=None)
@@ -113,7 +116,7 @@ class ChromaVectorStore:
             raise VectorStoreError(f"无法{action} Chroma 集合 {name}：{exc}") from exc
         self._count: int | None = None
 
-    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+    def add(self, chunks: Sequence[Chunk], embeddings: Matrix) -> None:
         if len(chunks) != len(embeddings):
             raise ValueError(f"{len(chunks)} 个段落却有 {len(embeddings)} 个向量")
         matrix = np.asarray(embeddings, dtype=np.float32)  # chromadb takes numpy rows as they are
@@ -129,7 +132,7 @@ class ChromaVectorStore:
         self._count = None
 
     def query(
-        self, embedding: Sequence[float], *, k: int, programmes: Sequence[str] | None = None
+        self, embedding: Vector, *, k: int, programmes: Sequence[str] | None = None
     ) -> list[VectorHit]:
         n_results = min(k, self.count())
         if n_results <= 0 or (programmes is not None and not programmes):

@@ -166,7 +166,23 @@ def _answer_derived(
     figure = _answers.parse_figure(text)
     if figure is None:
         return _error(item.id, text, _unrecognised(text), hint)
+    confirmed = _answers.is_confirmation(text)
+    points_list = "、".join(str(points) for points in reversed(item.allowed_scores))
+    if figure <= item.cap and not confirmed and not _answers.mentions_figure(text, item.figure.name):
+        # "4" / "4分" on a 4-point item reads as the score, not as a satisfaction index of 4.
+        if figure.is_integer() and int(figure) in item.allowed_scores:
+            return _set_item_score(rubric, state, item, int(figure))
+        return _error(item.id, text, f"{figure:g}分不是本项的分值，本项得分只能是{points_list}分。", hint)
     if not item.figure.minimum <= figure <= item.figure.maximum:
         return _error(item.id, text, f"{item.figure.name}{figure:g}超出范围。", hint)
+    floor = item.figure.confirm_below
+    if floor is not None and figure < floor and not confirmed:
+        return _error(
+            item.id,
+            text,
+            f"{item.figure.name}{figure:g}低于{floor:g}，请核对：如确为{figure:g}，请回复“确认{figure:g}”"
+            f"（将得{item.points_for_figure(figure)[0]}分）；如果{figure:g}是本项得分，本项得分只能是{points_list}分。",
+            hint,
+        )
     points, _ = item.points_for_figure(figure)
     return _set_item_score(rubric, state, item, points, figure=figure)

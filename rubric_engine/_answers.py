@@ -103,6 +103,17 @@ def parse_figure(text: str) -> float | None:
     return float(numbers[0])
 
 
+def mentions_figure(text: str, figure_name: str) -> bool:
+    """Whether the text names the figure (``"满意度45"``, ``"指数45"``), so its number is not points."""
+    folded = normalise(text)
+    return any(word in folded for word in (normalise(figure_name), "指数", "满意度"))
+
+
+def is_confirmation(text: str) -> bool:
+    """``"确认45"`` / ``"确认 45"``: the applicant confirms a figure they were asked back about."""
+    return normalise(text).startswith("确认")
+
+
 def matches_text(text: str, candidate: str) -> bool:
     """Whether the user's text names ``candidate`` (an option's wording), ignoring width, case and spaces."""
     return normalise(text) == normalise(candidate)

@@ -99,12 +99,17 @@ class SampleSizeRule(_RuleBase):
     census_up_to: int = Field(ge=0, description="population <= this: everyone must be surveyed/listed")
     census_condition: str  # the notice's own wording of that condition, e.g. 服务对象少于50个
     minimum: int = Field(gt=0)
-    maximum: int | None = None
+    maximum: int | None = None  # more than this fails (连云港: 样本数在50-200之间)
+    # "提供50至100人信息即可": this many is enough, more is not a defect (never with ``maximum``).
+    enough_at: int | None = None
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> SampleSizeRule:
-        if self.maximum is not None and self.maximum < self.minimum:
-            raise ValueError(f"{self.id}: maximum {self.maximum} < minimum {self.minimum}")
+        for bound in (self.maximum, self.enough_at):
+            if bound is not None and bound < self.minimum:
+                raise ValueError(f"{self.id}: upper bound {bound} < minimum {self.minimum}")
+        if self.maximum is not None and self.enough_at is not None:
+            raise ValueError(f"{self.id}: maximum and enough_at exclude each other")
         return self
 
 
@@ -396,10 +401,12 @@ def _check_sample_size(rule: SampleSizeRule, facts: ApplicantFacts, ref: _Refere
     population: int | None = getattr(facts, rule.population_fact)
     sample: int | None = getattr(facts, rule.sample_fact)
     pop_label, sample_label = rule.population_label, rule.sample_label
-    if rule.maximum is None:
-        wanted_range = f"不少于{rule.minimum}"
-    else:
+    if rule.maximum is not None:
         wanted_range = f"在{rule.minimum}至{rule.maximum}之间"
+    elif rule.enough_at is not None:
+        wanted_range = f"不少于{rule.minimum}（提供{rule.minimum}至{rule.enough_at}人即可，多列不算不符）"
+    else:
+        wanted_range = f"不少于{rule.minimum}"
     need = f"{rule.census_condition}的须全数调查，否则{sample_label}{wanted_range}"
     if population is None or sample is None:
         missing = "、".join(

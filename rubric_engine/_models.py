@@ -25,6 +25,18 @@ _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RUBRIC_TOTAL = 100
 
 
+def describe_pass_mark(pass_mark: int, assumed: bool, *, short: bool = False) -> str:
+    """How the pass mark is shown: as fact when the notice prints it, as provisional when it was assumed.
+
+    ``"申报线80分"``; assumed: ``"申报线80分（通知未明确，按80分暂定，请向协会确认）"``, or with ``short``
+    (progress lines) ``"申报线80分（暂定）"``.
+    """
+    label = f"申报线{pass_mark}分"
+    if not assumed:
+        return label
+    return f"{label}（暂定）" if short else f"{label}（通知未明确，按{pass_mark}分暂定，请向协会确认）"
+
+
 def parse_points_mark(mark: str) -> tuple[int, int]:
     """``"（7-8分）"`` -> (7, 8); ``"5分"`` -> (5, 5). Raises ValueError saying what is wrong."""
     match = _POINTS_MARK.match(mark)
@@ -94,6 +106,8 @@ class Level(_Frozen):
     # printed text after the point mark, e.g. "（注：该项目为一票否决，得分为0时不得申报）"
     remark: str | None = None
     above: float | None = None  # derived items only: the figure must be strictly greater than this
+    # Told to the applicant who chooses this band: a reading of an inconsistent table (see source_notes).
+    caution: str | None = None
     source_notes: list[SourceNote] = Field(default_factory=list)
 
     @field_validator("points")
@@ -137,6 +151,8 @@ class DerivedFigure(_Frozen):
     maximum: float
     below_points: int = 0  # points when the figure exceeds no threshold (not printed: see the item's notes)
     below_text: str  # e.g. "用户满意度指数不超过80分"
+    # A figure below this is asked back before it is used (an index of 4 is far more likely a score of 4).
+    confirm_below: float | None = None
 
 
 class Item(_Frozen):
@@ -348,6 +364,9 @@ class Rubric(_Frozen):
     header_fields: list[HeaderField]
     columns: list[str]  # column headings as printed
     pass_mark: int = Field(gt=0)
+    # "printed": the notice states the pass mark; "assumed": it does not and ``pass_mark`` is our assumption
+    # (a rubric-level source note says where it comes from). Every place that shows it says so.
+    pass_mark_source: Literal["printed", "assumed"] = "printed"
     total: int = RUBRIC_TOTAL
     total_row_label: str | None = None  # a printed total row in the table body, e.g. 附件3-1 "总得分"
     categories: list[Category] = Field(min_length=1)
@@ -427,6 +446,21 @@ class Rubric(_Frozen):
     def max_total(self) -> int:
         return sum(category.cap for category in self.categories)
 
+    @property
+    def pass_mark_assumed(self) -> bool:
+        """True when the notice prints no pass mark and ``pass_mark`` is assumed (青海 2025)."""
+        return self.pass_mark_source == "assumed"
+
+    @property
+    def pass_mark_label(self) -> str:
+        """``"申报线80分"``, or ``"申报线80分（通知未明确，按80分暂定，请向协会确认）"`` when assumed."""
+        return describe_pass_mark(self.pass_mark, self.pass_mark_assumed)
+
+    @property
+    def pass_mark_short_label(self) -> str:
+        """For progress lines: ``"申报线80分"``, or ``"申报线80分（暂定）"`` when assumed."""
+        return describe_pass_mark(self.pass_mark, self.pass_mark_assumed, short=True)
+
 
 # --------------------------------------------------------------------------------------------------
 # Engine data: state (plain JSON through model_dump(mode="json")), steps, answers' errors, results.
@@ -465,6 +499,7 @@ class Choice(_Frozen):
     label: str  # the wording as printed
     points: str | None = None  # "1-6分", "5分"
     remark: str | None = None  # printed after the points, e.g. "（注：该项目为一票否决，得分为0时不得申报）"
+    caution: str | None = None  # what choosing it means where the table is inconsistent (Level.caution)
     min_points: int | None = None
     max_points: int | None = None
 
@@ -520,6 +555,7 @@ class ItemResult(_Frozen):
     level_label: str | None  # "第2档（7-8分）", "2-5分" (one band), option/row text, or "一票否决：…"
     figure: float | None = None  # derived items: the figure given (None in ``assess``, which takes points)
     vetoed: bool = False  # the item scored 0 because its veto is triggered
+    caution: str | None = None  # the chosen band's Level.caution, also in AssessmentResult.reasons
 
 
 class CategoryResult(_Frozen):
@@ -545,8 +581,14 @@ class AssessmentResult(_Frozen):
     total: int
     max_total: int
     pass_mark: int
+    pass_mark_assumed: bool = False  # the notice prints no pass mark: ``pass_mark`` is provisional
     categories: list[CategoryResult]
     items: list[ItemResult]
     vetoes: list[VetoResult]
     eligible: bool  # complete, total >= pass mark and no veto triggered
     reasons: list[str]  # Chinese sentences saying why
+
+    @property
+    def pass_mark_label(self) -> str:
+        """As :attr:`Rubric.pass_mark_label`: provisional wording when the pass mark is assumed."""
+        return describe_pass_mark(self.pass_mark, self.pass_mark_assumed)

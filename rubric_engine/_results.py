@@ -29,6 +29,7 @@ def result(rubric: Rubric, state: AssessmentState) -> AssessmentResult:
         subtotal = 0
         for item in category.items:
             score = state.scores.get(item.id)
+            level_index = _level_index(state, item, score) if score is not None else None
             if score is not None:
                 subtotal += score
                 if item.group is not None:
@@ -41,10 +42,11 @@ def result(rubric: Rubric, state: AssessmentState) -> AssessmentResult:
                     group_id=item.group,
                     score=score,
                     max=item.cap,
-                    level_index=_level_index(state, item, score) if score is not None else None,
+                    level_index=level_index,
                     level_label=_level_label(rubric, state, item, score) if score is not None else None,
                     figure=state.figures.get(item.id),
                     vetoed=item.veto is not None and score == 0,
+                    caution=item.levels[level_index].caution if level_index is not None else None,
                 )
             )
         categories.append(
@@ -76,23 +78,25 @@ def result(rubric: Rubric, state: AssessmentState) -> AssessmentResult:
         total=total,
         max_total=rubric.max_total,
         pass_mark=rubric.pass_mark,
+        pass_mark_assumed=rubric.pass_mark_assumed,
         categories=categories,
         items=items,
         vetoes=vetoes,
         eligible=eligible,
-        reasons=_reasons(rubric, total, unanswered_items, unanswered_vetoes, triggered, eligible),
+        reasons=_reasons(rubric, total, items, unanswered_vetoes, triggered, eligible),
     )
 
 
 def _reasons(
     rubric: Rubric,
     total: int,
-    unanswered_items: list[ItemResult],
+    items: list[ItemResult],
     unanswered_vetoes: list[VetoResult],
     triggered: list[VetoResult],
     eligible: bool,
 ) -> list[str]:
     reasons: list[str] = []
+    unanswered_items = [item for item in items if item.score is None]
     if unanswered_items:
         names = "、".join(item.name for item in unanswered_items)
         reasons.append(f"自评尚未完成：还有{len(unanswered_items)}项未评分（{names}）。")
@@ -102,15 +106,18 @@ def _reasons(
         reasons.append(f"触发一票否决：{veto.condition}，不得申报。")
     so_far = "目前已得" if unanswered_items else "自评总分"
     if total >= rubric.pass_mark:
-        reasons.append(f"{so_far}{total}分，达到申报线{rubric.pass_mark}分。")
+        reasons.append(f"{so_far}{total}分，达到{rubric.pass_mark_label}。")
     else:
-        reasons.append(
-            f"{so_far}{total}分，低于申报线{rubric.pass_mark}分（差{rubric.pass_mark - total}分）。"
-        )
+        gap = rubric.pass_mark - total
+        # The assumed label already ends in a bracket: the gap follows after a comma, not a second bracket.
+        gap_text = f"，差{gap}分" if rubric.pass_mark_assumed else f"（差{gap}分）"
+        reasons.append(f"{so_far}{total}分，低于{rubric.pass_mark_label}{gap_text}。")
     if rubric.vetoes and not triggered and not unanswered_vetoes:
         reasons.append("未触发一票否决项。")
     if eligible:
-        reasons.append("符合自评申报条件，可以申报。")
+        provisional = "（按暂定的申报线，请向协会确认）" if rubric.pass_mark_assumed else ""
+        reasons.append(f"符合自评申报条件，可以申报{provisional}。")
+    reasons.extend(f"“{item.name}”选了{item.level_label}。{item.caution}" for item in items if item.caution)
     return reasons
 
 
@@ -136,7 +143,7 @@ def summary(rubric: Rubric, state: AssessmentState) -> str:
                 else "未评分"
             )
             lines.append(f"  · {item_result.name}：{shown}")
-    lines.append(f"总分：{outcome.total}/{outcome.max_total}分 · 申报线{rubric.pass_mark}分")
+    lines.append(f"总分：{outcome.total}/{outcome.max_total}分 · {rubric.pass_mark_label}")
     lines.extend(outcome.reasons)
     return "\n".join(lines)
 
@@ -156,16 +163,18 @@ def assess(
             f"自评表{rubric.id}共有{len(items)}个评分细项，收到{len(scores)}个分数", None, len(scores), ()
         )
     veto_ids = [veto.id for veto in rubric.vetoes]
-    for veto_id, value in vetoes.items():
+    for veto_id, declared_value in vetoes.items():
         if veto_id not in veto_ids:
             raise ScoreError(
                 f"自评表{rubric.id}没有一票否决项“{veto_id}”；可用的有：{'、'.join(veto_ids) or '无'}",
                 veto_id,
-                value,
+                declared_value,
                 (),
             )
-        if not isinstance(value, bool):
-            raise ScoreError(f"一票否决项“{veto_id}”须为true或false，收到{value!r}", veto_id, value, ())
+        if not isinstance(declared_value, bool):
+            raise ScoreError(
+                f"一票否决项“{veto_id}”须为true或false，收到{declared_value!r}", veto_id, declared_value, ()
+            )
     state_scores: dict[str, int] = {}
     for position, (item, value) in enumerate(zip(items, scores, strict=True), start=1):
         score = _whole_score(item, position, value)

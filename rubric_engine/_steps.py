@@ -48,6 +48,7 @@ def _level_choices(item: Item) -> list[Choice]:
             label=level.text,
             points=level.range_text,
             remark=level.remark,
+            caution=level.caution,
             min_points=level.min_points,
             max_points=level.max_points,
         )
@@ -107,7 +108,7 @@ def next_step(rubric: Rubric, state: AssessmentState) -> Step:
 
 def _veto_step(rubric: Rubric, state: AssessmentState, veto: Veto, number: int, warning: str | None) -> Step:
     count = len(rubric.vetoes)
-    progress = f"一票否决项 第{number}/{count}项 · 申报线{rubric.pass_mark}分"
+    progress = f"一票否决项 第{number}/{count}项 · {rubric.pass_mark_short_label}"
     question = f"【一票否决项 {number}/{count}】{veto.question}\n{veto.explanation}"
     choices = [Choice(key="1", label="是（存在该情况，一票否决）"), Choice(key="2", label="否")]
     hint = "请回答“是”或“否”（也可回复 有/没有、yes/no、y/n，或选1/2）"
@@ -134,7 +135,7 @@ class _ItemPosition(NamedTuple):
     """Where an item stands in the walk, as both item steps show it."""
 
     number: int
-    count: int
+    item_count: int  # not `count`: a NamedTuple field may not shadow tuple.count
     category: str
     group: str | None
     path: str  # "服务水平 › 服务文化 › 企业文化建设"
@@ -147,11 +148,11 @@ def _item_position(rubric: Rubric, state: AssessmentState, item: Item) -> _ItemP
     category, group, name = _item_label(rubric, item)
     return _ItemPosition(
         number=number,
-        count=count,
+        item_count=count,
         category=category,
         group=group,
         path=" › ".join(part for part in (category, group, name) if part),
-        progress=f"第{number}/{count}项 · 已得{_total(state)}分 · 申报线{rubric.pass_mark}分",
+        progress=f"第{number}/{count}项 · 已得{_total(state)}分 · {rubric.pass_mark_short_label}",
     )
 
 
@@ -169,7 +170,11 @@ def _item_step(rubric: Rubric, state: AssessmentState, item: Item, warning: str 
     choices = _level_choices(item) if len(item.levels) > 1 or item.kind is not ItemKind.BANDED else []
     current = f"当前：{_describe_score(rubric, state, item)}" if item.id in state.scores else None
     hint = _item_hint(rubric, item)
-    lines = [f"{c.key}. {c.label}（{c.points}）{c.remark or ''}" for c in choices]
+    lines: list[str] = []
+    for choice in choices:
+        lines.append(f"{choice.key}. {choice.label}（{choice.points}）{choice.remark or ''}")
+        if choice.caution:
+            lines.append(f"   {choice.caution}")
     return Step(
         kind=StepKind.ITEM,
         rubric_id=rubric.id,
@@ -200,6 +205,8 @@ def _score_in_level_step(
         f"您选择了第{level_index + 1}档：{level.text}（{level.range_text}）\n"
         f"请在{level.min_points}-{level.max_points}分之间给出分数："
     )
+    if level.caution:
+        question += f"\n{level.caution}"
     hint = _score_in_level_hint(item, level_index)
     return Step(
         kind=StepKind.SCORE_IN_LEVEL,
@@ -231,9 +238,11 @@ def _score_in_level_hint(item: Item, level_index: int) -> str:
 def _done_step(rubric: Rubric, state: AssessmentState, warning: str | None) -> Step:
     outcome = result(rubric, state)
     total = outcome.total
-    verdict = "可以申报" if outcome.eligible else "不符合申报条件"
+    verdict = "不符合申报条件"
+    if outcome.eligible:
+        verdict = "按暂定的申报线可以申报" if rubric.pass_mark_assumed else "可以申报"
     count = len(rubric.items)
-    progress = f"已完成{count}/{count}项 · 总分{total}分 · 申报线{rubric.pass_mark}分"
+    progress = f"已完成{count}/{count}项 · 总分{total}分 · {rubric.pass_mark_short_label}"
     question = f"自评已完成：总分{total}分（满分{outcome.max_total}分），{verdict}。\n" + "\n".join(
         outcome.reasons
     )

@@ -1,10 +1,41 @@
-"""Test-wide guards: nothing in the suite may reach the network."""
+"""Test-wide guards: nothing in the suite may reach the network, and under CI the corpus must be there."""
 
 from __future__ import annotations
 
+import os
 import socket
+from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
+
+# The sample corpus beside the repository; corpus tests skip without it on a developer's machine.
+SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+REQUIRED_UNDER_CI = (Path("notices") / "catalog.yaml", Path("eval") / "qa_public.jsonl")
+
+
+def running_under_ci(environ: Mapping[str, str]) -> bool:
+    """CI=true (or 1/yes), as GitHub Actions, GitLab CI and .ci/run set it."""
+    return environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def missing_corpus(shared_dir: Path = SHARED_DIR) -> list[Path]:
+    """The corpus files the tests read that are not there."""
+    return [shared_dir / relative for relative in REQUIRED_UNDER_CI if not (shared_dir / relative).is_file()]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under CI a missing corpus fails the run: otherwise its tests would skip and the suite stay green."""
+    if not running_under_ci(os.environ):
+        return
+    missing = missing_corpus()
+    if missing:
+        listed = ", ".join(str(path) for path in missing)
+        pytest.exit(
+            f"CI=true but the sample corpus is missing ({listed}); its tests would be skipped. "
+            "Check out ../shared beside the repository.",
+            returncode=pytest.ExitCode.TESTS_FAILED,
+        )
 
 
 @pytest.fixture(autouse=True)

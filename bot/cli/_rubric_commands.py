@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 from bot.cli._errors import UsageError
 
 if TYPE_CHECKING:  # rubric_engine (python-docx, lxml) is imported only when a command runs
-    from rubric_engine import AssessmentResult, Rubric
+    from rubric_engine import AssessmentResult, Item, Rubric
 
-# Separators accepted between scores: ASCII/full-width commas (NFKC folds ，), 、, semicolons, spaces.
-_SCORE_SEPARATORS = re.compile(r"[,、;；\s]+")
-_SCORE = re.compile(r"^(\d+(?:\.\d+)?)分?$")
+# One separator between two scores: a comma (NFKC folds ，), 、 or a semicolon, with spaces around it, or
+# spaces alone. Two separators in a row ("10,,20") or one at the end leave an empty slot, which is refused.
+_SCORE_SEPARATOR = re.compile(r"\s*[,、;；]\s*|\s+")
+_SCORE = re.compile(r"^([+-]?\d+(?:\.\d+)?)分?$")
 _YES = {"yes", "y", "true", "1", "是", "有", "触发"}
 _NO = {"no", "n", "false", "0", "否", "无", "没有", "未触发"}
 
@@ -96,6 +97,26 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _item_entry(rubric: Rubric, item: Item) -> dict[str, Any]:
+    """One scored item as a client needs it to build the form: where it sits, what it allows."""
+    category = rubric.category_of(item.id)
+    group = next((group for group in category.groups if group.id == item.group), None)
+    return {
+        "id": item.id,
+        "name": item.name,
+        "category": category.name,
+        "group": group.name if group else None,
+        "kind": str(item.kind),
+        "max": item.cap,
+        "allowed_scores": list(item.allowed_scores),
+        "levels": [
+            {"text": level.text, "points": level.range_text, "min": level.min_points, "max": level.max_points}
+            for level in item.levels
+        ],
+        "veto": item.veto,
+    }
+
+
 def run_rubrics(args: argparse.Namespace) -> int:
     import rubric_engine
 
@@ -112,8 +133,11 @@ def run_rubrics(args: argparse.Namespace) -> int:
                 "items": len(rubric.items),
                 "max_total": rubric.max_total,
                 "pass_mark": rubric.pass_mark,
+                "pass_mark_assumed": rubric.pass_mark_assumed,
+                "pass_mark_label": rubric.pass_mark_label,
                 "fields": [field.label for field in rubric.header_fields if field.fill is None],
                 "vetoes": [veto.id for veto in rubric.vetoes],
+                "scored_items": [_item_entry(rubric, item) for item in rubric.items],
             }
         )
     if args.json:
@@ -158,7 +182,13 @@ def _ranges(scores: Sequence[int]) -> str:
 def parse_scores(text: str, rubric: Rubric) -> list[int]:
     """One integer per item, in the table's order; UsageError naming the item and what it allows."""
     normalised = unicodedata.normalize("NFKC", text).strip()
-    tokens = [token for token in _SCORE_SEPARATORS.split(normalised) if token]
+    tokens = _SCORE_SEPARATOR.split(normalised) if normalised else []
+    empty = [number for number, token in enumerate(tokens, start=1) if not token]
+    if empty:
+        raise UsageError(
+            f"--scores“{text}”的第{empty[0]}个分数是空的（连续两个逗号，或开头、末尾多了逗号）；"
+            "每个细项都要填一个分数。"
+        )
     items = rubric.items
     if len(tokens) != len(items):
         raise UsageError(
@@ -175,9 +205,10 @@ def parse_scores(text: str, rubric: Rubric) -> list[int]:
             )
         value = float(match.group(1))
         if not value.is_integer() or int(value) not in item.allowed_scores:
-            raise UsageError(
-                f"第{number}项“{item.name}”不能得{match.group(1)}分，可填：{allowed}分（整数）。"
-            )
+            shown = f"{value:g}"
+            out_of_range = not item.allowed_scores[0] <= value <= item.allowed_scores[-1]
+            beyond = f"；{shown}分超出本项范围" if out_of_range else ""
+            raise UsageError(f"第{number}项“{item.name}”不能得{shown}分，可填：{allowed}分（整数）{beyond}。")
         scores.append(int(value))
     return scores
 
@@ -270,6 +301,8 @@ def _result_json(
         "total": result.total,
         "max_total": result.max_total,
         "pass_mark": result.pass_mark,
+        "pass_mark_assumed": result.pass_mark_assumed,
+        "pass_mark_label": result.pass_mark_label,
         "eligible": result.eligible,
         "reasons": list(result.reasons),
         "categories": [
@@ -295,6 +328,16 @@ def _result_json(
 
 
 def run_assess(args: argparse.Namespace) -> int:
+    """``assess``; with ``--json`` an error is also printed as ``{"error": ...}`` on stdout (exit code 2)."""
+    try:
+        return _assess(args)
+    except UsageError as error:
+        if args.json:
+            print(json.dumps({"error": str(error)}, ensure_ascii=False))
+        raise
+
+
+def _assess(args: argparse.Namespace) -> int:
     import rubric_engine
 
     rubric = _load_rubric(args.rubric.strip())

@@ -52,10 +52,13 @@ def render_text(rubric: Rubric, result: AssessmentResult, fields: Mapping[str, s
         lines.extend(_item_line(rubric, result, item.id) for item in category.items)
     lines.append(RULE)
     state = "" if result.complete else "（未评完）"
-    lines.append(f"自评总分：{result.total}/{result.max_total}分{state}，申报线{result.pass_mark}分")
+    lines.append(f"自评总分：{result.total}/{result.max_total}分{state}，{result.pass_mark_label}")
     for veto in result.vetoes:
         answer = "未答" if veto.triggered is None else ("是，一票否决" if veto.triggered else "否")
         lines.append(f"一票否决·{veto.condition}：{answer}")
-    lines.append("结论：可以申报" if result.eligible else "结论：暂不符合申报条件")
+    if not result.eligible:
+        lines.append("结论：暂不符合申报条件")
+    else:
+        lines.append("结论：按暂定的申报线可以申报" if result.pass_mark_assumed else "结论：可以申报")
     lines.extend(f"· {reason}" for reason in result.reasons)
     return "\n".join(lines)

@@ -54,6 +54,23 @@ def test_rubrics_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert star["fields"] == ["姓名", "单位", "岗位"]
 
 
+def test_rubrics_json_lists_every_item_with_its_allowed_scores(capsys: pytest.CaptureFixture[str]) -> None:
+    _code, out, _err = run(capsys, "rubrics", "--json")
+    for entry in json.loads(out):
+        rubric = rubric_engine.load_rubric(entry["id"])
+        listed = entry["scored_items"]
+        assert [item["id"] for item in listed] == [item.id for item in rubric.items]
+        for shown, item in zip(listed, rubric.items, strict=True):
+            assert shown["allowed_scores"] == list(item.allowed_scores) and shown["max"] == item.cap
+            assert [level["text"] for level in shown["levels"]] == [level.text for level in item.levels]
+    manager = next(entry for entry in json.loads(out) if entry["id"] == "qinghai-2025-manager")
+    performance = next(item for item in manager["scored_items"] if item["id"] == "organisational-performance")
+    assert (
+        performance["allowed_scores"] == [0, *range(3, 11)] and performance["veto"] == "organisation-accident"
+    )
+    assert performance["category"] == "工作创新" and performance["levels"][0]["points"] == "3分"
+
+
 # --- assess: success ---------------------------------------------------------------------------------
 
 
@@ -175,15 +192,42 @@ def test_manager_veto_answer_flows_into_the_result(capsys: pytest.CaptureFixture
             "没有一票否决项“fire”，可用：major-accident（存在重大质量、安全、环保责任事故）",
         ),
         ([*("--rubric", STAR, "--scores", STAR_SCORES), "--pdf"], "--pdf 需要同时用 --out"),
+        (["--rubric", STAR, "--scores", "9,,13,13,9,8,18"], "第2个分数是空的"),
+        (["--rubric", STAR, "--scores", "9,13,13,9,8,18,15,"], "第8个分数是空的"),
+        (["--rubric", STAR, "--scores", ",9,13,13,9,8,18,15"], "第1个分数是空的"),
+        (["--rubric", STAR, "--scores", "9，，13,13,9,8,18,15"], "第2个分数是空的"),
+        (
+            ["--rubric", STAR, "--scores=-1,13,13,9,8,18,15"],
+            "第1项“道德情操高尚，社会责任感强”不能得-1分，可填：1-10分（整数）；-1分超出本项范围",
+        ),
+        (
+            ["--rubric", STAR, "--scores", "9,13,13,9,8,18,-1"],
+            "第7项“服务模式得到认可和好评”不能得-1分，可填：1-20分（整数）；-1分超出本项范围",
+        ),
     ],
 )
 def test_usage_errors(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, arguments: list[str], message: str
 ) -> None:
     code, out, err = run(capsys, "assess", *arguments, "--json")
-    assert code == 2 and out == ""
+    assert code == 2
     assert message in err and len(err.strip().splitlines()) == 1
     assert err.startswith("applicant-bot assess: ")
+    # --json: the error is JSON on stdout as well, so a client reads one format.
+    assert json.loads(out) == {"error": err.strip().removeprefix("applicant-bot assess: ")}
+    assert "不是数字" not in err or "高" in arguments[-1]
+
+
+def test_usage_errors_without_json_print_nothing_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "assess", "--rubric", STAR, "--scores", "9,13,")
+    assert code == 2 and out == "" and "第3个分数是空的" in err
+
+
+def test_spaces_around_separators_are_not_empty_slots(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = run(
+        capsys, "assess", "--rubric", STAR, "--scores", " 9 , 13 ,13  9 、8;18 15 ", "--json"
+    )
+    assert code == 0 and json.loads(out)["total"] == 85
 
 
 def test_out_in_a_missing_folder_writes_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -270,3 +314,26 @@ def test_installed_console_script_assesses(tmp_path: Path) -> None:
         check=False,
     )
     assert failed.returncode == 2 and "需要7个分数" in failed.stderr
+
+
+def test_qinghai_pass_mark_is_shown_as_assumed_in_text_json_and_listing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rubric = rubric_engine.load_rubric("qinghai-2025-star")
+    scores = ",".join(str(item.allowed_scores[-1]) for item in rubric.items)
+    assumed = "申报线80分（通知未明确，按80分暂定，请向协会确认）"
+    _code, out, _err = run(capsys, "assess", "--rubric", rubric.id, "--scores", scores)
+    assert assumed in out and "结论：按暂定的申报线可以申报" in out
+    target = tmp_path / "form.docx"
+    _code, out, _err = run(
+        capsys, "assess", "--rubric", rubric.id, "--scores", scores, "--json", "--out", str(target)
+    )
+    data = json.loads(out)
+    assert data["pass_mark_assumed"] is True and data["pass_mark_label"] == assumed
+    assert any(assumed in reason for reason in data["reasons"])
+    assert not any("申报线80分" in reason and "暂定" not in reason for reason in data["reasons"])
+    printed = "\n".join(paragraph.text for paragraph in docx.Document(str(target)).paragraphs)
+    assert "申报线" not in printed  # the official form states no pass mark; the printed one adds none
+    _code, out, _err = run(capsys, "rubrics", "--json")
+    listing = {entry["id"]: entry for entry in json.loads(out)}
+    assert listing[rubric.id]["pass_mark_assumed"] is True and listing[STAR]["pass_mark_assumed"] is False

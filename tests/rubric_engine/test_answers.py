@@ -198,16 +198,52 @@ def test_an_option_by_a_unique_part_of_its_wording(enterprise_items: tuple[Rubri
         ("85.5", 3, 85.5),
         ("85", 2, 85.0),
         ("80", 0, 80.0),
-        ("０", 0, 0.0),
         ("100", 4, 100.0),
+        ("50", 0, 50.0),
+        ("满意度45", None, None),  # below 50: asked back, see below
+        ("确认45", 0, 45.0),
+        ("确认 4", 0, 4.0),
     ],
 )
 def test_a_figure_gives_the_points_of_the_row_it_strictly_exceeds(
     enterprise_items: tuple[Rubric, AssessmentState], text: str, points: int, figure: float
 ) -> None:
     rubric, state = enterprise_items
+    if points is None:
+        assert "低于50" in _refused(rubric, _at(rubric, state, "evaluation-result"), text)
+        return
     state = answer_all(rubric, [text], _at(rubric, state, "evaluation-result"))
     assert state.scores == {"evaluation-result": points} and state.figures == {"evaluation-result": figure}
+
+
+@pytest.mark.parametrize(
+    ("text", "points"), [("4", 4), ("4分", 4), ("3", 3), ("2 分", 2), ("０", 0), ("0分", 0)]
+)
+def test_a_derived_answer_that_reads_as_points_is_points(
+    enterprise_items: tuple[Rubric, AssessmentState], text: str, points: int
+) -> None:
+    """评价结果 is worth at most 4: "4" / "4分" is a score of 4, never an index of 4 (0 points)."""
+    rubric, state = enterprise_items
+    state = answer_all(rubric, [text], _at(rubric, state, "evaluation-result"))
+    assert state.scores == {"evaluation-result": points} and state.figures == {}
+
+
+@pytest.mark.parametrize("text", ["1", "1分", "2.5", "3.5分"])
+def test_derived_points_the_table_does_not_allow_are_refused_with_what_is_allowed(
+    enterprise_items: tuple[Rubric, AssessmentState], text: str
+) -> None:
+    rubric, state = enterprise_items
+    message = _refused(rubric, _at(rubric, state, "evaluation-result"), text)
+    assert "不是本项的分值，本项得分只能是4、3、2、0分。" in message
+
+
+@pytest.mark.parametrize("text", ["45", "满意度45", "7", "指数4", "49.9"])
+def test_an_index_below_50_is_asked_back(enterprise_items: tuple[Rubric, AssessmentState], text: str) -> None:
+    rubric, state = enterprise_items
+    message = _refused(rubric, _at(rubric, state, "evaluation-result"), text)
+    assert (
+        "低于50，请核对" in message and "请回复“确认" in message and "本项得分只能是4、3、2、0分" in message
+    )
 
 
 @pytest.mark.parametrize(("text", "points"), [("A", 4), ("b", 3), ("第3档", 2), ("D", 0)])

@@ -326,7 +326,8 @@ def test_qinghai_rating_needs_a_third_party_and_service_star_does_not() -> None:
         (51, 50, "pass"),
         (51, 49, "fail"),
         (300, 100, "pass"),
-        (300, 101, "fail"),
+        (300, 101, "pass"),  # "提供50至100人信息即可": 100 is enough, not a ceiling
+        (300, 150, "pass"),
     ],
 )
 def test_qinghai_respondent_list(total: int, listed: int, expected: str) -> None:
@@ -404,3 +405,11 @@ def test_guangdong_requires_the_satisfaction_report() -> None:
     assert statuses(GD, "班组", ApplicantFacts(documents={"satisfaction_report": False})) == {
         "satisfaction-report": "fail"
     }
+
+
+def test_qinghai_respondent_list_of_150_passes_and_says_100_is_enough() -> None:
+    outcome = result(
+        QH, "企业类", "respondent-list", ApplicantFacts(respondent_total=300, respondents_listed=150)
+    )
+    assert outcome.status == "pass"
+    assert "即可" in outcome.explanation and "在50至100之间" not in outcome.explanation

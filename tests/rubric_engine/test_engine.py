@@ -18,6 +18,7 @@ from rubric_engine import (
     edit,
     load_rubric,
     next_step,
+    render_form_text,
     result,
     start,
     summary,
@@ -65,7 +66,7 @@ def test_a_rubric_without_vetoes_starts_with_its_first_item() -> None:
     assert (step.kind, step.step_id, step.progress) == (
         StepKind.ITEM,
         "moral-character",
-        "第1/7项 · 已得0分 · 申报线80分",
+        "第1/7项 · 已得0分 · 申报线80分（暂定）",  # 青海 prints no pass mark: 80 is assumed
     )
 
 
@@ -132,7 +133,12 @@ def test_manager_answers_give_the_total_computed_by_hand() -> None:
     outcome = result(rubric, state)
     assert [category.score for category in outcome.categories] == [8, 9, 23, 32]
     assert outcome.total == 72 and not outcome.eligible
-    assert outcome.reasons == ["自评总分72分，低于申报线80分（差8分）。", "未触发一票否决项。"]
+    caution = rubric.item("satisfaction-project").levels[0].caution
+    assert outcome.reasons == [
+        "自评总分72分，低于申报线80分（通知未明确，按80分暂定，请向协会确认），差8分。",
+        "未触发一票否决项。",
+        f"“{rubric.item('satisfaction-project').name}”选了第1档（5分）。{caution}",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -369,3 +375,61 @@ def test_assess_veto_carried_by_an_item_must_agree_with_its_score() -> None:
         assess(rubric, [10, 10, 15, 15, 2, 25, 15], {})
     vetoed = assess(rubric, [10, 10, 15, 15, 0, 25, 15], {})
     assert vetoed.vetoes[0].triggered and not vetoed.eligible and vetoed.total == 90
+
+
+# ------------------------------------------------------------------------------------------------ readings
+
+
+@pytest.mark.parametrize("rubric_id", ["lianyungang-2016-manager", "qinghai-2025-manager"])
+def test_the_5_point_band_that_alone_requires_a_national_title_is_flagged_when_chosen(rubric_id: str) -> None:
+    """推进满意工程: only the 5-point band asks for the national title; the applicant is told the reading."""
+    rubric = load_rubric(rubric_id)
+    state = answer_all(rubric, ["否", "8分", "9分", "13分"])
+    step = next_step(rubric, state)
+    assert step.step_id == "satisfaction-project"
+    first, *others = step.choices
+    assert first.points == "5分" and first.caution is not None and "请向协会确认" in first.caution
+    assert all(choice.caution is None for choice in others)
+    assert first.caution in step.text
+    chosen = result(rubric, answer_all(rubric, ["1"], state))
+    outcome = next(item for item in chosen.items if item.id == "satisfaction-project")
+    assert outcome.score == 5 and outcome.caution == first.caution
+    assert any("第1档（5分）" in reason and first.caution in reason for reason in chosen.reasons)
+    higher = result(rubric, answer_all(rubric, ["2", "7"], state))
+    assert not any(first.caution in reason for reason in higher.reasons)
+    # The inconsistency is recorded against the printed band.
+    (note,) = rubric.item("satisfaction-project").levels[0].source_notes
+    assert note.literal.endswith("称号（5分）") and "只有最低" in note.reason
+
+
+QINGHAI_ASSUMED = "申报线80分（通知未明确，按80分暂定，请向协会确认）"
+
+
+@pytest.mark.parametrize("rubric_id", ["qinghai-2025-manager", "qinghai-2025-star"])
+def test_an_assumed_pass_mark_is_never_shown_as_fact(rubric_id: str) -> None:
+    """青海 prints no pass mark: steps, reasons, the summary and the text form all say 80 is provisional."""
+    rubric = load_rubric(rubric_id)
+    assert rubric.pass_mark_assumed and rubric.pass_mark_label == QINGHAI_ASSUMED
+    assert rubric.pass_mark_short_label == "申报线80分（暂定）"
+    scores = [item.allowed_scores[-1] for item in rubric.items]
+    outcome = assess(rubric, scores)
+    assert outcome.eligible and outcome.pass_mark_assumed and outcome.pass_mark_label == QINGHAI_ASSUMED
+    assert f"自评总分100分，达到{QINGHAI_ASSUMED}。" in outcome.reasons
+    assert "符合自评申报条件，可以申报（按暂定的申报线，请向协会确认）。" in outcome.reasons
+    state = start(rubric)
+    while (step := next_step(rubric, state)).kind is not StepKind.DONE:
+        assert step.progress.endswith("申报线80分（暂定）")
+        state = answer_all(
+            rubric, ["否" if step.kind is StepKind.VETO else f"{step.allowed_scores[-1]}分"], state
+        )
+    assert "按暂定的申报线可以申报" in step.text and step.progress.endswith("申报线80分（暂定）")
+    assert QINGHAI_ASSUMED in summary(rubric, state)
+    text = render_form_text(rubric, result(rubric, state))
+    assert f"，{QINGHAI_ASSUMED}" in text and "结论：按暂定的申报线可以申报" in text
+
+
+def test_a_printed_pass_mark_is_shown_plainly() -> None:
+    rubric = load_rubric("lianyungang-2016-star")
+    assert not rubric.pass_mark_assumed and rubric.pass_mark_label == "申报线80分"
+    outcome = assess(rubric, [item.allowed_scores[-1] for item in rubric.items])
+    assert not outcome.pass_mark_assumed and "符合自评申报条件，可以申报。" in outcome.reasons

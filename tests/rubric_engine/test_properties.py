@@ -74,8 +74,15 @@ def _valid_answer(
         return [data.draw(st.sampled_from(YES if triggered else NO))], step.step_id, triggered
     item = rubric.item(step.step_id)
     if item.kind is ItemKind.DERIVED:
+        assert item.figure is not None and item.figure.confirm_below is not None
         figure = data.draw(st.integers(0, 1000)) / 10
-        text = data.draw(st.sampled_from([f"{figure:g}", f"满意度{figure:g}", f"{figure:g}分"]))
+        if figure >= item.figure.confirm_below:
+            text = data.draw(st.sampled_from([f"{figure:g}", f"满意度{figure:g}", f"{figure:g}分"]))
+        elif data.draw(st.booleans()):
+            text = f"确认{figure:g}"  # a low index is asked back; confirmed, it is the index
+        else:
+            points = data.draw(st.sampled_from(item.allowed_scores))  # a small number is the score
+            return [data.draw(st.sampled_from([str(points), f"{points}分"]))], item.id, points
         return [text], item.id, item.points_for_figure(figure)[0]
     if item.kind is ItemKind.OPTIONS:
         index = data.draw(st.integers(0, len(item.levels) - 1))

@@ -221,7 +221,7 @@ def test_lianyungang_manager_105_total_is_rejected_even_if_the_item_were_15() ->
         Rubric.model_validate(data)
 
 
-def test_lianyungang_team_teamwork_bands_1_7_8_11_9_10_are_rejected_and_shipped_as_1_6_7_8_9_10() -> None:
+def test_lianyungang_team_teamwork_bands_1_7_8_11_9_10_are_rejected_and_shipped_as_1_7_8_9_10() -> None:
     data = _raw("lianyungang-2016-team")
     item = _raw_item(data, "teamwork")
     item["levels"][0]["points"], item["levels"][1]["points"] = "（1-7分）", "（8-11分）"
@@ -232,11 +232,12 @@ def test_lianyungang_team_teamwork_bands_1_7_8_11_9_10_are_rejected_and_shipped_
     assert "分值「（8-11分）」超出该项满分10分" in message
     assert "档次「（8-11分）」与「（9-10分）」重叠或顺序颠倒" in message
     shipped = load_rubric("lianyungang-2016-team").item("teamwork")
-    assert [level.points for level in shipped.levels] == ["（1-6分）", "（7-8分）", "（9-10分）"]
-    assert "（1-6分）" in shipped.levels[0].source_notes[0].resolution
-    assert shipped.levels[0].source_notes[0].literal.endswith("（1-7分）")
-    assert shipped.levels[1].source_notes[0].literal.endswith("（8-11分）")
-    assert "附件3-4" in shipped.levels[0].source_notes[0].reason
+    # Only the second band is defective: the printed first band 1-7 stays, the second is what is left (8).
+    assert [level.points for level in shipped.levels] == ["（1-7分）", "（8分）", "（9-10分）"]
+    assert shipped.levels[0].source_notes == [] and shipped.levels[2].source_notes == []
+    (note,) = shipped.levels[1].source_notes
+    assert note.literal.endswith("（8-11分）") and "（8分）" in note.resolution
+    assert shipped.allowed_scores == tuple(range(1, 11))
 
 
 def test_lianyungang_enterprise_management_system_range_overlapping_fixed_options_is_rejected() -> None:
