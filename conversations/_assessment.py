@@ -90,8 +90,8 @@ def _form_menu(ctx: TurnContext) -> Reply:
 
 def assumptions(rubric: Rubric) -> list[str]:
     """What the printed form leaves open and the engine had to assume, said as such."""
-    if getattr(rubric, "pass_mark_assumed", False):
-        return [f"注意：该通知未印明申报线，这里按{rubric.pass_mark}分暂定，请向协会确认。"]
+    if rubric.pass_mark_assumed:
+        return [f"注意：{rubric.pass_mark_label}。"]
     return []
 
 

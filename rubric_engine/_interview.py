@@ -15,7 +15,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from rubric_engine import _answers
-from rubric_engine._eligibility import ApplicantFacts, EligibilityReport, load_eligibility
+from rubric_engine._eligibility import (
+    ApplicantFacts,
+    DocumentRule,
+    EligibilityReport,
+    HonoursRule,
+    MinSelfAssessmentRule,
+    NoMajorIncidentRule,
+    ReportAgeRule,
+    SampleSizeRule,
+    SurveyNotBeforeRule,
+    ThirdPartyRule,
+    load_eligibility,
+)
 
 FactKind = Literal["date", "dates", "count", "yes_no", "score"]
 
@@ -67,23 +79,22 @@ def fact_questions(programme: str, category: str) -> list[FactQuestion]:
             )
 
     for rule in rules.rules_for(category):
-        kind = rule.kind
-        if kind == "report_age":
+        if isinstance(rule, ReportAgeRule):
             ask("report_date", "date", "您的用户满意度测评报告是哪一天出具的？", rule.id)
-        elif kind == "survey_not_before":
+        elif isinstance(rule, SurveyNotBeforeRule):
             ask("survey_date", "date", "用户满意度调查是哪一天开展的？", rule.id)
-        elif kind == "third_party_survey":
+        elif isinstance(rule, ThirdPartyRule):
             ask("third_party", "yes_no", "满意度测评是否由具有满意度调查资质的第三方机构完成？", rule.id)
-        elif kind == "sample_size":
+        elif isinstance(rule, SampleSizeRule):
             ask(rule.population_fact, "count", f"{rule.population_label}有多少？", rule.id)
             ask(rule.sample_fact, "count", f"{rule.sample_label}是多少？", rule.id)
-        elif kind == "honours_recency":
+        elif isinstance(rule, HonoursRule):
             ask("honours_dates", "dates", "您获得的相关荣誉（奖项）分别是哪一天获得的？", rule.id)
-        elif kind == "min_self_assessment":
+        elif isinstance(rule, MinSelfAssessmentRule):
             ask("self_assessment_total", "score", "您的自评总分是多少分？", rule.id)
-        elif kind == "document":
+        elif isinstance(rule, DocumentRule):
             ask(f"documents.{rule.document}", "yes_no", f"能否提供{rule.document_name}？", rule.id)
-        elif kind == "no_major_incident":
+        elif isinstance(rule, NoMajorIncidentRule):
             window = f"近{rule.within_years}年内，" if rule.within_years else ""
             ask("major_incident", "yes_no", f"{window}是否发生过{rule.condition}？", rule.id)
         # deadline rules need no fact: they are judged on the application date, today by default

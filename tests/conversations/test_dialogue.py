@@ -296,3 +296,12 @@ def test_the_programme_scopes_questions_and_the_list_of_forms(database_url: str)
     assert offered[:2] == ["/programme qinghai-2025", "/programme lianyungang-2016-service-star"]
     assert "/programme jiangsu-2011-service-star" in offered  # a programme with rules, if not indexed
     assert "当前项目：连云港2016" in chat.say("帮助")
+
+
+def test_a_pass_mark_the_notice_does_not_print_is_said_to_be_assumed(database_url: str) -> None:
+    chat = Chat(_dialogue(database_url))
+    started = chat.say("/assess qinghai-2025-star")
+    assert "通知未明确，按80分暂定，请向协会确认" in started
+    assert "申报线80分（暂定）" in started
+    printed = Chat(_dialogue(database_url), user="bob").say("/assess lianyungang-2016-star")
+    assert "暂定" not in printed and "申报线80分" in printed  # 连云港 prints its 80
