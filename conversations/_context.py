@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Protocol
 
 from conversations._messages import Choice, Reply
 from conversations._store import Turn
@@ -38,7 +38,6 @@ class TurnContext:
     answerer: Answerer
     today: date
     programme_source: Callable[[], Sequence[Programme]]
-    notes: list[str] = field(default_factory=list)
 
     @cached_property
     def programme_details(self) -> list[Programme]:
@@ -68,9 +67,6 @@ class TurnContext:
     def programme_label(self, programme_id: str | None) -> str:
         info = self.programme(programme_id)
         return info.label if info else (programme_id or "未选择")
-
-    def data(self) -> dict[str, Any]:
-        return self.turn.data
 
 
 def choices_of(pairs: Sequence[tuple[str, str]]) -> list[Choice]:
