@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "APPLICANT_BOT_"
@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(default=None, description="API key for the chat endpoint.")
     llm_timeout_s: float = Field(
         default=20.0, description="Seconds to wait for the LLM before falling back to the extractive answer."
+    )
+    telegram_token: SecretStr | None = Field(
+        default=None,
+        description="Telegram bot token from @BotFather, for `applicant-bot telegram`. Unset: that command "
+        "exits with a hint.",
     )
     today: date | None = Field(
         default=None,
