@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the conversation store, e.g. postgresql://user@host:5432/db "
         "(psycopg 3; needs the postgres extra). Unset: a SQLite file conversations.sqlite3 in data_dir.",
     )
+    telegram_token: SecretStr | None = Field(
+        default=None,
+        description="Telegram bot token from @BotFather, for `applicant-bot telegram`. Unset: that command "
+        "exits with a hint.",
+    )
     today: date | None = Field(
         default=None,
         description="Date used to tell whether a deadline has passed (YYYY-MM-DD). Default: the system date.",

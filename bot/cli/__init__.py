@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import _dialogue_commands, _knowledge_commands, _rubric_commands
+from bot.cli import _dialogue_commands, _knowledge_commands, _rubric_commands, _telegram_commands
 from bot.cli._errors import UsageError
 
 __all__ = ["main"]
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     _knowledge_commands.register(commands)
     _rubric_commands.register(commands)
     _dialogue_commands.register(commands)
+    _telegram_commands.register(commands)
     return parser
 
 
