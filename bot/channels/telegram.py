@@ -55,7 +55,6 @@ CALLBACK_DATA_LIMIT = 64
 
 APOLOGY = "抱歉，处理您的消息时出了点问题，请稍后再试。"
 EXPIRED_BUTTON = "这个按钮已失效，请直接输入您的回答。"
-RATING_THANKS = "谢谢您的反馈！"
 # Telegram needs some text to carry buttons; used when a reply has buttons but no words.
 BUTTONS_ONLY_TEXT = "请选择："
 
@@ -323,7 +322,7 @@ class TelegramAdapter:
         data = query.data or ""
         rating = parse_rating(data)
         if rating is not None:
-            await self._safely(query.answer(RATING_THANKS))
+            await self._safely(query.answer())  # the dialogue's own reply thanks the user
             await self._remove_rating_buttons(query)
             incoming = Incoming(
                 channel=TELEGRAM_CHANNEL, user_id=user_id, rating=rating, message_id=str(update.update_id)

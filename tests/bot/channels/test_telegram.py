@@ -12,13 +12,20 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
-from bot.channels import TELEGRAM_MESSAGE_LIMIT, CallbackDataStore, build_application, split_message
+from bot.channels import (
+    TELEGRAM_MESSAGE_LIMIT,
+    CallbackDataStore,
+    DialogueHandler,
+    build_application,
+    split_message,
+)
 from bot.channels import telegram as telegram_adapter
 from bot.channels.telegram import APOLOGY
 from conversations._messages import Attachment, Choice, Incoming, Link, Reply, SourceRef
@@ -175,7 +182,7 @@ def buttons(call: ApiCall) -> list[dict[str, Any]]:
     return [button for row in call.parameters["reply_markup"]["inline_keyboard"] for button in row]
 
 
-def run(dialogue: FakeDialogue, *updates: dict[str, Any]) -> RecordingRequest:
+def run(dialogue: DialogueHandler, *updates: dict[str, Any]) -> RecordingRequest:
     """Initialises an Application on the recording request layer and processes ``updates`` in order."""
     request = RecordingRequest()
 
@@ -300,7 +307,9 @@ def test_an_unknown_long_callback_key_falls_back_to_the_button_label() -> None:
 
 def test_rating_buttons_become_a_rating_and_leave_the_message() -> None:
     dialogue = FakeDialogue(
-        respond=lambda incoming: [] if incoming.rating else [Reply(text="答案。", rating_id=31)]
+        respond=lambda incoming: (
+            [Reply(text="谢谢您的评价！")] if incoming.rating else [Reply(text="答案。", rating_id=31)]
+        )
     )
     request = run(dialogue, text_update(12, "奖金有多少"))
     (answer,) = request.sent("sendMessage")
@@ -310,7 +319,9 @@ def test_rating_buttons_become_a_rating_and_leave_the_message() -> None:
     request = run(dialogue, callback_update(12, answer, labels["👎 没用"]))
     assert dialogue.received[-1].rating == (31, "useless")
     assert dialogue.received[-1].user_id == "12"
-    assert request.sent("answerCallbackQuery")[0].parameters["text"] == "谢谢您的反馈！"
+    (answered,) = request.sent("answerCallbackQuery")
+    assert "text" not in answered.parameters  # no pop-up: the dialogue's reply is the one thanks
+    assert [m.parameters["text"] for m in request.sent("sendMessage")] == ["谢谢您的评价！"]
     (edited,) = request.sent("editMessageReplyMarkup")
     assert "reply_markup" not in edited.parameters  # the only row was the rating row: no keyboard is left
 
@@ -518,3 +529,34 @@ def test_one_users_messages_are_answered_in_order() -> None:
     asyncio.run(process())
     assert spans["第二条"][0] >= spans["第一条"][1]
     assert [call.parameters["text"] for call in request.sent("sendMessage")] == ["第一条", "第二条"]
+
+
+def test_the_real_dialogue_over_telegram_from_a_question_to_the_completed_form(tmp_path: Path) -> None:
+    """The adapter in front of the real dialogue and store: the buttons it shows work when pressed, and
+    the completed form arrives as a document."""
+    from datetime import date
+
+    from conversations import Dialogue, Store
+    from tests.conversations.conftest import CannedAnswerer
+
+    dialogue = Dialogue(
+        Store(f"sqlite:///{tmp_path / 'store.sqlite3'}"),
+        CannedAnswerer({"截止": "材料申报截止日期为2025年8月25日。"}),
+        today=lambda: date(2025, 8, 1),
+    )
+    request = run(dialogue, text_update(77, "截止日期是哪天？"))
+    (answer,) = request.sent("sendMessage")
+    assert "2025年8月25日" in answer.parameters["text"] and "出处：《测试通知》" in answer.parameters["text"]
+    assert {button["text"] for button in buttons(answer)} == {"👍 有用", "👎 没用"}
+
+    request = run(dialogue, text_update(77, "/assess"))
+    (menu,) = request.sent("sendMessage")
+    star = next(button for button in buttons(menu) if "服务之星自评表（个人）" in button["text"])
+    request = run(dialogue, callback_update(77, menu, star["callback_data"]))
+    assert any("第1/7项" in m.parameters["text"] for m in request.sent("sendMessage"))
+
+    scores = ["9分", "14分", "15分", "10分", "10分", "20分", "20分", "确认", "张三", "跳过", "跳过"]
+    request = run(dialogue, *(text_update(77, text) for text in scores))
+    (document,) = request.sent("sendDocument")
+    filename, content, _media_type = document.files["document"]
+    assert filename.endswith(".docx") and content[:2] == b"PK"  # a .docx is a zip
