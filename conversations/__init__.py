@@ -25,6 +25,7 @@ __all__ = [
     "Choice",
     "Dialogue",
     "Incoming",
+    "IncomingKind",
     "Link",
     "Rating",
     "Reply",

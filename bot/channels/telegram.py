@@ -41,7 +41,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from conversations._messages import Incoming, IncomingKind, Rating, Reply
+from conversations import Incoming, IncomingKind, Rating, Reply
 
 # The public names are listed once, in bot/channels/__init__.py.
 

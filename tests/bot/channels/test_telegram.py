@@ -28,7 +28,7 @@ from bot.channels import (
 )
 from bot.channels import telegram as telegram_adapter
 from bot.channels.telegram import APOLOGY
-from conversations._messages import Attachment, Choice, Incoming, Link, Reply, SourceRef
+from conversations import Attachment, Choice, Incoming, Link, Reply, SourceRef
 
 BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:TEST-token-never-sent-anywhere"
