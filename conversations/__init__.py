@@ -11,6 +11,7 @@ from conversations._messages import (
     Attachment,
     Choice,
     Incoming,
+    IncomingKind,
     Link,
     Rating,
     Reply,
