@@ -61,6 +61,11 @@ def resolve_fields(rubric: Rubric, fields: Mapping[str, str] | None) -> dict[str
     return resolved
 
 
+def _all_items_scored(result: AssessmentResult) -> bool:
+    """The total is printed once every item has a score (an unanswered veto leaves its own blank instead)."""
+    return all(item.score is not None for item in result.items)
+
+
 def _blank_width(field: RubricHeaderField) -> int:
     if field.fill == "total":
         return 4
@@ -73,7 +78,7 @@ def _header_fields(
     shown: list[HeaderField] = []
     for field in rubric.header_fields:
         if field.fill == "total":
-            value = str(result.total) if result.complete else ""
+            value = str(result.total) if _all_items_scored(result) else ""
         else:
             value = values.get(field.id, "")
         shown.append(HeaderField(label=field.label, value=value, blank_width=_blank_width(field)))
@@ -197,7 +202,8 @@ def _veto_notes(rubric: Rubric, result: AssessmentResult) -> tuple[str, ...]:
         parts = []
         for number, veto in enumerate(standalone, start=1):
             triggered = answers.get(veto.id)
-            answer = "未填" if triggered is None else ("是（一票否决）" if triggered else "否")
+            # Only what the applicant said is printed: an unanswered veto is left to tick by hand.
+            answer = "□是　□否" if triggered is None else ("是（一票否决）" if triggered else "否")
             parts.append(f"{number}、{veto.condition}：{answer}")
         notes.append("一票否决自查：" + "；".join(parts) + "。")
     return tuple(notes)
@@ -228,7 +234,7 @@ def form_layout(
     else:
         header = tuple(LayoutCell(title, align="center") for title in rubric.columns)
     if rubric.total_row_label:
-        total = str(result.total) if result.complete else ""
+        total = str(result.total) if _all_items_scored(result) else ""
         rows.append(
             LayoutRow(
                 (

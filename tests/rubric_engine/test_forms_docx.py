@@ -218,7 +218,7 @@ def test_enterprise_form_has_points_column_groups_total_row_and_veto_note() -> N
     scores = scores_for(rubric, "bottom")
     derived = next(item for item in rubric.items if item.figure is not None)
     scores[rubric.items.index(derived)] = derived.figure.below_points  # below every threshold
-    vetoes = {rubric.vetoes[1].id: True}
+    vetoes = {rubric.vetoes[0].id: False, rubric.vetoes[1].id: True}  # the third is not answered
     result = rubric_engine.assess(rubric, scores, vetoes)
     document = open_docx(render_form_docx(rubric, result, {"单位": "某某公司", "评分人": "李四"}))
     table = document.tables[0]
@@ -245,8 +245,22 @@ def test_enterprise_form_has_points_column_groups_total_row_and_veto_note() -> N
     self_check = next(text for text in notes if text.startswith("一票否决自查"))
     assert f"{rubric.vetoes[1].condition}：是（一票否决）" in self_check
     assert f"{rubric.vetoes[0].condition}：否" in self_check
+    # Only what the applicant said is printed: the unanswered veto is left to tick by hand.
+    assert f"{rubric.vetoes[2].condition}：□是\u3000□否" in self_check
     review = document.tables[1].rows[0].cells[0].text
     assert "审核意见" in review and "盖章" in review and "签字" in review
+
+
+def test_vetoes_never_answered_are_left_blank_not_printed_as_no() -> None:
+    rubric = rubric_engine.load_rubric(ENTERPRISE)
+    result = rubric_engine.assess(rubric, scores_for(rubric), {})
+    notes = [paragraph.text for paragraph in open_docx(render_form_docx(rubric, result)).paragraphs]
+    self_check = next(text for text in notes if "一票否决自查" in text)
+    assert "：否" not in self_check and self_check.count("□是\u3000□否") == len(rubric.vetoes)
+    total_row = next(
+        row for row in row_texts(open_docx(render_form_docx(rubric, result)).tables[0]) if row[0] == "总得分"
+    )
+    assert total_row[-1] == "100"  # every item is scored: the total is what the applicant said
 
 
 @pytest.mark.parametrize("rubric_id", rubric_engine.list_rubrics())
