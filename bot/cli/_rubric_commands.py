@@ -358,7 +358,8 @@ def _assess(args: argparse.Namespace) -> int:
         outputs.append((docx_path, document))
         if pdf_path is not None:
             try:
-                outputs.append((pdf_path, rubric_engine.docx_to_pdf(document)))
+                # Its own renderings: the PDF's layout is checked and fixed (marks, continued items).
+                outputs.append((pdf_path, rubric_engine.render_form_pdf(rubric, result, fields)))
             except rubric_engine.PdfConversionError as error:
                 raise UsageError(f"{error} 未写入任何文件；去掉 --pdf 可只生成 .docx。") from None
     for path, data in outputs:

@@ -123,7 +123,9 @@ def _category_rows_bands(category: Category, result: AssessmentResult) -> list[L
         for index, level in enumerate(item.levels):
             wording = f"{level.text}{_printed_points(level)}{level.remark or ''}"
             score = LayoutCell(scores.get(index, ""), align="center", bold=True)
-            rows.append(LayoutRow((category_cell, item_cell, LayoutCell(wording), score)))
+            rows.append(
+                LayoutRow((category_cell, item_cell, LayoutCell(wording), score), mark=_printed_points(level))
+            )
         if -1 in scores and item.figure is not None:
             below = f"{item.figure.below_text}（{item.figure.below_points}分）"
             rows.append(

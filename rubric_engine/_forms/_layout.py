@@ -29,6 +29,9 @@ class LayoutCell:
 class LayoutRow:
     cells: tuple[LayoutCell, ...]
     kind: RowKind = "level"
+    # The point mark printed at the end of this row's wording cell (bands shape), e.g. "（13-16分）": the PDF
+    # pass moves it to a line of its own when LibreOffice would break inside it.
+    mark: str | None = None
 
     @property
     def width(self) -> int:
