@@ -26,6 +26,8 @@ __all__ = ["FormFieldError", "form_layout", "resolve_fields", "uses_points_colum
 
 FIELD_MAX_LENGTH = 60
 ADDED_NOTES_HEADING = "【申报助手说明】以下内容为填表时添加，原表没有："
+# A derived figure below every printed threshold gets a row the official table lacks, marked so.
+ADDED_ROW_MARK = "（原表无此行，申报助手添加）"
 
 # Column widths in cm for a 17 cm text width (A4 minus 2 cm margins).
 _WIDTHS_BANDS = (2.3, 3.4, 9.5, 1.8)
@@ -127,7 +129,7 @@ def _category_rows_bands(category: Category, result: AssessmentResult) -> list[L
                 LayoutRow((category_cell, item_cell, LayoutCell(wording), score), mark=_printed_points(level))
             )
         if -1 in scores and item.figure is not None:
-            below = f"{item.figure.below_text}（{item.figure.below_points}分）"
+            below = f"{item.figure.below_text}（{item.figure.below_points}分）{ADDED_ROW_MARK}"
             rows.append(
                 LayoutRow(
                     (category_cell, item_cell, LayoutCell(below), LayoutCell(scores[-1], align="center"))
@@ -167,7 +169,7 @@ def _category_rows_points_column(category: Category, result: AssessmentResult) -
             cells = (
                 category_cell,
                 *lead,
-                LayoutCell(item.figure.below_text),
+                LayoutCell(f"{item.figure.below_text}{ADDED_ROW_MARK}"),
                 LayoutCell(f"{item.figure.below_points}分", align="center"),
                 LayoutCell(scores[-1], align="center", bold=True),
             )

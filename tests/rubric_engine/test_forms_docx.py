@@ -235,7 +235,7 @@ def test_enterprise_form_has_points_column_groups_total_row_and_veto_note() -> N
     grouped = next(item for item in rubric.items if item.group)
     group = next(g for c in rubric.categories for g in c.groups if g.id == grouped.group)
     assert any(row[1] == f"{group.name}\n{group.cap_text}" for row in rows)
-    below = next(row for row in rows if row[3] == derived.figure.below_text)
+    below = next(row for row in rows if row[3] == f"{derived.figure.below_text}（原表无此行，申报助手添加）")
     assert below[5] == str(derived.figure.below_points)
     total_row = next(row for row in rows if row[0] == "总得分")
     assert total_row[-1] == str(result.total)
