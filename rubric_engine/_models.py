@@ -108,6 +108,9 @@ class Level(_Frozen):
     above: float | None = None  # derived items only: the figure must be strictly greater than this
     # Told to the applicant who chooses this band: a reading of an inconsistent table (see source_notes).
     caution: str | None = None
+    # The mark exactly as the notice prints it, when ``points`` resolves a defective one ("（8-11分）"):
+    # the printed form shows this, and the resolution in a note under the table.
+    printed_points: str | None = None
     source_notes: list[SourceNote] = Field(default_factory=list)
 
     @field_validator("points")
@@ -115,6 +118,16 @@ class Level(_Frozen):
     def _points_well_formed(cls, value: str) -> str:
         parse_points_mark(value)
         return value
+
+    @model_validator(mode="after")
+    def _printed_points_are_explained(self) -> Level:
+        if self.printed_points is not None and not any(
+            self.printed_points in note.literal for note in self.source_notes
+        ):
+            raise ValueError(
+                f"档次「{self.text}」的printed_points「{self.printed_points}」须在source_notes中说明"
+            )
+        return self
 
     @property
     def min_points(self) -> int:
@@ -306,7 +319,8 @@ class Category(_Frozen):
     id: str
     name: str  # without the cap mark
     cap: int = Field(gt=0)
-    cap_text: str | None = None  # as printed, e.g. "（10分）"
+    cap_text: str | None = None  # e.g. "（10分）"
+    printed_cap_text: str | None = None  # as the notice prints it, when cap_text resolves it ("（15分）")
     groups: list[Group] = Field(default_factory=list)
     items: list[Item] = Field(min_length=1)
     source_notes: list[SourceNote] = Field(default_factory=list)

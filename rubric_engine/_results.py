@@ -101,7 +101,10 @@ def _reasons(
         names = "、".join(item.name for item in unanswered_items)
         reasons.append(f"自评尚未完成：还有{len(unanswered_items)}项未评分（{names}）。")
     if unanswered_vetoes:
-        reasons.append(f"还有{len(unanswered_vetoes)}个一票否决问题未回答。")
+        conditions = "；".join(veto.condition for veto in unanswered_vetoes)
+        reasons.append(
+            f"还有{len(unanswered_vetoes)}个一票否决问题未回答（{conditions}），回答前不能判断能否申报。"
+        )
     for veto in triggered:
         reasons.append(f"触发一票否决：{veto.condition}，不得申报。")
     so_far = "目前已得" if unanswered_items else "自评总分"
@@ -153,8 +156,9 @@ def assess(
 ) -> AssessmentResult:
     """Non-interactive: one score per item in ``rubric.items`` order (derived items take their POINTS).
 
-    Vetoes not mentioned count as not triggered, except a veto carried by an item, which follows that item's
-    score (0 = triggered). Raises ScoreError naming the item, the value and the allowed scores.
+    Vetoes not mentioned stay unanswered (the result is then not complete and says which), except a veto
+    carried by an item, which follows that item's score (0 = triggered). Raises ScoreError naming the item,
+    the value and the allowed scores.
     """
     vetoes = dict(vetoes or {})
     items = rubric.items
@@ -200,7 +204,7 @@ def assess(
         state_scores[item.id] = score
     state = AssessmentState(
         rubric_id=rubric.id,
-        vetoes={veto_id: vetoes.get(veto_id, False) for veto_id in veto_ids},
+        vetoes={veto_id: vetoes[veto_id] for veto_id in veto_ids if veto_id in vetoes},
         scores=state_scores,
     )
     return result(rubric, state)

@@ -57,7 +57,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="ID=yes|no",
-        help="一票否决项的回答（可重复；未给出视为“否”）",
+        help="一票否决项的回答（可重复；未给出的为“未回答”，表上留空待手填，且不能判断能否申报）",
     )
     assess.add_argument("--out", type=Path, help="保存填好的自评表（.docx）")
     assess.add_argument(
@@ -322,6 +322,7 @@ def _result_json(
         "vetoes": [
             {"id": veto.id, "question": veto.question, "triggered": veto.triggered} for veto in result.vetoes
         ],
+        "unanswered_vetoes": [veto.id for veto in result.vetoes if veto.triggered is None],
         "form": str(form) if form else None,
         "pdf": str(pdf) if pdf else None,
     }
@@ -357,7 +358,8 @@ def _assess(args: argparse.Namespace) -> int:
         outputs.append((docx_path, document))
         if pdf_path is not None:
             try:
-                outputs.append((pdf_path, rubric_engine.docx_to_pdf(document)))
+                # Its own renderings: the PDF's layout is checked and fixed (marks, continued items).
+                outputs.append((pdf_path, rubric_engine.render_form_pdf(rubric, result, fields)))
             except rubric_engine.PdfConversionError as error:
                 raise UsageError(f"{error} 未写入任何文件；去掉 --pdf 可只生成 .docx。") from None
     for path, data in outputs:
@@ -367,6 +369,11 @@ def _assess(args: argparse.Namespace) -> int:
         print(json.dumps(_result_json(rubric, result, docx_path, pdf_path), ensure_ascii=False, indent=2))
         return 0
     print(rubric_engine.render_form_text(rubric, result, fields))
+    unanswered = [veto.id for veto in result.vetoes if veto.triggered is None]
+    if unanswered:
+        print(
+            f"一票否决项未回答：请用 --veto ID=yes|no 回答（{'、'.join(unanswered)}）；表上这些项留空待手填。"
+        )
     for path, _data in outputs:
         print(f"已保存：{path}")
     return 0

@@ -8,7 +8,9 @@ Two table shapes exist in the notices:
   has its own 分值 column; a 总得分 row closes the table and the 一票否决 note follows it.
 
 The applicant's score goes in the row of the band it falls in; every other row stays empty.
-A 小计 row after each 评审项目 carries its subtotal.
+Only the official table is printed: no 小计 rows, no signature or date lines it does not have, a point
+mark as the notice prints it even where the rubric resolves it. What the assistant adds (the veto answers
+of 附件3-1, how a defective mark was read) goes in a note under the table that says it was added.
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ from collections.abc import Mapping
 
 from rubric_engine._forms._layout import FormLayout, HeaderField, LayoutCell, LayoutRow
 from rubric_engine._forms._sanitise import clean_text
-from rubric_engine._models import AssessmentResult, Category, Item, Rubric
+from rubric_engine._models import AssessmentResult, Category, Item, Level, Rubric
 from rubric_engine._models import HeaderField as RubricHeaderField
 
 __all__ = ["FormFieldError", "form_layout", "resolve_fields", "uses_points_column"]
 
-DEFAULT_REVIEW_LABEL = "所在组织（或推荐机构）审核意见："
-DEFAULT_STAMP_LABEL = "所在组织（或推荐机构）盖章"
 FIELD_MAX_LENGTH = 60
+ADDED_NOTES_HEADING = "【申报助手说明】以下内容为填表时添加，原表没有："
+# A derived figure below every printed threshold gets a row the official table lacks, marked so.
+ADDED_ROW_MARK = "（原表无此行，申报助手添加）"
 
 # Column widths in cm for a 17 cm text width (A4 minus 2 cm margins).
 _WIDTHS_BANDS = (2.3, 3.4, 9.5, 1.8)
@@ -61,6 +64,11 @@ def resolve_fields(rubric: Rubric, fields: Mapping[str, str] | None) -> dict[str
     return resolved
 
 
+def _all_items_scored(result: AssessmentResult) -> bool:
+    """The total is printed once every item has a score (an unanswered veto leaves its own blank instead)."""
+    return all(item.score is not None for item in result.items)
+
+
 def _blank_width(field: RubricHeaderField) -> int:
     if field.fill == "total":
         return 4
@@ -73,7 +81,7 @@ def _header_fields(
     shown: list[HeaderField] = []
     for field in rubric.header_fields:
         if field.fill == "total":
-            value = str(result.total) if result.complete else ""
+            value = str(result.total) if _all_items_scored(result) else ""
         else:
             value = values.get(field.id, "")
         shown.append(HeaderField(label=field.label, value=value, blank_width=_blank_width(field)))
@@ -82,6 +90,14 @@ def _header_fields(
 
 def _title_with_cap(name: str, cap_text: str | None) -> str:
     return f"{name}\n{cap_text}" if cap_text else name
+
+
+def _category_title(category: Category) -> str:
+    return _title_with_cap(category.name, category.printed_cap_text or category.cap_text)
+
+
+def _printed_points(level: Level) -> str:
+    return level.printed_points or level.points
 
 
 def _score_rows(item: Item, result: AssessmentResult) -> dict[int, str]:
@@ -100,45 +116,32 @@ def _score_rows(item: Item, result: AssessmentResult) -> dict[int, str]:
 
 def _category_rows_bands(category: Category, result: AssessmentResult) -> list[LayoutRow]:
     rows: list[LayoutRow] = []
-    category_cell = LayoutCell(
-        _title_with_cap(category.name, category.cap_text), merge_key=f"c:{category.id}", align="center"
-    )
+    category_cell = LayoutCell(_category_title(category), merge_key=f"c:{category.id}", align="center")
     for item in category.items:
         scores = _score_rows(item, result)
         item_cell = LayoutCell(
             _title_with_cap(item.name, item.cap_text), merge_key=f"i:{item.id}", align="center"
         )
         for index, level in enumerate(item.levels):
-            wording = f"{level.text}{level.points}{level.remark or ''}"
+            wording = f"{level.text}{_printed_points(level)}{level.remark or ''}"
             score = LayoutCell(scores.get(index, ""), align="center", bold=True)
-            rows.append(LayoutRow((category_cell, item_cell, LayoutCell(wording), score)))
+            rows.append(
+                LayoutRow((category_cell, item_cell, LayoutCell(wording), score), mark=_printed_points(level))
+            )
         if -1 in scores and item.figure is not None:
-            below = f"{item.figure.below_text}（{item.figure.below_points}分）"
+            below = f"{item.figure.below_text}（{item.figure.below_points}分）{ADDED_ROW_MARK}"
             rows.append(
                 LayoutRow(
                     (category_cell, item_cell, LayoutCell(below), LayoutCell(scores[-1], align="center"))
                 )
             )
-    subtotal = next(entry for entry in result.categories if entry.id == category.id)
-    rows.append(
-        LayoutRow(
-            (
-                category_cell,
-                LayoutCell(f"小计（满分{category.cap}分）", span=2, align="center"),
-                LayoutCell(str(subtotal.score), align="center", bold=True),
-            ),
-            kind="subtotal",
-        )
-    )
     return rows
 
 
 def _category_rows_points_column(category: Category, result: AssessmentResult) -> list[LayoutRow]:
     rows: list[LayoutRow] = []
     groups = {group.id: group for group in category.groups}
-    category_cell = LayoutCell(
-        _title_with_cap(category.name, category.cap_text), merge_key=f"c:{category.id}", align="center"
-    )
+    category_cell = LayoutCell(_category_title(category), merge_key=f"c:{category.id}", align="center")
     for item in category.items:
         scores = _score_rows(item, result)
         item_title = _title_with_cap(item.name, item.cap_text)
@@ -158,7 +161,7 @@ def _category_rows_points_column(category: Category, result: AssessmentResult) -
                 category_cell,
                 *lead,
                 LayoutCell(wording),
-                LayoutCell(level.points, align="center"),
+                LayoutCell(_printed_points(level), align="center"),
                 LayoutCell(scores.get(index, ""), align="center", bold=True),
             )
             rows.append(LayoutRow(cells))
@@ -166,40 +169,51 @@ def _category_rows_points_column(category: Category, result: AssessmentResult) -
             cells = (
                 category_cell,
                 *lead,
-                LayoutCell(item.figure.below_text),
+                LayoutCell(f"{item.figure.below_text}{ADDED_ROW_MARK}"),
                 LayoutCell(f"{item.figure.below_points}分", align="center"),
                 LayoutCell(scores[-1], align="center", bold=True),
             )
             rows.append(LayoutRow(cells))
-    subtotal = next(entry for entry in result.categories if entry.id == category.id)
-    rows.append(
-        LayoutRow(
-            (
-                category_cell,
-                LayoutCell("小计", span=3, align="center"),
-                LayoutCell(f"{category.cap}分", align="center"),
-                LayoutCell(str(subtotal.score), align="center", bold=True),
-            ),
-            kind="subtotal",
-        )
-    )
     return rows
 
 
-def _veto_notes(rubric: Rubric, result: AssessmentResult) -> tuple[str, ...]:
-    """The printed 注 line, then the answers to the vetoes that have no row of their own in the table."""
-    notes: list[str] = []
-    if rubric.note:
-        notes.append(rubric.note)
+def _veto_answers(rubric: Rubric, result: AssessmentResult) -> list[str]:
+    """The answers to the vetoes that have no row of their own in the table (附件3-1)."""
     answers = {veto.id: veto.triggered for veto in result.vetoes}
     standalone = [veto for veto in rubric.vetoes if veto.item is None]
-    if standalone:
-        parts = []
-        for number, veto in enumerate(standalone, start=1):
-            triggered = answers.get(veto.id)
-            answer = "未填" if triggered is None else ("是（一票否决）" if triggered else "否")
-            parts.append(f"{number}、{veto.condition}：{answer}")
-        notes.append("一票否决自查：" + "；".join(parts) + "。")
+    if not standalone:
+        return []
+    parts = []
+    for number, veto in enumerate(standalone, start=1):
+        triggered = answers.get(veto.id)
+        # Only what the applicant said is printed: an unanswered veto is left to tick by hand.
+        answer = "□是　□否" if triggered is None else ("是（一票否决）" if triggered else "否")
+        parts.append(f"{number}、{veto.condition}：{answer}")
+    return ["一票否决自查：" + "；".join(parts) + "。"]
+
+
+def _mark_resolutions(rubric: Rubric) -> list[str]:
+    """How each mark printed as the notice has it (but defective) is counted, from its source note."""
+    lines: list[str] = []
+    for category in rubric.categories:
+        if category.printed_cap_text:
+            note = next(n for n in category.source_notes if category.printed_cap_text in n.literal)
+            lines.append(f"原表“{category.name}{category.printed_cap_text}”：{note.resolution}。")
+        for item in category.items:
+            for level in item.levels:
+                if level.printed_points:
+                    note = next(n for n in level.source_notes if level.printed_points in n.literal)
+                    lines.append(f"原表“{item.name}”中“{note.literal}”：{note.resolution}。")
+    return lines
+
+
+def _notes(rubric: Rubric, result: AssessmentResult) -> tuple[str, ...]:
+    """The printed 注 line, then what the assistant added, under a heading that says it was added."""
+    notes = [rubric.note] if rubric.note else []
+    added = _veto_answers(rubric, result) + _mark_resolutions(rubric)
+    if added:
+        notes.append(ADDED_NOTES_HEADING)
+        notes.extend(f"{number}. {line}" for number, line in enumerate(added, start=1))
     return tuple(notes)
 
 
@@ -228,7 +242,7 @@ def form_layout(
     else:
         header = tuple(LayoutCell(title, align="center") for title in rubric.columns)
     if rubric.total_row_label:
-        total = str(result.total) if result.complete else ""
+        total = str(result.total) if _all_items_scored(result) else ""
         rows.append(
             LayoutRow(
                 (
@@ -238,8 +252,6 @@ def form_layout(
                 kind="total",
             )
         )
-    review_label = rubric.footer[0] if rubric.footer else DEFAULT_REVIEW_LABEL
-    stamp_label = rubric.footer[-1] if len(rubric.footer) > 1 else DEFAULT_STAMP_LABEL
     return FormLayout(
         appendix_label=rubric.appendix,
         title=rubric.title,
@@ -248,7 +260,6 @@ def form_layout(
         header_row=header,
         column_widths_cm=widths,
         rows=tuple(rows),
-        notes=_veto_notes(rubric, result),
-        review_label=review_label,
-        stamp_label=stamp_label,
+        notes=_notes(rubric, result),
+        footer=tuple(rubric.footer),
     )

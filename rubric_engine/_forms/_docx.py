@@ -67,25 +67,14 @@ def render_docx(layout: FormLayout, *, author: str = "申报助手") -> bytes:
     title.paragraph_format.space_after = Pt(12)
     _write(title, layout.title, font=TITLE_FONT, size=SIZE_XIAO_ER)
     _write_header_lines(document, layout)
-    # The 注 line belongs right under the scored table (附件3-1); the review block then follows it.
-    review_inside = not layout.notes
-    table = _write_table(document, layout, review_row=review_inside)
+    # The review block is the table's last row, as printed; notes under the table follow it. A form that
+    # prints no review block (附件3-1) gets none.
+    table = _write_table(document, layout, review_row=bool(layout.footer))
     _keep_blocks_together(table, layout)
     for note in layout.notes:
         paragraph = document.add_paragraph()
         paragraph.paragraph_format.space_before = Pt(4)
         _write(paragraph, note, size=SIZE_XIAO_WU)
-    if not review_inside:
-        spacer = document.add_paragraph()
-        spacer.paragraph_format.space_after = Pt(4)
-        review = document.add_table(rows=1, cols=1)
-        review.alignment = WD_TABLE_ALIGNMENT.CENTER
-        review.autofit = False
-        _set_width(review, sum(layout.column_widths_cm))
-        _set_borders(review)
-        review.columns[0].width = review.rows[0].cells[0].width = Cm(sum(layout.column_widths_cm))
-        _row_properties(review.rows[0], header=False)
-        _write_review_row(review, layout)
 
     buffer = io.BytesIO()
     document.save(buffer)
@@ -300,23 +289,20 @@ def _merge(table: Table, placed: list[_Placed]) -> None:
 
 
 def _write_review_row(table: Table, layout: FormLayout) -> None:
-    """The last row: 审核意见 with room to write, the signature, the stamp and the date left blank."""
+    """The last row: the printed 审核意见 line, room to write, then the printed 盖章 line; nothing more."""
     row = table.rows[-1]
     cell = row.cells[0] if len(row.cells) == 1 else row.cells[0].merge(row.cells[-1])
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
     row.height = Cm(4.2)
     row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-    _write(cell.paragraphs[0], layout.review_label)
+    first, *rest = layout.footer
+    _write(cell.paragraphs[0], first)
     for _ in range(3):
         cell.add_paragraph()
-    signature = cell.add_paragraph()
-    signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _write(signature, f"负责人签字：{FULL_WIDTH_SPACE * 8}{layout.stamp_label}{FULL_WIDTH_SPACE * 2}")
-    date_line = cell.add_paragraph()
-    date_line.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    date_line.paragraph_format.space_before = Pt(6)
-    blank = FULL_WIDTH_SPACE * 2
-    _write(date_line, f"年{blank}月{blank}日{blank}")
+    for line in rest:
+        stamp = cell.add_paragraph()
+        stamp.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        _write(stamp, line)
 
 
 # --- low-level table XML ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Literal
 __all__ = ["FormLayout", "HeaderField", "LayoutCell", "LayoutRow"]
 
 Align = Literal["left", "center"]
-RowKind = Literal["level", "subtotal", "total"]
+RowKind = Literal["level", "total"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class LayoutCell:
 class LayoutRow:
     cells: tuple[LayoutCell, ...]
     kind: RowKind = "level"
+    # The point mark printed at the end of this row's wording cell (bands shape), e.g. "（13-16分）": the PDF
+    # pass moves it to a line of its own when LibreOffice would break inside it.
+    mark: str | None = None
 
     @property
     def width(self) -> int:
@@ -54,9 +57,9 @@ class FormLayout:
     header_row: tuple[LayoutCell, ...]
     column_widths_cm: tuple[float, ...]
     rows: tuple[LayoutRow, ...]
-    notes: tuple[str, ...]  # lines printed under the table (注：一票否决 ... with the answers)
-    review_label: str  # 所在组织（或推荐机构）审核意见：
-    stamp_label: str  # 所在组织（或推荐机构）（盖章）
+    notes: tuple[str, ...]  # lines under the table: the printed 注, then what the assistant added, marked so
+    # The printed 审核意见 / 盖章 lines, verbatim; () when the official table has none (连云港 附件3-1).
+    footer: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         columns = len(self.column_widths_cm)

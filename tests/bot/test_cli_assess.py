@@ -337,3 +337,18 @@ def test_qinghai_pass_mark_is_shown_as_assumed_in_text_json_and_listing(
     _code, out, _err = run(capsys, "rubrics", "--json")
     listing = {entry["id"]: entry for entry in json.loads(out)}
     assert listing[rubric.id]["pass_mark_assumed"] is True and listing[STAR]["pass_mark_assumed"] is False
+
+
+def test_assess_says_which_vetoes_are_unanswered(capsys: pytest.CaptureFixture[str]) -> None:
+    veto = ENTERPRISE.vetoes[0]
+    argv = ["assess", "--rubric", ENTERPRISE.id, "--scores", ENTERPRISE_SCORES, "--veto", f"{veto.id}=no"]
+    _code, out, _err = run(capsys, *argv)
+    assert (
+        "一票否决项未回答：请用 --veto ID=yes|no 回答（registered-under-3-years、no-required-qualification）"
+        in out
+    )
+    assert "一票否决·企业在苏境内注册未满3年：未答" in out and "结论：暂不符合申报条件" in out
+    _code, out, _err = run(capsys, *argv, "--json")
+    data = json.loads(out)
+    assert data["unanswered_vetoes"] == ["registered-under-3-years", "no-required-qualification"]
+    assert data["eligible"] is False and any("未回答" in reason for reason in data["reasons"])

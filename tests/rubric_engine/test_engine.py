@@ -331,9 +331,22 @@ def test_assess_takes_points_for_derived_items_and_floats_that_are_whole() -> No
     rubric = load_rubric("lianyungang-2016-enterprise")
     scores: list[int | float] = [max(item.allowed_scores) for item in rubric.items]
     scores[rubric.items.index(rubric.item("evaluation-result"))] = 0.0
-    outcome = assess(rubric, scores, {"major-accident": False})
+    answered = {veto.id: False for veto in rubric.vetoes}
+    outcome = assess(rubric, scores, answered)
     assert outcome.total == 96 and outcome.eligible
     assert [v.triggered for v in outcome.vetoes] == [False, False, False]
+
+
+def test_assess_leaves_vetoes_it_was_not_told_about_unanswered() -> None:
+    rubric = load_rubric("lianyungang-2016-enterprise")
+    scores = [max(item.allowed_scores) for item in rubric.items]
+    outcome = assess(rubric, scores, {"major-accident": False})
+    assert [v.triggered for v in outcome.vetoes] == [False, None, None]
+    assert outcome.total == 100 and not outcome.complete and not outcome.eligible
+    assert (
+        "还有2个一票否决问题未回答（企业在苏境内注册未满3年；特殊行业无相应资质），回答前不能判断能否申报。"
+        in outcome.reasons
+    )
 
 
 def test_assess_errors_name_the_item_value_and_allowed_scores() -> None:

@@ -81,25 +81,25 @@ def test_every_category_item_and_level_is_printed_with_the_score_only_in_the_cho
                 expected = str(outcome.score) if index == outcome.level_index else ""
                 assert row[3] == expected, (item.id, index)
     level_rows = sum(len(item.levels) for item in star.items)
-    subtotal_rows = len(star.categories)
-    assert len(rows) == 1 + level_rows + subtotal_rows + 1  # header, bands, 小计, 审核意见
+    assert len(rows) == 1 + level_rows + 1  # header, bands, 审核意见: no 小计 rows the official table lacks
 
 
-def test_category_subtotals(star: rubric_engine.Rubric, star_form) -> None:
-    result, document = star_form
-    rows = row_texts(document.tables[0])
-    subtotals = [row for row in rows if row[1].startswith("小计")]
-    assert [(row[0].split("\n")[0], row[1], row[3]) for row in subtotals] == [
-        (category.name, f"小计（满分{category.max}分）", str(category.score))
-        for category in result.categories
-    ]
-    assert sum(int(row[3]) for row in subtotals) == result.total
+@pytest.mark.parametrize("rubric_id", rubric_engine.list_rubrics())
+def test_the_printed_form_adds_no_rows_or_lines_the_official_table_lacks(rubric_id: str) -> None:
+    rubric = rubric_engine.load_rubric(rubric_id)
+    result = rubric_engine.assess(rubric, scores_for(rubric), {veto.id: False for veto in rubric.vetoes})
+    document = open_docx(render_form_docx(rubric, result))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert not any("小计" in text or "签字" in text for text in cells)
+    assert not any(re.search(r"年\u3000*月\u3000*日", text) for text in cells)
+    if not rubric.footer:  # 附件3-1 prints no 审核意见 / 盖章 box
+        assert len(document.tables) == 1 and not any("审核意见" in text or "盖章" in text for text in cells)
 
 
 def test_category_and_item_cells_are_merged_down_their_rows(star: rubric_engine.Rubric, star_form) -> None:
     _result, document = star_form
     table = document.tables[0]
-    first_category_rows = sum(len(item.levels) for item in star.categories[0].items) + 1  # + 小计
+    first_category_rows = sum(len(item.levels) for item in star.categories[0].items)
     category_cells = [table.cell(row, 0)._tc for row in range(1, 1 + first_category_rows)]
     assert all(tc is category_cells[0] for tc in category_cells)
     assert table.cell(1 + first_category_rows, 0)._tc is not category_cells[0]
@@ -114,9 +114,9 @@ def test_review_and_stamp_blanks_are_left_empty(star_form) -> None:
     last = document.tables[0].rows[-1].cells[0]
     text = last.text
     assert text.startswith("所在组织（或推荐机构）审核意见：")
-    assert "签字：" in text and "盖章" in text
-    date_line = last.paragraphs[-1].text
-    assert re.fullmatch(r"年\u3000+月\u3000+日\u3000*", date_line)
+    # The printed 盖章 line closes it, verbatim; no 负责人签字 or date line the official form lacks.
+    assert last.paragraphs[-1].text == "所在组织（或推荐机构）              盖章"
+    assert "签字" not in text and "日" not in text
     # Nothing filled in: no digits, no name.
     assert not re.search(r"\d", text) and "张三" not in text
 
@@ -194,7 +194,7 @@ def test_unanswered_assessment_leaves_every_score_and_the_total_blank() -> None:
     empty = rubric_engine.result(rubric, rubric_engine.start(rubric))
     document = open_docx(render_form_docx(rubric, empty))
     rows = row_texts(document.tables[0])
-    assert all(row[3] == "" for row in rows[1:-1] if not row[1].startswith("小计"))
+    assert all(row[3] == "" for row in rows[1:-1])
     header = "".join(paragraph.text for paragraph in document.paragraphs).replace("\u3000", "")
     assert header.endswith("自评总分：")
 
@@ -218,7 +218,7 @@ def test_enterprise_form_has_points_column_groups_total_row_and_veto_note() -> N
     scores = scores_for(rubric, "bottom")
     derived = next(item for item in rubric.items if item.figure is not None)
     scores[rubric.items.index(derived)] = derived.figure.below_points  # below every threshold
-    vetoes = {rubric.vetoes[1].id: True}
+    vetoes = {rubric.vetoes[0].id: False, rubric.vetoes[1].id: True}  # the third is not answered
     result = rubric_engine.assess(rubric, scores, vetoes)
     document = open_docx(render_form_docx(rubric, result, {"单位": "某某公司", "评分人": "李四"}))
     table = document.tables[0]
@@ -230,23 +230,40 @@ def test_enterprise_form_has_points_column_groups_total_row_and_veto_note() -> N
         for index, level in enumerate(item.levels):
             # The item's own cell is column 2 (grouped items) or spans columns 1-2 (the others).
             row = next(row for row in rows if row[3] == level.text and row[2].split("\n")[0] == item.name)
-            assert row[4] == level.points
+            assert row[4] == (level.printed_points or level.points)  # as the notice prints it
             assert row[5] == (str(outcomes[item.id].score) if index == outcomes[item.id].level_index else "")
     grouped = next(item for item in rubric.items if item.group)
     group = next(g for c in rubric.categories for g in c.groups if g.id == grouped.group)
     assert any(row[1] == f"{group.name}\n{group.cap_text}" for row in rows)
-    below = next(row for row in rows if row[3] == derived.figure.below_text)
+    below = next(row for row in rows if row[3] == f"{derived.figure.below_text}（原表无此行，申报助手添加）")
     assert below[5] == str(derived.figure.below_points)
     total_row = next(row for row in rows if row[0] == "总得分")
     assert total_row[-1] == str(result.total)
-    assert [row[-1] for row in rows if row[1] == "小计"] == [str(c.score) for c in result.categories]
+    assert not any("小计" in cell for row in rows for cell in row)
     notes = [paragraph.text for paragraph in document.paragraphs]
     assert rubric.note in notes
-    self_check = next(text for text in notes if text.startswith("一票否决自查"))
+    # What the assistant added follows the printed 注, under a heading that says so.
+    heading = notes.index("【申报助手说明】以下内容为填表时添加，原表没有：")
+    assert heading == notes.index(rubric.note) + 1
+    self_check = notes[heading + 1]
+    assert self_check.startswith("1. 一票否决自查：")
     assert f"{rubric.vetoes[1].condition}：是（一票否决）" in self_check
     assert f"{rubric.vetoes[0].condition}：否" in self_check
-    review = document.tables[1].rows[0].cells[0].text
-    assert "审核意见" in review and "盖章" in review and "签字" in review
+    # Only what the applicant said is printed: the unanswered veto is left to tick by hand.
+    assert f"{rubric.vetoes[2].condition}：□是\u3000□否" in self_check
+    assert len(document.tables) == 1  # 附件3-1 has no 审核意见 / 盖章 box
+
+
+def test_vetoes_never_answered_are_left_blank_not_printed_as_no() -> None:
+    rubric = rubric_engine.load_rubric(ENTERPRISE)
+    result = rubric_engine.assess(rubric, scores_for(rubric), {})
+    notes = [paragraph.text for paragraph in open_docx(render_form_docx(rubric, result)).paragraphs]
+    self_check = next(text for text in notes if "一票否决自查" in text)
+    assert "：否" not in self_check and self_check.count("□是\u3000□否") == len(rubric.vetoes)
+    total_row = next(
+        row for row in row_texts(open_docx(render_form_docx(rubric, result)).tables[0]) if row[0] == "总得分"
+    )
+    assert total_row[-1] == "100"  # every item is scored: the total is what the applicant said
 
 
 @pytest.mark.parametrize("rubric_id", rubric_engine.list_rubrics())
@@ -263,10 +280,11 @@ def test_every_shipped_form_prints_each_level_once_with_the_score_in_its_row(
     scored_rows = 0
     for item in rubric.items:
         for index, level in enumerate(item.levels):
+            printed = level.printed_points or level.points  # the mark as the notice prints it
             wording = (
                 f"{level.text}{level.remark or ''}"
                 if points_column
-                else (f"{level.text}{level.points}{level.remark or ''}")
+                else (f"{level.text}{printed}{level.remark or ''}")
             )
             matching = [
                 row for row in rows if row[wording_at] == wording and item.name in row[wording_at - 1]
@@ -277,3 +295,24 @@ def test_every_shipped_form_prints_each_level_once_with_the_score_in_its_row(
             scored_rows += chosen
     assert scored_rows == len(rubric.items)
     assert sum(category.score for category in result.categories) == result.total
+
+
+@pytest.mark.parametrize(
+    ("rubric_id", "printed", "counted"),
+    [
+        ("lianyungang-2016-manager", "作风优良\n（15分）", "该评审项目按10分计"),
+        ("lianyungang-2016-enterprise", "3-5分", "本行取5分"),
+        ("lianyungang-2016-team", "互帮互助，配合默契（8-11分）", "（8分）"),
+    ],
+)
+def test_resolved_marks_print_the_official_text_and_the_resolution_goes_under_the_table(
+    rubric_id: str, printed: str, counted: str
+) -> None:
+    rubric = rubric_engine.load_rubric(rubric_id)
+    result = rubric_engine.assess(rubric, scores_for(rubric), {veto.id: False for veto in rubric.vetoes})
+    document = open_docx(render_form_docx(rubric, result))
+    cells = {cell.text for row in document.tables[0].rows for cell in row.cells}
+    assert any(printed in text for text in cells)
+    notes = [paragraph.text for paragraph in document.paragraphs]
+    heading = notes.index("【申报助手说明】以下内容为填表时添加，原表没有：")
+    assert any(counted in note and "原表" in note for note in notes[heading + 1 :])

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -83,3 +86,43 @@ def test_conversion_runs_with_its_own_profile_and_font_aliases(tmp_path: Path) -
     recorded = record.read_text(encoding="utf-8")
     assert "-env:UserInstallation=file://" in recorded and "--headless" in recorded
     assert "<family>宋体</family>" in recorded and "<family>黑体</family>" in recorded
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[ \u3000\t]+", "", text)
+
+
+@pytest.mark.skipif(
+    find_soffice() is None or shutil.which("pdftoppm") is None,
+    reason="LibreOffice (soffice) or poppler (pdftoppm) is not installed",
+)
+@pytest.mark.parametrize(
+    "rubric_id", ["lianyungang-2016-team", "lianyungang-2016-star", "qinghai-2025-manager"]
+)
+def test_pdf_layout_keeps_marks_whole_and_repeats_names_on_continued_pages(
+    rubric_id: str, tmp_path: Path
+) -> None:
+    rubric = rubric_engine.load_rubric(rubric_id)
+    result = rubric_engine.assess(rubric, [item.allowed_scores[-1] for item in rubric.items], {})
+    pdf = render_form_pdf(rubric, result)
+    (tmp_path / "form.pdf").write_bytes(pdf)
+    # Rendered to PNG, one image per page (kept in tmp_path to look at when this fails).
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", str(tmp_path / "form.pdf"), str(tmp_path / "page")], check=True
+    )
+    pages = [_compact(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(sorted(tmp_path.glob("page-*.png"))) == len(pages) >= 2
+    whole = "\n".join(pages)
+    # No point mark wraps inside: "（13-" at a line's end, "16分）" at the next one's start.
+    assert not re.search(r"（[\d-]*\n[\d-]*分）", whole)
+    for item in rubric.items:
+        printed = [(level.text + (level.printed_points or level.points)) for level in item.levels]
+        assert all(re.sub(r"\s", "", text) in re.sub(r"\s", "", whole) for text in printed)
+    # Every page that shows a band of an item also shows the item's (and its 评审项目's) name.
+    for category in rubric.categories:
+        for item in category.items:
+            for number, page in enumerate(pages, start=1):
+                flat = re.sub(r"\s", "", page)
+                if any(re.sub(r"\s", "", level.text)[:10] in flat for level in item.levels):
+                    assert re.sub(r"\s", "", item.name)[:8] in flat, (item.id, number)
+                    assert category.name in flat, (category.id, number)

@@ -405,3 +405,17 @@ def test_items_appear_in_the_official_order(notices: Path) -> None:
         section = _compact(_appendix_text(notices / rubric.source.file, rubric.source.appendix))
         positions = [section.index(_compact(level.text)) for item in rubric.items for level in item.levels]
         assert positions == sorted(positions), rubric_id
+
+
+@pytest.mark.parametrize("rubric_id", sorted(EXPECTED))
+def test_printed_marks_kept_for_the_form_are_verbatim_from_the_notice(notices: Path, rubric_id: str) -> None:
+    rubric = load_rubric(rubric_id)
+    section = _compact(_appendix_text(notices / rubric.source.file, rubric.source.appendix))
+    printed = [c.name + c.printed_cap_text for c in rubric.categories if c.printed_cap_text]
+    printed += [
+        level.text + level.printed_points
+        for item in rubric.items
+        for level in item.levels
+        if level.printed_points
+    ]
+    assert [text for text in printed if _compact(text) not in section] == []
