@@ -39,6 +39,13 @@ YEAR_PATTERN = re.compile(
 ADMIN_UNIT_PATTERN = re.compile(r"(?P<name>.+?)(?:特别行政区|自治区|自治州|自治县|地区|省|市|州|盟|县|区|旗)")
 # 二〇一六年 / 二○一一年 / 二oo九年: a year written digit by digit (see knowledge/_numerals.py).
 CHINESE_YEAR_PATTERN = re.compile(rf"(?<![{YEAR_DIGITS}A-Za-z])([{YEAR_DIGITS}]{{4}})\s*(年度|年)")
+# General Chinese honours and titles that carry a place word: 全国五一劳动奖章, 浙江省劳动模范,
+# 江苏省三八红旗手, 全国青年文明号. A place written straight before one (级 and up to four characters
+# between) names the honour, not a programme or a region the question is about.
+HONOUR_AFTER_PLACE = re.compile(
+    r"(?:省|市|区|县)?级?[\u4e00-\u9fff]{0,4}?"
+    r"(?:劳动奖章|劳动模范|劳模|红旗手|文明号|文明岗|先锋号|先进个人|先进集体|先进工作者|荣誉称号|奖章|标兵)"
+)
 RELATIVE_YEARS = {"今年": 0, "本年度": 0, "明年": 1, "去年": -1, "前年": -2, "后年": 2}
 
 
@@ -354,7 +361,8 @@ def resolve_scope(
     """
     regions = with_programme_places(regions or default_regions(), programmes)
     text = question_normalised
-    found = regions.find(text)  # every place named, before a city's own province is dropped below
+    found = [p for p in regions.find(text) if not _names_an_honour(text, p.end)]
+    # every place named (not in an honour's name), before a city's own province is dropped below
     places = found
     years = find_years(text, today)
     known = {p.id: p for p in programmes}
@@ -382,6 +390,8 @@ def resolve_scope(
 
     # "全国…的截止日期": no provincial notice answers for the national programme.
     for name, position in regions.find_national(text):
+        if _names_an_honour(text, position + len(name)):
+            continue  # "获得过全国五一劳动奖章": an honour, not the national programme
         spans.append((position, position + len(name)))
         national = [p for p in programmes if name in p.places]
         candidates.extend(p for p in national if p not in candidates)
@@ -443,6 +453,10 @@ def resolve_scope(
         uncovered=_unique_mentions(uncovered),
         mention_spans=spans,
     )
+
+
+def _names_an_honour(text: str, place_end: int) -> bool:
+    return HONOUR_AFTER_PLACE.match(text, place_end) is not None
 
 
 def _programmes_for_place(place: PlaceMention, programmes: Sequence[Programme]) -> list[Programme]:

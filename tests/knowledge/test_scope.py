@@ -277,3 +277,13 @@ def test_a_year_of_publication_names_the_notice_about_the_previous_years_award()
     assert (sichuan.year, sichuan.published_years) == (2008, [2009])
     scope = resolve_scope("四川2009年发的通知截止日期是哪天", [sichuan])
     assert scope.programmes == ["sichuan-2008"] and not scope.out_of_corpus
+
+
+@pytest.mark.parametrize("question", ["获得过全国五一劳动奖章能加分吗", "我是浙江省劳动模范，能直接申报吗"])
+def test_an_honour_with_a_place_word_is_not_scope(programmes, question):
+    scope = resolve_scope(question, programmes)
+    assert not scope.out_of_corpus and scope.how == "open"
+
+
+def test_a_place_before_other_words_is_still_scope(programmes):
+    assert resolve_scope("北京的企业获得过荣誉能申报吗", programmes).out_of_corpus
