@@ -1,18 +1,26 @@
 """Answer quality over every question set at once: one row per set, and the blind sets pooled.
 
-    python benchmarks/qa_sets.py [--notices ../shared/notices] [--update-readme] [--json FILE]
+    python benchmarks/qa_sets.py [--notices ../shared/notices] [--only SET ...] [--update-readme]
+                                  [--json FILE]
 
 The sets and their status (public, dev, blind) are listed in `benchmarks/data/question_sets.yaml`.
 The index is built once; each set's figures are those of `qa_eval.py` (hit@1, hit@5, answer
 correctness, unanswerable questions refused, false refusals) beside the naive baseline's correctness.
 The pooled rows count questions, not sets: every blind question weighs the same. Latency, cold start
 and ingest time are `qa_eval.py`'s business.
+
+A set's `corpus` says which notices it asks about: `sample` (the sample notices) or `new_notices`
+(the sample notices plus `benchmarks/new_notices/`, put in one folder as staff would add next year's
+notices: the files copied beside the others and their catalog entries appended, as incomplete as
+they were registered). The new-notice sets are pooled in a row of their own, never with the blind
+sets over the sample corpus.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -35,6 +43,7 @@ from benchmarks.qa_eval import (  # noqa: E402
 from knowledge import KnowledgeBase, KnowledgeConfig  # noqa: E402
 
 SETS_FILE = REPO / "benchmarks" / "data" / "question_sets.yaml"
+NEW_NOTICES = REPO / "benchmarks" / "new_notices"
 PUBLIC_DIR = REPO.parent / "shared" / "eval"
 README_NAME = "question-sets"  # the README block <!-- qa-eval:question-sets:start -->
 
@@ -45,6 +54,7 @@ class QuestionSet(BaseModel):
     file: str
     status: Literal["public", "dev", "blind"]
     style: str
+    corpus: Literal["sample", "new_notices"] = "sample"
 
     @property
     def path(self) -> Path:
@@ -92,6 +102,24 @@ def row_for(name: str, status: str, items: list[EvalItem], kb: KnowledgeBase, ba
     )
 
 
+def new_notice_corpus(sample: Path, target: Path, new: Path = NEW_NOTICES) -> Path:
+    """`target` filled as staff would add the new notices to the sample folder: every file of both,
+    and one catalog.yaml listing the sample's entries, then the new folder's (as registered)."""
+    target.mkdir(parents=True, exist_ok=True)
+    documents: list[dict] = []
+    for folder in (sample, new):
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.name not in ("catalog.yaml", "README.md", "facts.yaml"):
+                shutil.copy2(path, target / path.name)
+        catalog = folder / "catalog.yaml"
+        if catalog.is_file():
+            documents.extend((yaml.safe_load(catalog.read_text(encoding="utf-8")) or {}).get("documents", []))
+    (target / "catalog.yaml").write_text(
+        yaml.safe_dump({"documents": documents}, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return target
+
+
 def table(rows: list[Row]) -> str:
     lines = [
         "| set | status | questions | hit@1 | hit@5 | correctness | unanswerable refused | false refusals "
@@ -111,21 +139,39 @@ def table(rows: list[Row]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notices", type=Path, default=REPO.parent / "shared" / "notices")
+    parser.add_argument("--only", nargs="+", metavar="SET", help="run only these sets (by file stem)")
     parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = parser.parse_args()
 
-    question_sets = QuestionSets.load().sets
+    question_sets = [qs for qs in QuestionSets.load().sets if not args.only or qs.path.stem in args.only]
     loaded = [(qs, load_eval(qs.path)) for qs in question_sets]
-    baseline = NaiveBaseline(args.notices)
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="qa-sets-") as tmp:
-        kb = KnowledgeBase(KnowledgeConfig(index_dir=Path(tmp) / "index"))
-        kb.ingest(args.notices)
-        rows = [row_for(qs.path.stem, qs.status, items, kb, baseline) for qs, items in loaded]
+        folders = {"sample": args.notices}
+        if any(qs.corpus == "new_notices" for qs in question_sets):
+            folders["new_notices"] = new_notice_corpus(args.notices, Path(tmp) / "new-notice-corpus")
+        by_corpus: dict[str, tuple[KnowledgeBase, NaiveBaseline]] = {}
+        for corpus, folder in folders.items():
+            if not any(qs.corpus == corpus for qs in question_sets):
+                continue
+            kb = KnowledgeBase(KnowledgeConfig(index_dir=Path(tmp) / f"index-{corpus}"))
+            kb.ingest(folder)
+            by_corpus[corpus] = (kb, NaiveBaseline(folder))
+        for qs, items in loaded:
+            rows.append(row_for(qs.path.stem, qs.status, items, *by_corpus[qs.corpus]))
         for status in ("blind", "dev"):
-            pooled = [item for qs, items in loaded if qs.status == status for item in items]
+            pooled = [
+                item
+                for qs, items in loaded
+                if qs.status == status and qs.corpus == "sample"
+                for item in items
+            ]
             if pooled:
-                rows.append(row_for(f"all {status} sets", status, pooled, kb, baseline))
+                rows.append(row_for(f"all {status} sets", status, pooled, *by_corpus["sample"]))
+        new_sets = [item for qs, items in loaded if qs.corpus == "new_notices" for item in items]
+        if new_sets:
+            rows.append(row_for("new-notice corpus", "blind", new_sets, *by_corpus["new_notices"]))
     rendered = table(rows)
     print(rendered)
     if args.json:

@@ -9,12 +9,26 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge._models import Catalog, DocumentMeta
+from knowledge._numerals import DATE_PATTERN, read_date
 
 CATALOG_NAME = "catalog.yaml"
 
 _DOC_NUMBER_RE = re.compile(r"[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号$")
 _APPENDIX_RE = re.compile(r"^附\s*件\s*[\d\-－]*\s*[:：]?$")
 _WORD_RE = re.compile(r"\w")
+# What a notice's own text says about it (general conventions of Chinese official documents, not
+# about one corpus): the document number line "鄂质协〔2026〕7号", a sign-off date on its own line
+# ("二oo九年十二月十一日", "2022年8月15日"), the issuing bodies on the lines just above it, and the
+# award year and region in the title ("关于开展2008年度四川省…的通知").
+_DOC_NUMBER_LINE_RE = re.compile(
+    r"^\s*[\u4e00-\u9fff]{2,12}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*[号號]\s*$"
+)
+_TITLE_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年度?")
+# The region a title names, after its year: 湖北省, 柳州市, 苏州工业园区, 广西壮族自治区.
+_TITLE_REGION_RE = re.compile(
+    r"(?:19|20)\d\d\s*年度?\s*[“\"《]?([\u4e00-\u9fff]{2,10}?(?:自治区|特别行政区|省|市|自治州|州|盟|县|区|旗))"
+)
+_ISSUER_LINE_RE = re.compile(r"^[\u4e00-\u9fff（）()\s]{4,80}$")
 
 
 class CatalogError(ValueError):
@@ -36,7 +50,7 @@ def load_catalog(folder: Path) -> Catalog:
         return Catalog()
     if not isinstance(raw, dict) or not isinstance(raw.get("documents", []), list):
         raise CatalogError(
-            f"{path}: 顶层应为 `documents:` 列表，每项至少包含 file 和 title（另可有 programme、region、"
+            f"{path}: 顶层应为 `documents:` 列表，每项至少包含 file（另可有 title、 programme、region、"
             "published、issuer、kind、doc_number）。"
         )
     try:
@@ -45,7 +59,7 @@ def load_catalog(folder: Path) -> Catalog:
         problems = "；".join(
             f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()[:5]
         )
-        raise CatalogError(f"{path}: 条目不符合要求（{problems}）。每项需要 file 和 title。") from error
+        raise CatalogError(f"{path}: 条目不符合要求（{problems}）。每项至少需要 file。") from error
     files = [doc.file for doc in catalog.documents]
     duplicates = sorted({file for file in files if files.count(file) > 1})
     if duplicates:
@@ -66,8 +80,57 @@ def first_meaningful_line(text: str) -> str | None:
 
 
 def meta_for(path: Path, text: str, catalog: Catalog) -> DocumentMeta:
-    """The catalog entry of a file, or one whose title is the file's first meaningful line."""
-    registered = catalog.by_file().get(path.name)
-    if registered is not None:
-        return registered
-    return DocumentMeta(file=path.name, title=first_meaningful_line(text) or path.stem)
+    """The catalog entry of a file, completed from the text where the catalog is silent."""
+    return complete_meta(path, text, catalog.by_file().get(path.name))
+
+
+def complete_meta(path: Path, text: str, registered: DocumentMeta | None) -> DocumentMeta:
+    """`registered` (the file's catalog entry) with every field it does not set read from the text:
+    title, document number, issuer, region, publication date. A field the entry sets, even to null
+    ("published: null # not stated"), is kept. A file the catalog does not list at all is a
+    programme of its own, named by the file (staff add a notice by adding its file)."""
+    if registered is None:
+        registered = DocumentMeta(file=path.name, title="", programme=path.stem)
+    given = registered.model_fields_set if registered.title else registered.model_fields_set - {"title"}
+    read = read_meta(text)
+    read.setdefault("title", path.stem)
+    update = {field: value for field, value in read.items() if field not in given}
+    if "programme_year" not in given and registered.year_from_programme() is not None:
+        update.pop("programme_year", None)  # the programme id names the year ("sichuan-2008-...")
+    return registered.model_copy(update=update)
+
+
+def read_meta(text: str) -> dict[str, object]:
+    """What a notice's text says about itself (see the patterns above); absent fields are left out."""
+    lines = [line.strip() for line in text.split("\n")]
+    found: dict[str, object] = {}
+    title = first_meaningful_line(text)
+    if title:
+        found["title"] = title
+        if year := _TITLE_YEAR_RE.search(title):
+            found["programme_year"] = int(year.group(1))
+        if region := _TITLE_REGION_RE.search(title):
+            found["region"] = region.group(1)
+    for line in lines[:8]:
+        if _DOC_NUMBER_LINE_RE.match(line):
+            found["doc_number"] = line
+            break
+    for number, line in enumerate(lines):
+        match = DATE_PATTERN.fullmatch(line)
+        signed = read_date(match, None) if match and match.group(1) else None
+        if signed is None:
+            continue
+        found["published"] = signed
+        issuers = []
+        for above in reversed(lines[max(0, number - 4) : number]):
+            if not above:
+                if issuers:
+                    break
+                continue
+            if not _ISSUER_LINE_RE.match(above):
+                break
+            issuers[:0] = above.split()
+        if issuers:
+            found["issuer"] = "、".join(issuers)
+        break  # the first sign-off is the notice's own (a forwarded notice's comes after it)
+    return found

@@ -36,14 +36,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from knowledge._models import CELL_SEPARATOR, SECTION_SEPARATOR, Chunk, DocumentMeta
+from knowledge._numerals import CN_NUMERALS, YEAR_DIGITS, to_int
 
 TARGET_CHARS = 400  # passages are kept together up to this size
 TINY_CHARS = 40  # a piece this short may stretch a passage to 110 % of TARGET_CHARS
 SHORT_ITEM_CHARS = 100  # 一、/（一）/第N条 items this short are kept together when 3+ follow each other
 _PATH_TITLE_CHARS = 30
 
-_CN_NUM = "一二三四五六七八九十百零〇两"
-_NUMERAL_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九", start=0)} | {"〇": 0, "两": 2}
+_CN_NUM = CN_NUMERALS
 
 _MD_RE = re.compile(r"^(#{1,6})\s+(.+)$")
 # 附件3-4 alone, or followed by a title after a space or colon (not 附件2的表1 inside a sentence)
@@ -78,7 +78,7 @@ _WORD_RE = re.compile(r"\w")
 _LIST_RANK = 5  # 1. / （1） / ① / 一是: list items
 # A date on its own line (落款, 印发日期): 二○一一年七月八日, 2016年6月10日印发
 _SIGN_OFF_RE = re.compile(
-    r"^(?:[〇○零一二三四五六七八九]{4}|\d{4})年[一二三四五六七八九十\d]{1,2}月[一二三四五六七八九十\d]{1,3}日(?:印发)?$"
+    rf"^(?:[{YEAR_DIGITS}]{{4}}|\d{{4}})年[{CN_NUMERALS}\d]{{1,3}}月[{CN_NUMERALS}\d]{{1,3}}日(?:印发)?$"
 )
 _LIST_KINDS = {"num", "paren_num", "circled", "ordinal"}
 _SHORT_ITEM_KINDS = {"cn", "paren_cn", "article"}
@@ -328,14 +328,8 @@ class _Classifier:
 
 
 def _cn_value(numeral: str) -> int:
-    if numeral == "十":
-        return 10
-    if numeral.startswith("十"):
-        return 10 + _NUMERAL_VALUE.get(numeral[1:], 0)
-    if "十" in numeral:
-        tens, _, units = numeral.partition("十")
-        return _NUMERAL_VALUE.get(tens, 0) * 10 + (_NUMERAL_VALUE.get(units, 0) if units else 0)
-    return _NUMERAL_VALUE.get(numeral, -1)
+    value = to_int(numeral)
+    return -1 if value is None else value
 
 
 # --------------------------------------------------------------------------------------------

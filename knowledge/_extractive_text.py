@@ -12,10 +12,10 @@ from functools import lru_cache
 from itertools import pairwise
 
 from knowledge._models import Chunk, SearchHit
+from knowledge._numerals import find_dates
 from knowledge._question import default_segmenter
 from knowledge._sentences import Unit, split_units
 
-_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 # A sentence that points at the document or form it stands in ("此表由推进机构填写", "本办法").
 _ANAPHORA = re.compile(r"[此本该]\s*(?:表|办法|通知|细则|标准|附件)")
 # The title of a notice carried inside another (the province's notice inside 常州's forwarding
@@ -186,14 +186,5 @@ def _band_fit(figures: Sequence[tuple[float, str]], text: str) -> float:
 
 
 def parse_dates(text: str, default_year: int | None) -> list[date]:
-    """Dates written as 2016年9月10日 (or 9月10日, in `default_year`)."""
-    found = []
-    for match in _DATE.finditer(text):
-        year = int(match.group(1)) if match.group(1) else default_year
-        if year is None:
-            continue
-        try:
-            found.append(date(year, int(match.group(2)), int(match.group(3))))
-        except ValueError:
-            continue
-    return found
+    """Dates written as 2016年9月10日 or 二〇一六年九月十日 (or 9月10日, in `default_year`)."""
+    return find_dates(text, default_year)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -667,21 +668,36 @@ def _fsync_tree(root: Path) -> None:
 # --- wiring: a notice folder into an index directory --------------------------------------------
 
 
+# Libraries whose output is part of a chunk's text: OpenCC converts traditional characters, pypdf
+# and python-docx extract the text of PDF and Word files. An upgrade re-chunks every file.
+_TEXT_LIBRARIES = ("opencc", "pypdf", "python-docx")
+
+
 def pipeline_version() -> str:
-    """Changes whenever the code or data that turn a file into chunks change, so that every file
-    is re-chunked then (its unchanged chunks still keep their vectors, see `_vectors_for`)."""
-    from knowledge import _catalog, _chunking, _loaders, _models, _mojibake, _normalize
+    """Changes whenever the code, data or libraries that turn a file into chunks change, so that
+    every file is re-chunked then (its unchanged chunks still keep their vectors, see
+    `_vectors_for`)."""
+    from knowledge import _catalog, _chunking, _loaders, _models, _mojibake, _normalize, _numerals
 
     digest = hashlib.sha1()
     sources = [
         Path(module.__file__ or "")
-        for module in (_catalog, _chunking, _loaders, _models, _mojibake, _normalize)
+        for module in (_catalog, _chunking, _loaders, _models, _mojibake, _normalize, _numerals)
     ]
     sources.append(Path(_mojibake.REPAIRS_PATH))
     for source in sources:
         if source.is_file():
             digest.update(source.read_bytes())
+    for library in _TEXT_LIBRARIES:
+        digest.update(f"\x00{library}={_library_version(library)}".encode())
     return f"pipeline:{digest.hexdigest()[:16]}"
+
+
+def _library_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
 
 
 def ingest_folder(
@@ -696,7 +712,7 @@ def ingest_folder(
     Raises `CatalogError` for a broken catalog.yaml (the metadata would be wrong), `IndexBusyError`
     when another ingest runs; unreadable notices are skipped and listed in the report.
     """
-    from knowledge._catalog import load_catalog, meta_for
+    from knowledge._catalog import complete_meta, load_catalog
     from knowledge._chunking import chunk_document
     from knowledge._loaders import list_notice_files, read_document
 
@@ -708,7 +724,7 @@ def ingest_folder(
 
     def load(notice: NoticeFile) -> tuple[DocumentMeta, str]:
         text = read_document(notice.path)
-        return notice.entry or meta_for(notice.path, text, catalog), text
+        return complete_meta(notice.path, text, notice.entry), text
 
     builder = IndexBuilder(
         config.index_dir,

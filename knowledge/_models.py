@@ -19,20 +19,34 @@ class DocumentMeta(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     file: str
-    title: str
+    title: str = ""  # filled from the text's title line when the catalog leaves it out
     doc_number: str | None = None
     issuer: str | None = None
     region: str | None = None
     published: date | int | str | None = None
     programme: str | None = None
     kind: str | None = None
+    # The year of the award the notice is about ("2008年度…" in a notice published in 2009).
+    programme_year: int | None = None
 
     @property
     def year(self) -> int | None:
-        """The programme year: from the programme id (``...-2016-...``), else the publication date."""
+        """The programme year: as registered or read from the title, else from the programme id
+        (``...-2016-...``), else the publication date."""
+        if self.programme_year is not None:
+            return self.programme_year
+        if (from_id := self.year_from_programme()) is not None:
+            return from_id
+        return self.published_year
+
+    def year_from_programme(self) -> int | None:
         for part in (self.programme or "").split("-"):
             if part.isdigit() and len(part) == 4:
                 return int(part)
+        return None
+
+    @property
+    def published_year(self) -> int | None:
         if isinstance(self.published, date):
             return self.published.year
         if isinstance(self.published, int):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from knowledge._awards import GENERIC_AWARD_PATTERN as AWARD_NAMES
 from knowledge._expansion import sound_alike  # one pinyin table per process, shared with expansion
 from knowledge._normalize import mainland_word
 from knowledge._tokenize import (
@@ -35,10 +36,6 @@ if TYPE_CHECKING:
     import jieba
 
 CUES_PATH = Path(__file__).parent / "data" / "question_cues.yaml"
-# Generic award names: they name the programme more than what is asked about it.
-AWARD_NAMES = re.compile(
-    r"(用户满意)?(服务之星|服务明星)(称号|活动|创建活动|评选)?|用户满意(等级评价)|用户满意服务|用户满意"
-)
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 _MIN_VARIANT_LENGTH = 3  # shorter absent terms are too easy to "correct" into something unrelated
 # Directional and resultative complements: 发给, 交到, 寄过去, 填好, 拿满.

@@ -22,12 +22,12 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from knowledge._awards import awards_in_title
 from knowledge._models import Catalog, DocumentMeta
+from knowledge._numerals import YEAR_DIGITS, to_int
 
 REGIONS_PATH = Path(__file__).parent / "data" / "regions.yaml"
 
-# Award names as they appear in titles; the first that occurs names the programme's award.
-AWARD_PATTERN = re.compile(r"用户满意(?:服务之星|服务明星|等级评价|杰出管理者)|服务之星|服务明星")
 # "连质协〔2016〕21号" -> 连质协; "苏经信科技[2011]682号" -> 苏经信科技.
 DOC_PREFIX_PATTERN = re.compile(r"^\s*([\u4e00-\u9fff]{2,})\s*[〔\[［(（【]")
 # A four-digit year, not part of a longer number, a range's second half ("2008-2009") or an amount
@@ -37,22 +37,16 @@ YEAR_PATTERN = re.compile(
 )
 # One administrative unit of a catalog region: "江苏省" / "海安市" / "玉树州" / "内蒙古自治区".
 ADMIN_UNIT_PATTERN = re.compile(r"(?P<name>.+?)(?:特别行政区|自治区|自治州|自治县|地区|省|市|州|盟|县|区|旗)")
-CHINESE_YEAR_PATTERN = re.compile(r"([〇○零一二三四五六七八九]{4})\s*(年度|年)")
+# 二〇一六年 / 二○一一年 / 二oo九年: a year written digit by digit (see knowledge/_numerals.py).
+CHINESE_YEAR_PATTERN = re.compile(rf"(?<![{YEAR_DIGITS}A-Za-z])([{YEAR_DIGITS}]{{4}})\s*(年度|年)")
+# General Chinese honours and titles that carry a place word: 全国五一劳动奖章, 浙江省劳动模范,
+# 江苏省三八红旗手, 全国青年文明号. A place written straight before one (级 and up to four characters
+# between) names the honour, not a programme or a region the question is about.
+HONOUR_AFTER_PLACE = re.compile(
+    r"(?:省|市|区|县)?级?[\u4e00-\u9fff]{0,4}?"
+    r"(?:劳动奖章|劳动模范|劳模|红旗手|文明号|文明岗|先锋号|先进个人|先进集体|先进工作者|荣誉称号|奖章|标兵)"
+)
 RELATIVE_YEARS = {"今年": 0, "本年度": 0, "明年": 1, "去年": -1, "前年": -2, "后年": 2}
-_CHINESE_DIGITS = {
-    "〇": "0",
-    "○": "0",
-    "零": "0",
-    "一": "1",
-    "二": "2",
-    "三": "3",
-    "四": "4",
-    "五": "5",
-    "六": "6",
-    "七": "7",
-    "八": "8",
-    "九": "9",
-}
 
 
 class ProvinceEntry(BaseModel):
@@ -202,7 +196,8 @@ class Programme(BaseModel):
     label: str  # short, for answers: 连云港2016
     title: str
     issuer: str | None = None
-    year: int | None = None
+    year: int | None = None  # of the award: 2008 for a notice published in 2009 about the 2008 award
+    published_years: list[int] = Field(default_factory=list)  # when its notices were published
     places: list[str] = Field(default_factory=list)  # what it is about: [连云港] / [江苏, 常州]
     provinces: list[str] = Field(default_factory=list)  # containing provinces not in `places`: [江苏]
     awards: list[str] = Field(default_factory=list)  # 用户满意服务之星...
@@ -270,8 +265,7 @@ def _programme_from_document(doc: DocumentMeta, regions: RegionTable) -> Program
     ]
     year = doc.year
     label_place = places[0] if places else (doc.programme or doc.file)
-    awards = _unique(match.group(0) for match in AWARD_PATTERN.finditer(doc.title))
-    awards = [a for a in awards if not any(a != b and a in b for b in awards)]  # keep the longest
+    awards = awards_in_title(doc.title)
     prefix = DOC_PREFIX_PATTERN.match(doc.doc_number or "")
     return Programme(
         id=doc.programme or doc.file,
@@ -279,6 +273,7 @@ def _programme_from_document(doc: DocumentMeta, regions: RegionTable) -> Program
         title=doc.title,
         issuer=doc.issuer,
         year=year,
+        published_years=[doc.published_year] if doc.published_year else [],
         places=places,
         provinces=provinces,
         awards=awards,
@@ -323,6 +318,7 @@ def _merge(first: Programme, second: Programme) -> Programme:
             "doc_prefixes": _unique([*first.doc_prefixes, *second.doc_prefixes]),
             "files": [*first.files, *second.files],
             "year": first.year or second.year,
+            "published_years": sorted({*first.published_years, *second.published_years}),
             "issuer": first.issuer or second.issuer,
         }
     )
@@ -335,8 +331,9 @@ def find_years(text: str, today: date | None = None) -> list[YearMention]:
         for m in YEAR_PATTERN.finditer(text)
     ]
     for m in CHINESE_YEAR_PATTERN.finditer(text):
-        digits = "".join(_CHINESE_DIGITS[ch] for ch in m.group(1))
-        found.append(YearMention(year=int(digits), surface=m.group(0), start=m.start(), end=m.end()))
+        year = to_int(m.group(1))
+        if year is not None:
+            found.append(YearMention(year=year, surface=m.group(0), start=m.start(), end=m.end()))
     if today is not None:
         for word, offset in RELATIVE_YEARS.items():
             for m in re.finditer(word, text):
@@ -364,7 +361,8 @@ def resolve_scope(
     """
     regions = with_programme_places(regions or default_regions(), programmes)
     text = question_normalised
-    found = regions.find(text)  # every place named, before a city's own province is dropped below
+    found = [p for p in regions.find(text) if not _names_an_honour(text, p.end)]
+    # every place named (not in an honour's name), before a city's own province is dropped below
     places = found
     years = find_years(text, today)
     known = {p.id: p for p in programmes}
@@ -392,6 +390,8 @@ def resolve_scope(
 
     # "全国…的截止日期": no provincial notice answers for the national programme.
     for name, position in regions.find_national(text):
+        if _names_an_honour(text, position + len(name)):
+            continue  # "获得过全国五一劳动奖章": an honour, not the national programme
         spans.append((position, position + len(name)))
         national = [p for p in programmes if name in p.places]
         candidates.extend(p for p in national if p not in candidates)
@@ -415,7 +415,14 @@ def resolve_scope(
         pool = candidates if named_place else [p for p in programmes if p.year is not None]
         matched_years: list[Programme] = []
         for mention in years:
-            matched = [p for p in pool if p.year == mention.year or (named_place and p.year is None)]
+            # "2009年发的通知" names the notice published in 2009 about the 2008 award.
+            matched = [
+                p
+                for p in pool
+                if p.year == mention.year
+                or mention.year in p.published_years
+                or (named_place and p.year is None)
+            ]
             if matched:
                 spans.append((mention.start, mention.end))
                 matched_years.extend(m for m in matched if m not in matched_years)
@@ -448,6 +455,10 @@ def resolve_scope(
     )
 
 
+def _names_an_honour(text: str, place_end: int) -> bool:
+    return HONOUR_AFTER_PLACE.match(text, place_end) is not None
+
+
 def _programmes_for_place(place: PlaceMention, programmes: Sequence[Programme]) -> list[Programme]:
     about = [p for p in programmes if place.name in p.places]
     if about:
@@ -462,7 +473,7 @@ def _programmes_for_place(place: PlaceMention, programmes: Sequence[Programme]) 
 def _covered_anywhere(mention: Mention, programmes: Sequence[Programme]) -> bool:
     if mention.kind in ("place", "national"):
         return any(mention.text in p.places or mention.text in p.provinces for p in programmes)
-    return any(str(p.year) == mention.text for p in programmes)
+    return any(str(p.year) == mention.text or mention.text in map(str, p.published_years) for p in programmes)
 
 
 def _unique(items: Iterable[str]) -> list[str]:

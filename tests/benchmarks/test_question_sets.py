@@ -7,18 +7,23 @@ from pathlib import Path
 import pytest
 
 from benchmarks.eval_set import evidence_hit, load_eval
-from benchmarks.qa_sets import SETS_FILE, QuestionSets
+from benchmarks.qa_sets import SETS_FILE, QuestionSets, new_notice_corpus
 from knowledge import load_notices
 
 SHARED_NOTICES = Path(__file__).resolve().parents[3] / "shared" / "notices"
 
 
 @pytest.fixture(scope="module")
-def notice_texts() -> dict[str, str]:
+def notice_texts(tmp_path_factory) -> dict[str, dict[str, str]]:
+    """The normalised texts of each corpus a set can ask about."""
     if not (SHARED_NOTICES / "catalog.yaml").is_file():
         pytest.skip(f"sample notices not found at {SHARED_NOTICES}")
-    loaded, _skipped = load_notices(SHARED_NOTICES)
-    return {path.name: text for path, _meta, text in loaded}
+    new = new_notice_corpus(SHARED_NOTICES, tmp_path_factory.mktemp("new-notices"))
+    texts = {}
+    for corpus, folder in (("sample", SHARED_NOTICES), ("new_notices", new)):
+        loaded, _skipped = load_notices(folder)
+        texts[corpus] = {path.name: text for path, _meta, text in loaded}
+    return texts
 
 
 def test_every_set_in_the_folder_is_listed_once():
@@ -31,10 +36,11 @@ def test_every_answerable_question_has_its_evidence_in_the_notices(notice_texts)
     for question_set in QuestionSets.load().sets:
         if not question_set.path.is_file():
             continue  # the public set lives beside the repository
+        texts = notice_texts[question_set.corpus]
         for item in load_eval(question_set.path):
             if item.answerable:
-                assert item.source_file in notice_texts, (question_set.file, item.id)
-                assert evidence_hit(item, notice_texts[item.source_file], item.source_file), (
+                assert item.source_file in texts, (question_set.file, item.id)
+                assert evidence_hit(item, texts[item.source_file], item.source_file), (
                     question_set.file,
                     item.id,
                 )

@@ -471,7 +471,10 @@ def test_ingest_folder_uses_the_catalog_and_reports_unreadable_files(tmp_path: P
     assert documents["notice.txt"] == DocumentMeta(
         file="notice.txt", title="关于开展2016年度用户满意服务之星活动的通知", programme="demo-2016"
     )
-    assert documents["extra.txt"] == DocumentMeta(file="extra.txt", title="服务明星事迹材料范文")
+    # A file the catalog does not list is a programme of its own, named by the file.
+    assert documents["extra.txt"] == DocumentMeta(
+        file="extra.txt", title="服务明星事迹材料范文", programme="extra"
+    )
     assert "scan.pdf" not in documents
     retriever.close()
     assert ingest_folder(folder, config).changed is False
@@ -488,3 +491,12 @@ def test_ingest_folder_refuses_a_broken_catalog(tmp_path: Path) -> None:
 def test_ingest_folder_needs_an_existing_folder(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="找不到通知文件夹"):
         ingest_folder(tmp_path / "missing", KnowledgeConfig(index_dir=tmp_path / "index"))
+
+
+def test_an_upgrade_of_a_text_library_changes_the_pipeline_version(monkeypatch) -> None:
+    import knowledge._index as index
+
+    before = index.pipeline_version()
+    real = index._library_version
+    monkeypatch.setattr(index, "_library_version", lambda name: "99.0" if name == "opencc" else real(name))
+    assert index.pipeline_version() != before  # OpenCC, pypdf, python-docx change chunk text

@@ -4,6 +4,7 @@ skipped with a reason, and the catalog supplies each file's programme metadata."
 from __future__ import annotations
 
 import random
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -270,12 +271,40 @@ def test_catalog_entries_are_read(tmp_path: Path) -> None:
     assert (entry.title, entry.region, entry.year, entry.kind) == ("甲通知", "江苏省连云港市", 2016, "notice")
 
 
+def test_a_catalog_entry_with_only_file_and_programme_is_completed_from_the_text(tmp_path: Path) -> None:
+    (tmp_path / "catalog.yaml").write_text(
+        "documents:\n  - file: a.txt\n    programme: sc-2008\n"
+        "  - file: b.txt\n    title: 乙\n    published: null\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "a.txt").write_text(
+        "川质协〔2009〕8号\n\n关于开展2008年度四川省用户满意企业评价工作的通知\n\n正文。\n\n"
+        "四川省质量协会\n二oo九年三月十六日\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.txt").write_text("乙\n\n正文。\n\n某协会\n2016年6月10日\n", encoding="utf-8")
+    loaded, _skipped = load_notices(tmp_path)
+    metas = {path.name: meta for path, meta, _text in loaded}
+    sichuan = metas["a.txt"]
+    assert sichuan.title == "关于开展2008年度四川省用户满意企业评价工作的通知"
+    assert (sichuan.doc_number, sichuan.issuer, sichuan.region) == (
+        "川质协〔2009〕8号",
+        "四川省质量协会",
+        "四川省",
+    )
+    assert (sichuan.published, sichuan.year) == (
+        date(2009, 3, 16),
+        2008,
+    )  # the award year, not the print date
+    assert metas["b.txt"].published is None  # "published: null" in the catalog is kept
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
         ("documents: [file: a.txt\n", "YAML"),
         ("- a.txt\n- b.txt\n", "documents"),
-        ("documents:\n  - file: a.txt\n", "title"),
+        ("documents:\n  - title: 甲\n", "file"),
         ("documents:\n  - file: a.txt\n    title: 甲\n  - file: a.txt\n    title: 乙\n", "a.txt"),
     ],
 )
@@ -302,7 +331,9 @@ def test_load_notices_reads_catalogued_and_uncatalogued_files_and_skips_broken_o
     metas = {path.name: meta for path, meta, _text in loaded}
     assert metas["a.txt"].programme == "p-2016-x" and metas["a.txt"].year == 2016
     assert metas["b.txt"].title == "关于开展乙活动的通知"
-    assert (metas["b.txt"].programme, metas["b.txt"].region, metas["b.txt"].year) == (None, None, None)
+    # Not in the catalog: a programme of its own, its document number read from the text.
+    assert (metas["b.txt"].programme, metas["b.txt"].region, metas["b.txt"].year) == ("b", None, None)
+    assert metas["b.txt"].doc_number == "连质协〔2016〕21号"
     assert [(path.name, "c.docx" in reason) for path, reason in skipped] == [("c.docx", True)]
 
 

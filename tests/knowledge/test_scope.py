@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from knowledge import Catalog, DocumentMeta, programmes_from_catalog, resolve_scope
+from knowledge._awards import awards_in_title
 from knowledge._scope import RegionTable, default_regions, describe_programmes, find_years
 
 LIANYUNGANG = "lianyungang-2016-service-star"
@@ -243,3 +244,46 @@ def test_a_national_programme_covers_questions_about_the_whole_country():
     )
     scope = resolve_scope("全国的什么时候截止", programmes_from_catalog(catalog))
     assert scope.uncovered == [] and scope.programmes == ["national-2026"]
+
+
+@pytest.mark.parametrize(
+    ("title", "awards"),
+    [
+        ("关于开展2019年度“宁波市用户满意服务之星”创建活动的通知", ["用户满意服务之星"]),
+        ("关于开展2008年度四川省用户满意企业（五星级、四星级）评价工作的通知", ["用户满意企业"]),
+        ("关于开展2026年湖北省用户满意等级评价工作的通知", ["用户满意等级评价"]),
+        ("张家港市用户满意标杆企业评价管理办法", ["用户满意标杆企业"]),
+        ("关于转发《关于开展2015年度山东省用户满意服务明星推选活动的通知》的通知", ["用户满意服务明星"]),
+        ("关于申报2020年全国质量奖的通知", ["全国质量奖"]),
+    ],
+)
+def test_a_new_programmes_award_is_read_from_its_title(title, awards):
+    assert awards_in_title(title) == awards
+
+
+def test_a_year_of_publication_names_the_notice_about_the_previous_years_award():
+    catalog = Catalog(
+        documents=[
+            DocumentMeta(
+                file="sc.txt",
+                title="关于开展2008年度四川省用户满意企业评价工作的通知",
+                region="四川省",
+                published="2009-03-16",
+                programme="sichuan-2008",
+            )
+        ]
+    )
+    (sichuan,) = programmes_from_catalog(catalog)
+    assert (sichuan.year, sichuan.published_years) == (2008, [2009])
+    scope = resolve_scope("四川2009年发的通知截止日期是哪天", [sichuan])
+    assert scope.programmes == ["sichuan-2008"] and not scope.out_of_corpus
+
+
+@pytest.mark.parametrize("question", ["获得过全国五一劳动奖章能加分吗", "我是浙江省劳动模范，能直接申报吗"])
+def test_an_honour_with_a_place_word_is_not_scope(programmes, question):
+    scope = resolve_scope(question, programmes)
+    assert not scope.out_of_corpus and scope.how == "open"
+
+
+def test_a_place_before_other_words_is_still_scope(programmes):
+    assert resolve_scope("北京的企业获得过荣誉能申报吗", programmes).out_of_corpus
