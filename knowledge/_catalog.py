@@ -121,7 +121,7 @@ def read_meta(text: str) -> dict[str, object]:
         if signed is None:
             continue
         found["published"] = signed
-        issuers = []
+        issuers: list[str] = []
         for above in reversed(lines[max(0, number - 4) : number]):
             if not above:
                 if issuers:
