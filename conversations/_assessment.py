@@ -10,7 +10,7 @@ import rubric_engine
 from conversations._context import TurnContext, text_reply
 from conversations._messages import Attachment, Choice, Reply
 from conversations._store import AssessmentRow
-from rubric_engine import AnswerError, AssessmentState, Rubric, Step, StepKind
+from rubric_engine import AnswerError, AssessmentResult, AssessmentState, Rubric, Step, StepKind
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 INVALID_BEFORE_CHOICES = 2
@@ -307,7 +307,7 @@ def confirm(ctx: TurnContext) -> list[Reply]:
         data["asking_field"] = missing[0].id
         ctx.turn.save(data=data)
         return [_field_prompt(missing[0].label)]
-    return [_produce(ctx, row, rubric, state, fields)]
+    return [_produce(ctx, row, rubric, state, outcome, fields)]
 
 
 def _fillable(rubric: Rubric) -> list[rubric_engine.HeaderField]:
@@ -346,9 +346,13 @@ def fill_field(ctx: TurnContext, text: str) -> list[Reply]:
 
 
 def _produce(
-    ctx: TurnContext, row: AssessmentRow, rubric: Rubric, state: AssessmentState, fields: dict[str, str]
+    ctx: TurnContext,
+    row: AssessmentRow,
+    rubric: Rubric,
+    state: AssessmentState,
+    outcome: AssessmentResult,
+    fields: dict[str, str],
 ) -> Reply:
-    outcome = rubric_engine.result(rubric, state)
     filled = {key: value for key, value in fields.items() if value}
     document = rubric_engine.render_form_docx(rubric, outcome, filled)
     row.status = "confirmed"
