@@ -7,14 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import rubric_engine
-from conversations._context import TurnContext, text_reply
+from conversations._context import INVALID_BEFORE_CHOICES, MAX_ANSWER_CHARS, TurnContext, text_reply
 from conversations._messages import Attachment, Choice, Reply
 from conversations._store import AssessmentRow
 from rubric_engine import AnswerError, AssessmentResult, AssessmentState, Rubric, Step, StepKind
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-INVALID_BEFORE_CHOICES = 2
-MAX_ANSWER_CHARS = 200  # an answer to a step is short; a longer text is a question or a paste
 _BUTTON_LABEL_CHARS = 24
 
 
@@ -70,8 +68,9 @@ def _resumable(ctx: TurnContext, rubric_id: str) -> AssessmentRow | None:
 
 def _form_menu(ctx: TurnContext) -> Reply:
     programme = ctx.turn.programme
-    rubrics = rubrics_for(programme) or rubrics_for(None)
-    scope = f"{ctx.programme_label(programme)}的" if programme and rubrics_for(programme) else ""
+    own = rubrics_for(programme) if programme else []
+    rubrics = own or rubrics_for(None)
+    scope = f"{ctx.programme_label(programme)}的" if own else ""
     lines = [f"请选择要填写的{scope}自评表（回复“/assess 表的ID”，或点下面的按钮）："]
     lines.extend(f"· {r.id}：{r.appendix}《{r.title}》" for r in rubrics)
     if not programme:

@@ -6,14 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import rubric_engine
-from conversations._context import TurnContext, text_reply
+from conversations._context import INVALID_BEFORE_CHOICES, MAX_ANSWER_CHARS, TurnContext, text_reply
 from conversations._messages import Reply
 from conversations._programmes import resolve
 from conversations._store import EligibilityCheckRow
 from rubric_engine import EligibilityError, FactError, FactQuestion
-
-INVALID_BEFORE_CHOICES = 2
-MAX_ANSWER_CHARS = 200
 
 
 def start(ctx: TurnContext, argument: str) -> list[Reply]:

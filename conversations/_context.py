@@ -16,6 +16,11 @@ from knowledge import Answer, Programme
 
 logger = logging.getLogger(__name__)
 
+# Both walks (eligibility, self-assessment): after this many unreadable replies the choices are offered;
+# a reply longer than this is no answer to a step (a question or a paste).
+INVALID_BEFORE_CHOICES = 2
+MAX_ANSWER_CHARS = 200
+
 
 class Answerer(Protocol):
     """What the dialogue needs of the Q&A core: `knowledge.KnowledgeBase` fits."""
