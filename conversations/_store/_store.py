@@ -42,7 +42,8 @@ logger = logging.getLogger(__name__)
 
 SQLITE_FILENAME = "conversations.sqlite3"
 MAX_TURN_ATTEMPTS = 8
-T = TypeVar("T")
+# The tables whose rows belong to one user (they have `id` and `user_id`).
+UserOwned = TypeVar("UserOwned", TranscriptRow, AssessmentRow, EligibilityCheckRow)
 
 
 class StoreError(RuntimeError):
@@ -177,26 +178,16 @@ class Store:
 
     def transcript(self, channel: str, channel_user_id: str) -> list[tuple[str, str]]:
         """(direction, text) of every message of one user, oldest first."""
-        with self._sessions() as session:
-            user = _find_user(session, channel, channel_user_id)
-            if user is None:
-                return []
-            rows = session.scalars(
-                select(TranscriptRow).where(TranscriptRow.user_id == user.id).order_by(TranscriptRow.id)
-            )
-            return [(row.direction, row.text) for row in rows]
+        return [
+            (row.direction, row.text) for row in self._rows_of_user(TranscriptRow, channel, channel_user_id)
+        ]
 
     def question_log(self) -> list[QuestionLogRow]:
         with self._sessions() as session:
             return list(session.scalars(select(QuestionLogRow).order_by(QuestionLogRow.id)))
 
     def assessments(self, channel: str, channel_user_id: str) -> list[AssessmentRow]:
-        with self._sessions() as session:
-            user = _find_user(session, channel, channel_user_id)
-            if user is None:
-                return []
-            query = select(AssessmentRow).where(AssessmentRow.user_id == user.id).order_by(AssessmentRow.id)
-            return list(session.scalars(query))
+        return self._rows_of_user(AssessmentRow, channel, channel_user_id)
 
     def assessment_history(self, assessment_id: int) -> list[AssessmentEventRow]:
         with self._sessions() as session:
@@ -208,15 +199,15 @@ class Store:
             return list(session.scalars(query))
 
     def eligibility_checks(self, channel: str, channel_user_id: str) -> list[EligibilityCheckRow]:
+        return self._rows_of_user(EligibilityCheckRow, channel, channel_user_id)
+
+    def _rows_of_user(self, table: type[UserOwned], channel: str, channel_user_id: str) -> list[UserOwned]:
+        """One user's rows of `table`, oldest first; none for a user never seen."""
         with self._sessions() as session:
             user = _find_user(session, channel, channel_user_id)
             if user is None:
                 return []
-            query = (
-                select(EligibilityCheckRow)
-                .where(EligibilityCheckRow.user_id == user.id)
-                .order_by(EligibilityCheckRow.id)
-            )
+            query = select(table).where(table.user_id == user.id).order_by(table.id)
             return list(session.scalars(query))
 
     @contextmanager
