@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from knowledge._answer_context import AnswerContext, CorpusStats, term_weights
+from knowledge._decision import AnswerDecision, default_decision, group_features
 from knowledge._extractive_text import (
     _ANAPHORA,
     _article_texts,
@@ -35,14 +36,14 @@ from knowledge._extractive_text import (
 from knowledge._extractive_types import Candidate, ExtractiveParams, ExtractiveResult, GroupAnswer
 from knowledge._extractive_wording import (
     _citation,
-    _clamp,
     _deadline_note,
     _merge_identical,
     _reading_order,
-    _refusal,
     _sentence_for_answer,
+    not_found_reply,
     refusal_no_terms,
     refusal_out_of_corpus,
+    related_reply,
 )
 from knowledge._models import Answer, Citation, SearchHit
 from knowledge._question import (
@@ -78,10 +79,15 @@ class ExtractiveAnswerer:
         params: ExtractiveParams | None = None,
         cues: QuestionCues | None = None,
         everyday_verb: Callable[[str], bool] | None = None,
+        decision: AnswerDecision | None = None,
+        record: Callable[[list[GroupAnswer]], None] | None = None,
     ) -> None:
         """`everyday_verb`: whether a word is a common verb of general Chinese (default: jieba's
-        dictionary, see `TermSegmenter`)."""
+        dictionary, see `TermSegmenter`). `decision`: the fitted answer decision (default: the
+        shipped one). `record`: called with every question's scored groups (the fit collects them)."""
         self.params = params or ExtractiveParams()
+        self.decision = decision or default_decision()
+        self.record = record
         self.cues = cues or default_cues()
         self._everyday_verb = everyday_verb if everyday_verb is not None else self._jieba_everyday_verb
 
@@ -101,22 +107,9 @@ class ExtractiveAnswerer:
     ) -> ExtractiveResult:
         if not analysis.key_terms:
             return ExtractiveResult(refusal_no_terms(question), [], analysis)
-        weights, soft = self._weights(analysis, context.stats)
-        # Only a place some programme covers can name the body speaking (not 北京 of a refusal).
-        uncovered = {m.text for m in scope.uncovered}
-        candidates = self._candidates(
-            analysis,
-            hits[: self.params.hits_considered],
-            weights,
-            soft,
-            places=scope.places,
-            speakers=[p for p in scope.places if p not in uncovered],
-        )
-        groups = self._groups(candidates, analysis, weights, scope, soft)
-        if scope.out_of_corpus and self.cues.asks_about_applying(analysis.text):
-            # A programme the notices lack ("上海的服务明星怎么申报") is not answered by a write-up that
-            # mentions the place (上海's 2006 stars): sample write-ups are not rules.
-            groups = [group for group in groups if group.programme is not None]
+        groups, weights = self.scored_groups(analysis, hits, scope, context)
+        if self.record is not None:
+            self.record(groups)
         shown = self._shown_groups(groups, scope, analysis)
         if shown:
             answer = self._compose(question, shown, scope, analysis, context)
@@ -124,9 +117,59 @@ class ExtractiveAnswerer:
         best = groups[0] if groups else None
         if scope.out_of_corpus and (best is None or not best.mentions_ok):
             answer = refusal_out_of_corpus(question, scope.uncovered, context)
+        elif best is not None and self.decision.kind(best.probability) != "not_found":
+            answer = related_reply(question, best, context)
         else:
-            answer = _refusal(question, best, weights, scope, context)
+            answer = not_found_reply(question, best, weights, scope, analysis, context)
         return ExtractiveResult(answer, [best] if best else [], analysis)
+
+    def scored_groups(
+        self,
+        analysis: QuestionAnalysis,
+        hits: Sequence[SearchHit],
+        scope: Scope,
+        context: AnswerContext,
+    ) -> tuple[list[GroupAnswer], dict[str, float]]:
+        """Each programme's best sentences for the question, with the decision's features and
+        probability, most probable first; and the key-term weights. Only the groups that may answer:
+        a sample write-up tells a story, never a rule."""
+        weights, soft = self._weights(analysis, context.stats)
+        # Only a place some programme covers can name the body speaking (not 北京 of a refusal).
+        uncovered = {m.text for m in scope.uncovered}
+        considered = hits[: self.params.hits_considered]
+        candidates = self._candidates(
+            analysis,
+            considered,
+            weights,
+            soft,
+            places=scope.places,
+            speakers=[p for p in scope.places if p not in uncovered],
+        )
+        groups = self._groups(candidates, analysis, weights, scope, soft)
+        for group in groups:
+            group.features = group_features(
+                group,
+                groups,
+                analysis,
+                scope,
+                weights,
+                context.stats,
+                context.programme(group.programme),
+                top_hit_score=max((h.score for h in considered), default=0.0),
+                top_lexical_score=max((h.lexical_score for h in considered), default=0.0),
+            )
+            group.probability = self.decision.probability(group.features)
+        groups.sort(key=lambda g: (g.probability, g.score), reverse=True)
+        if scope.out_of_corpus and self.cues.asks_about_applying(analysis.text):
+            # A programme the notices lack ("上海的服务明星怎么申报") is not answered by a write-up that
+            # mentions the place (上海's 2006 stars).
+            groups = [group for group in groups if group.programme is not None]
+        # The sample write-ups give a figure, a name, a date (驼中王's turnover), never whether
+        # something is allowed or how to do it ("有年龄限制吗" is for the rules).
+        rule_question = {AnswerKind.YES_NO, AnswerKind.HOW} & set(analysis.kinds)
+        examples_answer = bool(analysis.typed_kinds) or bool(scope.uncovered) or not rule_question
+        groups = [g for g in groups if g.programme is not None or examples_answer]
+        return groups, weights
 
     def rank_hits(
         self, analysis: QuestionAnalysis, hits: Sequence[SearchHit], context: AnswerContext
@@ -243,6 +286,7 @@ class ExtractiveAnswerer:
                 for term in placed:
                     near[term] = max(near[term], params.article_credit * in_article[term])
                 shape = self._shape_fraction(analysis, unit.text)
+                phrase_share = sum(p in unit.text for p in phrases) / len(phrases) if phrases else 0.0
                 candidate = Candidate(
                     hit,
                     rank,
@@ -253,6 +297,8 @@ class ExtractiveAnswerer:
                     deadline_ok,
                     shape,
                     placed=placed,
+                    section_cover=in_section,
+                    phrase_share=phrase_share,
                 )
                 # For the ranking, the write-up's name counts less than a neighbour saying the term
                 # (the sentence beside the one with the figure must not win over it).
@@ -271,9 +317,8 @@ class ExtractiveAnswerer:
                     score += params.place_bonus
                 forwarded = hit.chunk.programme in forwarding
                 score += params.voice_bonus * _voice_fit(section, forwarded)
-                if phrases:
-                    # "由…组织实施" answers "谁来组织实施" better than a sentence with 组织 and 实施 apart.
-                    score += params.phrase_bonus * sum(p in unit.text for p in phrases) / len(phrases)
+                # "由…组织实施" answers "谁来组织实施" better than a sentence with 组织 and 实施 apart.
+                score += params.phrase_bonus * phrase_share
                 if figures:
                     candidate.band = _band_fit(figures, unit.text)
                     score += candidate.band
@@ -353,7 +398,6 @@ class ExtractiveAnswerer:
             self._choose(programme, group, analysis, weights, scope, soft or {})
             for programme, group in by_programme.items()
         ]
-        groups.sort(key=lambda g: (g.passes(self.params), g.score), reverse=True)
         return groups
 
     def _choose(
@@ -528,11 +572,9 @@ class ExtractiveAnswerer:
         self, groups: list[GroupAnswer], scope: Scope, analysis: QuestionAnalysis
     ) -> list[GroupAnswer]:
         params = self.params
-        # The sample write-ups tell stories: they give a figure, a name, a date (驼中王's turnover),
-        # never whether something is allowed or how to do it ("有年龄限制吗" is for the rules).
-        rule_question = {AnswerKind.YES_NO, AnswerKind.HOW} & set(analysis.kinds)
-        examples_answer = bool(analysis.typed_kinds) or bool(scope.uncovered) or not rule_question
-        passing = [g for g in groups if g.passes(params) and (g.programme is not None or examples_answer)]
+        threshold = self.decision.answer_threshold
+        # A place or year the corpus lacks must be named where the answer is: that is the scope.
+        passing = [g for g in groups if g.probability >= threshold and g.mentions_ok]
         if not passing:
             return []
         first = passing[0]
@@ -581,14 +623,12 @@ class ExtractiveAnswerer:
             label = "、".join(context.label(p) for p in programmes)
             lines.append(f"【{label}】{body}{note}" if labelled else f"{body}{note}")
             citations.extend(_citation(c) for c in _reading_order(group.chosen))
-        p = self.params
-        worst = min(g.coverage for g in groups)
-        confidence = 0.55 + 0.4 * _clamp((worst - p.min_coverage) / (1.0 - p.min_coverage))
         return Answer(
             question=question,
             answer="\n".join(lines),
             answered=True,
-            confidence=round(confidence, 3),
+            kind="answer",
+            confidence=round(min(g.probability for g in groups), 3),
             programme=groups[0].programme if len(groups) == 1 else None,
             citations=citations,
         )

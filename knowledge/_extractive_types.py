@@ -3,7 +3,7 @@ chosen per programme, and the answerer's result (see _extractive)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from knowledge._models import Answer, Chunk, SearchHit
 from knowledge._question import QuestionAnalysis
@@ -65,6 +65,8 @@ class Candidate:
     # Terms only its document part covers (the write-up's name): they place the sentence, so it
     # need not say them itself.
     placed: frozenset[str] = frozenset()
+    section_cover: float = 0.0  # weighted share of the key terms its heading path says
+    phrase_share: float = 0.0  # share of the question's key-term phrases it has side by side
 
     @property
     def chunk(self) -> Chunk:
@@ -87,16 +89,10 @@ class GroupAnswer:
     mentions_ok: bool
     score: float
     focus: float = 0.0  # the best coverage one sentence achieves alone
-
-    def passes(self, params: ExtractiveParams) -> bool:
-        return (
-            self.coverage >= params.min_coverage
-            and self.focus >= params.min_focus
-            and self.own_coverage >= params.min_own_coverage
-            and self.heaviest >= params.min_heaviest
-            and self.shape_ok
-            and self.mentions_ok
-        )
+    # The decision's view of it (knowledge/_decision.py): its features, and the calibrated
+    # probability that these sentences answer the question.
+    features: dict[str, float] = field(default_factory=dict)
+    probability: float = 0.0
 
 
 @dataclass

@@ -14,6 +14,7 @@ from knowledge._models import Answer, Citation
 from knowledge._question import AnswerKind, QuestionAnalysis
 from knowledge._scope import Mention, Scope, describe_programmes
 
+RELATED_CHARS = 200  # a related rule is quoted up to this length (a phone screen)
 _NOT_CJK_OR_ALNUM = re.compile(r"[^\w]+", re.UNICODE)
 _LEADING_ENUMERATOR = re.compile(
     r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
@@ -35,42 +36,49 @@ def _deadline_note(group: GroupAnswer, analysis: QuestionAnalysis, context: Answ
     return f"（该截止日期已过：这是{year}年的通知，新一年的安排请以最新通知为准。）"
 
 
-def _refusal(
+def not_found_reply(
     question: str,
     best: GroupAnswer | None,
     weights: dict[str, float],
     scope: Scope,
+    analysis: QuestionAnalysis,
     context: AnswerContext,
 ) -> Answer:
-    missing: list[str] = []
-    nearby = None
+    """ "通知中没有关于…的规定": what was asked, named plainly, and where to ask. No quote: a passage
+    shown beside "the notices do not say" could say it after all."""
     programme_id = scope.programmes[0] if len(scope.programmes) == 1 else None
+    words = [t for t in sorted(weights, key=lambda t: weights[t], reverse=True) if len(t) > 1]
     if best is not None:
-        missing = [
-            t
-            for t in sorted(weights, key=lambda t: weights[t], reverse=True)
-            if len(t) > 1 and max(c.covers(t) for c in best.chosen) < 0.5  # not "花" of 花多少钱
-        ][:3]
-        top = best.chosen[0]
-        if best.own_coverage >= 0.3 and len(top.unit.text) >= 6:
-            nearby = top
+        # The words the best passage does not cover are what the notices lack (not "花" of 花多少钱).
+        words = [t for t in words if max(c.covers(t) for c in best.chosen) < 0.5] or words
         programme_id = programme_id or best.programme
-    not_found = f"通知中没有提到“{'、'.join(missing)}”的相关规定。" if missing else ""
-    parts = [not_found or "现有通知没有这方面的明确规定。"]
-    citations = []
-    if nearby is not None:
-        label = context.label(nearby.chunk.programme)
-        parts.append(f"通知中相关的内容是：【{label}】{_shorten(nearby.unit.text)}")
-        citations.append(_citation(nearby))
-    parts.append(where_to_ask(programme_id, context))
-    coverage = best.coverage if best else 0.0
+    asked = "、".join(words[:3]) or "、".join(analysis.key_terms[:3])
+    text = f"通知中没有关于“{asked}”的规定。" if asked else "现有通知没有这方面的明确规定。"
     return Answer(
         question=question,
-        answer="".join(parts),
+        answer=text + where_to_ask(programme_id, context),
         answered=False,
-        confidence=round(min(0.35, 0.05 + 0.3 * coverage), 3),
+        kind="not_found",
+        confidence=round(best.probability, 3) if best else 0.0,
         programme=programme_id,
-        citations=citations,
+    )
+
+
+def related_reply(question: str, best: GroupAnswer, context: AnswerContext) -> Answer:
+    """The rule nearest to what was asked, quoted and cited, labelled as related: the decision finds
+    it relevant but not sure to answer the question."""
+    chosen = _reading_order(best.chosen)
+    body = "".join(_sentence_for_answer(c.unit.text) for c in chosen)
+    label = context.label(best.programme)
+    return Answer(
+        question=question,
+        answer=f"通知中与此最相关的规定是：【{label}】{_shorten(body, RELATED_CHARS)}"
+        + where_to_ask(best.programme, context),
+        answered=True,
+        kind="related",
+        confidence=round(best.probability, 3),
+        programme=best.programme,
+        citations=[_citation(c) for c in chosen],
     )
 
 
