@@ -3,10 +3,12 @@
 Every sentence (table row, list item) of the top hits is scored by how much of the question's key
 terms it covers (terms weighted by how rare they are in the corpus, so that "税收" counts far more
 than "企业"), whether it has the shape of the answer asked for (a date for 哪天, a number of 字 for
-多少字), and the rank of its chunk. The best 1-3 sentences are the answer, and only if they pass
-the check: most of the weighted key terms covered, the rarest one among them, the right shape, and
-any place or year the corpus does not otherwise cover mentioned right there. A retrieval score
-alone separates answerable from unanswerable questions badly; this check is the decision.
+多少字), and the rank of its chunk. Each programme's best 1-3 sentences form a group. Whether a
+group answers is the fitted decision's (`knowledge/_decision.py`): its features (coverage by the
+sentences, their heading path and neighbours, shape, scope, retrieval margins) give a calibrated
+probability, and its thresholds the reply: a cited answer, the most relevant rule quoted as
+related, or "the notices do not say". A place or year the corpus does not otherwise cover must be
+mentioned where the answer is.
 
 When the question names no programme and several programmes answer it differently (each notice has
 its own deadline), the answer gives each programme's sentence with its label, never a mix.

@@ -12,12 +12,10 @@ from knowledge._sentences import Unit
 
 @dataclass(frozen=True)
 class ExtractiveParams:
-    """The weights and thresholds of the answer check (tuned on questions written for the purpose)."""
+    """How sentences are found, scored and chosen (tuned on questions written for the purpose).
+    Whether the chosen ones answer is not decided here: that is the fitted decision's
+    (knowledge/_decision.py), over features these scores feed."""
 
-    min_coverage: float = 0.62  # weighted key-term coverage of the chosen sentences (with context)
-    min_own_coverage: float = 0.38  # ... by the sentences themselves
-    min_heaviest: float = 0.5  # coverage of the rarest key term
-    min_focus: float = 0.5  # one sentence must cover this much alone (not three half-relevant ones)
     context_credit: float = 0.5  # a term found beside the sentence (section, neighbours) counts half
     # A term found elsewhere in the part of the document the sentence belongs to (the write-up that
     # names 热带森林公园 at its top): it says which passage is meant, not what the answer is.

@@ -164,6 +164,3 @@ def _citation(candidate: Candidate) -> Citation:
         quote=chunk.text[candidate.unit.start : candidate.unit.end].strip(),
     )
 
-
-def _clamp(value: float) -> float:
-    return max(0.0, min(1.0, value))
