@@ -41,7 +41,7 @@ from knowledge import KnowledgeBase, KnowledgeConfig  # noqa: E402
 from knowledge._decision import DECISION_FILE, FEATURE_NAMES, AnswerDecision, Validation  # noqa: E402
 from knowledge._extractive import ExtractiveAnswerer  # noqa: E402
 from knowledge._extractive_types import GroupAnswer  # noqa: E402
-from knowledge._extractive_wording import _reading_order, _sentence_for_answer  # noqa: E402
+from knowledge._extractive_wording import _reading_order, shown_text  # noqa: E402
 
 ANSWER_PROBABILITY = 0.5  # a reply is labelled an answer when it is more likely right than not
 REGULARISATION = 1.0  # scikit-learn's C
@@ -88,7 +88,7 @@ def neutral_decision() -> AnswerDecision:
 
 
 def group_text(group: GroupAnswer) -> str:
-    return "".join(_sentence_for_answer(c.unit.text) for c in _reading_order(group.chosen))
+    return "".join(shown_text(c) for c in _reading_order(group.chosen))
 
 
 def collect(notices: Path) -> tuple[list[Row], list[Question], list[str]]:
@@ -137,7 +137,7 @@ def _question(set_name: str, item: EvalItem, groups: Sequence[GroupAnswer], firs
             for i, g in enumerate(groups)
         },
         related_ok={
-            first_row + i: item.answerable and must_contain_ok(item, g.chosen[0].unit.text)
+            first_row + i: item.answerable and must_contain_ok(item, shown_text(g.chosen[0]))
             for i, g in enumerate(groups)
         },
     )

@@ -41,11 +41,11 @@ from knowledge._extractive_wording import (
     _deadline_note,
     _merge_identical,
     _reading_order,
-    _sentence_for_answer,
     not_found_reply,
     refusal_no_terms,
     refusal_out_of_corpus,
     related_reply,
+    shown_text,
 )
 from knowledge._models import Answer, Citation, SearchHit
 from knowledge._question import (
@@ -620,7 +620,7 @@ class ExtractiveAnswerer:
         lines = []
         citations: list[Citation] = []
         for programmes, group in _merge_identical(groups):
-            body = "".join(_sentence_for_answer(c.unit.text) for c in _reading_order(group.chosen))
+            body = "".join(shown_text(c) for c in _reading_order(group.chosen))
             note = _deadline_note(group, analysis, context)
             label = "、".join(context.label(p) for p in programmes)
             lines.append(f"【{label}】{body}{note}" if labelled else f"{body}{note}")

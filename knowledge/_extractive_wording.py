@@ -13,8 +13,10 @@ from knowledge._extractive_types import Candidate, GroupAnswer
 from knowledge._models import Answer, Citation
 from knowledge._question import AnswerKind, QuestionAnalysis
 from knowledge._scope import Mention, Scope, describe_programmes
+from knowledge._sentences import display_text, enumerator_style
 
 RELATED_CHARS = 200  # a related rule is quoted up to this length (a phone screen)
+PHONE_CHARS = 300  # a list longer than this is shown up to the item that would pass it
 _NOT_CJK_OR_ALNUM = re.compile(r"[^\w]+", re.UNICODE)
 _LEADING_ENUMERATOR = re.compile(
     r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
@@ -68,7 +70,7 @@ def related_reply(question: str, best: GroupAnswer, context: AnswerContext) -> A
     """The rule nearest to what was asked, quoted and cited, labelled as related: the decision finds
     it relevant but not sure to answer the question."""
     chosen = _reading_order(best.chosen)
-    body = "".join(_sentence_for_answer(c.unit.text) for c in chosen)
+    body = "".join(shown_text(c) for c in chosen)
     label = context.label(best.programme)
     return Answer(
         question=question,
@@ -142,6 +144,27 @@ def _merge_identical(groups: Sequence[GroupAnswer]) -> list[tuple[list[str | Non
 
 def _comparable(text: str) -> str:
     return _NOT_CJK_OR_ALNUM.sub("", text)
+
+
+def shown_text(candidate: Candidate) -> str:
+    """A chosen sentence as the answer shows it; a long list cut for a phone at an item boundary,
+    saying how many items are left out (the citation quotes it whole)."""
+    unit = candidate.unit
+    if unit.kind != "block" or len(unit.text) <= PHONE_CHARS:
+        return _sentence_for_answer(unit.text)
+    lines = [line for line in candidate.chunk.text[unit.start : unit.end].split("\n") if line.strip()]
+    items = [i for i, line in enumerate(lines) if enumerator_style(line.strip()) is not None]
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if kept and i in items and len(display_text("\n".join([*kept, line]))) > PHONE_CHARS:
+            break
+        kept.append(line)
+    left_out = sum(1 for i in items if i >= len(kept))
+    shown = display_text("\n".join(kept)).rstrip("：:，,；; ")
+    if not left_out:
+        return _sentence_for_answer(unit.text)
+    shown_items = len(items) - left_out
+    return f"{shown}……（共{len(items)}项，以上为前{shown_items}项，其余{left_out}项见所引通知原文。）"
 
 
 def _sentence_for_answer(text: str) -> str:

@@ -584,3 +584,27 @@ def test_a_bracketed_aside_inside_a_word_does_not_hide_it(form_context):
     # "标杆（五星）级" says 标杆级; "什么地方" asks where, it names nothing.
     answer = ask_among("青海评上标杆级的实践会被收进什么地方", form_context)
     assert answer.answered and "案例库" in answer.answer
+
+
+def test_a_long_list_is_cut_for_a_phone_and_says_how_many_items_are_left_out(context):
+    names = [
+        "申报表",
+        "自评报告",
+        "满意度测评报告",
+        "荣誉复印件",
+        "事迹材料",
+        "推荐意见",
+        "承诺书",
+        "其他证明",
+    ]
+    items = "\n".join(
+        f"{i}.{name}（须加盖单位公章，按附件{i}的格式填写，并附相关证明材料的复印件一份，装订成册后一并报送）。"
+        for i, name in enumerate(names, start=1)
+    )
+    chunk = make_chunk(LYG, "四、申报材料", f"申报时需提交以下材料：\n{items}")
+    answer = ask("连云港申报要交哪些材料", context, hits=[chunk])
+    assert answer.answered and "1.申报表" in answer.answer
+    assert "8.其他证明" not in answer.answer and "见所引通知原文" in answer.answer
+    assert "共8项" in answer.answer
+    assert len(answer.answer) < 400  # a phone screen or two, not the whole list
+    assert any("8.其他证明" in citation.quote for citation in answer.citations)  # the source, whole
