@@ -42,6 +42,7 @@ from knowledge._extractive_wording import (
     _merge_identical,
     _reading_order,
     not_found_reply,
+    other_body_reply,
     refusal_no_terms,
     refusal_out_of_corpus,
     related_reply,
@@ -114,11 +115,18 @@ class ExtractiveAnswerer:
             self.record(groups)
         shown = self._shown_groups(groups, scope, analysis)
         if shown:
-            answer = self._compose(question, shown, scope, analysis, context)
+            missing = self._body_not_given(shown[0], scope, analysis, context)
+            if missing is not None:
+                answer = other_body_reply(question, missing, shown[0], analysis, context)
+            else:
+                answer = self._compose(question, shown, scope, analysis, context)
             return ExtractiveResult(answer, shown, analysis)
         best = groups[0] if groups else None
+        missing = self._body_not_given(best, scope, analysis, context) if best and best.shape_ok else None
         if scope.out_of_corpus and (best is None or not best.mentions_ok):
             answer = refusal_out_of_corpus(question, scope.uncovered, context)
+        elif best is not None and missing is not None:
+            answer = other_body_reply(question, missing, best, analysis, context)
         elif best is not None and self.decision.kind(best.probability) != "not_found":
             answer = related_reply(question, best, context)
         else:
@@ -172,6 +180,22 @@ class ExtractiveAnswerer:
         examples_answer = bool(analysis.typed_kinds) or bool(scope.uncovered) or not rule_question
         groups = [g for g in groups if g.programme is not None or examples_answer]
         return groups, weights
+
+    def _body_not_given(
+        self, group: GroupAnswer, scope: Scope, analysis: QuestionAnalysis, context: AnswerContext
+    ) -> str | None:
+        """A contact, address or deadline belongs to a body: the place the question names whose body
+        the group's sentences are not about (南京's deadline asked, the province's given), or None.
+        A place is the group's when its programme covers it or the passage names it."""
+        if not (analysis.deadline or {"phone", "address"} & set(analysis.units)):
+            return None
+        programme = context.programme(group.programme)
+        own = " ".join(programme.places) if programme else ""
+        for place in scope.places:
+            named = any(place in f"{c.chunk.title}{c.chunk.section}{c.chunk.text}" for c in group.chosen)
+            if place not in own and not named:
+                return place
+        return None
 
     def rank_hits(
         self, analysis: QuestionAnalysis, hits: Sequence[SearchHit], context: AnswerContext

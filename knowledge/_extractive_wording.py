@@ -66,6 +66,27 @@ def not_found_reply(
     )
 
 
+def other_body_reply(
+    question: str, place: str, group: GroupAnswer, analysis: QuestionAnalysis, context: AnswerContext
+) -> Answer:
+    """The notices give a contact, address or deadline, but another body's: say that none is given
+    for the one asked about, and show whose they give (never as the answer)."""
+    what = "截止日期" if analysis.deadline else "地址" if "address" in analysis.units else "联系方式"
+    chosen = _reading_order(group.chosen)
+    body = "".join(shown_text(c) for c in chosen)
+    label = context.label(group.programme)
+    return Answer(
+        question=question,
+        answer=f"通知中没有给出{place}的{what}。通知中给出的是另一单位的：【{label}】{body}"
+        f"{place}的安排，请咨询当地质量协会。",
+        answered=False,
+        kind="not_found",
+        confidence=round(min(group.probability, 0.3), 3),
+        programme=group.programme,
+        citations=[_citation(c) for c in chosen],
+    )
+
+
 def related_reply(question: str, best: GroupAnswer, context: AnswerContext) -> Answer:
     """The rule nearest to what was asked, quoted and cited, labelled as related: the decision finds
     it relevant but not sure to answer the question."""

@@ -608,3 +608,16 @@ def test_a_long_list_is_cut_for_a_phone_and_says_how_many_items_are_left_out(con
     assert "共8项" in answer.answer
     assert len(answer.answer) < 400  # a phone screen or two, not the whole list
     assert any("8.其他证明" in citation.quote for citation in answer.citations)  # the source, whole
+
+
+@pytest.mark.parametrize(
+    ("question", "what"), [("无锡市质协联系电话多少", "联系方式"), ("南京的申报截止日期是哪天", "截止日期")]
+)
+def test_another_city_s_contact_or_deadline_is_not_given_as_the_answer(question, what):
+    """The notices give 常州's (the forwarding city's) contact and deadline, none for 无锡 or 南京:
+    the reply says so, and shows whose they give, never as the answer."""
+    answer = ask_forwarded(question)
+    place = question[:2]
+    assert not answer.answered and answer.kind == "not_found"
+    assert answer.answer.startswith(f"通知中没有给出{place}的{what}。通知中给出的是另一单位的：")
+    assert answer.citations  # whose they give, cited
