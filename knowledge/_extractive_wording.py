@@ -72,27 +72,24 @@ def other_body_reply(
     """The notices give a contact, address or deadline, but another body's: say that none is given
     for the one asked about, and show whose they give (never as the answer)."""
     what = "截止日期" if analysis.deadline else "地址" if "address" in analysis.units else "联系方式"
-    chosen = _reading_order(group.chosen)
-    body = "".join(shown_text(c) for c in chosen)
-    label = context.label(group.programme)
+    label, body, citations = _quoted(group, context)
     return Answer(
         question=question,
         answer=f"通知中没有给出{place}的{what}。通知中给出的是另一单位的：【{label}】{body}"
         f"{place}的安排，请咨询当地质量协会。",
         answered=False,
         kind="not_found",
+        # The probability is the passage's, not the body's: this is no answer.
         confidence=round(min(group.probability, 0.3), 3),
         programme=group.programme,
-        citations=[_citation(c) for c in chosen],
+        citations=citations,
     )
 
 
 def related_reply(question: str, best: GroupAnswer, context: AnswerContext) -> Answer:
     """The rule nearest to what was asked, quoted and cited, labelled as related: the decision finds
     it relevant but not sure to answer the question."""
-    chosen = _reading_order(best.chosen)
-    body = "".join(shown_text(c) for c in chosen)
-    label = context.label(best.programme)
+    label, body, citations = _quoted(best, context)
     return Answer(
         question=question,
         answer=f"通知中与此最相关的规定是：【{label}】{_shorten(body, RELATED_CHARS)}"
@@ -101,8 +98,15 @@ def related_reply(question: str, best: GroupAnswer, context: AnswerContext) -> A
         kind="related",
         confidence=round(best.probability, 3),
         programme=best.programme,
-        citations=[_citation(c) for c in chosen],
+        citations=citations,
     )
+
+
+def _quoted(group: GroupAnswer, context: AnswerContext) -> tuple[str, str, list[Citation]]:
+    """A group's label, its sentences as shown, and their citations, in reading order."""
+    chosen = _reading_order(group.chosen)
+    body = "".join(shown_text(c) for c in chosen)
+    return context.label(group.programme), body, [_citation(c) for c in chosen]
 
 
 # --- refusals that need no hits ---------------------------------------------------------------
