@@ -26,12 +26,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from knowledge._answer_context import CorpusStats
-from knowledge._extractive_types import Candidate, GroupAnswer
+from knowledge._extractive_types import Candidate, GroupAnswer, RankingWeights
 from knowledge._models import ReplyKind
 from knowledge._question import AnswerKind, QuestionAnalysis
 from knowledge._scope import Programme, Scope
 
 DECISION_FILE = Path(__file__).parent / "data" / "answer_decision.json"
+RANK = RankingWeights()  # the "rank" feature's decay: fixed, so the fitted file keeps its meaning
 
 # name -> what it measures. The order is the order of the vector and of the fitted coefficients.
 FEATURES: dict[str, str] = {
@@ -122,7 +123,7 @@ def group_features(
         "in_scope": float(not scope.programmes or group.programme in scope.programmes),
         "scope_named": float(scope.how != "open"),
         "write_up": float(group.programme is None),
-        "rank": 1.0 / (1.0 + 0.35 * best.rank),
+        "rank": RANK.rank_score(best.rank),
         "retrieval_ratio": _ratio(best.hit.score, top_hit_score),
         "lexical_ratio": _ratio(best.hit.lexical_score, top_lexical_score),
         "score": best.score,

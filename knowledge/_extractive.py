@@ -248,6 +248,7 @@ class ExtractiveAnswerer:
         `speakers`: those of them the corpus covers; one naming the body that forwards a notice
         prefers the sentences of its own letter."""
         params = self.params
+        ranking = params.ranking
         weights = {**key_weights, **soft_weights}
         total = sum(weights.values())
         wants_list = AnswerKind.LIST in analysis.kinds
@@ -276,7 +277,7 @@ class ExtractiveAnswerer:
             # A section named after what is asked ("第十四条 …杰出管理者申报条件") is where the answer is.
             section = hit.chunk.section
             in_section = sum(w * self._term_coverage(t, section) for t, w in weights.items()) / total
-            rank_score = 1.0 / (1.0 + 0.35 * rank)
+            rank_score = ranking.rank_score(rank)
             for unit in units:
                 if unit.kind == "block" and not wants_list:
                     continue
@@ -336,9 +337,15 @@ class ExtractiveAnswerer:
                     / total
                 )
                 own_cov = sum(w * own[t] for t, w in weights.items()) / total
-                score = 0.55 * coverage + 0.15 * own_cov + 0.2 * shape + 0.1 * rank_score + 0.1 * in_section
+                score = (
+                    ranking.coverage * coverage
+                    + ranking.own_coverage * own_cov
+                    + ranking.shape * shape
+                    + ranking.rank * rank_score
+                    + ranking.section * in_section
+                )
                 if analysis.deadline and deadline_ok:
-                    score += 0.05
+                    score += ranking.deadline
                 if any(place in unit.text or place in surroundings for place in places):
                     score += params.place_bonus
                 forwarded = hit.chunk.programme in forwarding
@@ -349,16 +356,16 @@ class ExtractiveAnswerer:
                     candidate.band = _band_fit(figures, unit.text)
                     score += candidate.band
                 if unit.kind == "block":
-                    score += 0.05  # a list question is best answered by the whole list
+                    score += ranking.whole_list
                 if unit.text.endswith(("：", ":")):
-                    score -= 0.1  # it only announces what follows
+                    score -= ranking.announces
                 elif _is_heading(unit.text) and (shape < 1.0 or not analysis.typed_kinds):
                     # It names a topic, the answer is below it (unless it holds it: "简介（1000字）").
-                    score -= 0.1
+                    score -= ranking.heading
                 if len(unit.text) < 6:
-                    score -= 0.15
+                    score -= ranking.too_short
                 elif len(unit.text) > 300:
-                    score -= 0.05
+                    score -= ranking.too_long
                 candidate.score = score
                 candidates.append(candidate)
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -476,8 +483,13 @@ class ExtractiveAnswerer:
         heaviest = max(c.covers(heaviest_term) for c in chosen)
         mentions_ok = all(_mentioned(m, chosen) for m in scope.uncovered)
         shape_ok = any(c.shape_ok for c in chosen)
-        rank_score = 1.0 / (1.0 + 0.35 * best.rank)
-        score = 0.6 * coverage + 0.15 * own_coverage + 0.15 * shape_ok + 0.1 * rank_score
+        ranking = self.params.ranking
+        score = (
+            ranking.group_coverage * coverage
+            + ranking.group_own_coverage * own_coverage
+            + ranking.group_shape * shape_ok
+            + ranking.group_rank * ranking.rank_score(best.rank)
+        )
         return GroupAnswer(
             programme, chosen, coverage, own_coverage, heaviest, shape_ok, mentions_ok, score, focus
         )

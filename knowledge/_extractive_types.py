@@ -11,6 +11,37 @@ from knowledge._sentences import Unit
 
 
 @dataclass(frozen=True)
+class RankingWeights:
+    """Which sentence is shown first: the linear ranking score of a sentence among the hits', and of
+    a programme's group among the groups (Candidate.score, GroupAnswer.score). Hand-set and used for
+    ordering only: whether the chosen sentences answer is the fitted decision's (knowledge/_decision.py),
+    which takes these scores as one feature among others."""
+
+    rank_decay: float = 0.35  # a hit at 0-based rank r counts 1 / (1 + rank_decay * r)
+    # A sentence: weighted key-term coverage (with surroundings), by itself, answer shape, its hit's
+    # rank, its heading path's coverage...
+    coverage: float = 0.55
+    own_coverage: float = 0.15
+    shape: float = 0.2
+    rank: float = 0.1
+    section: float = 0.1
+    deadline: float = 0.05  # ...plus this for a deadline sentence when a deadline is asked
+    whole_list: float = 0.05  # ...plus this for a whole list (a list question is best answered by it)
+    announces: float = 0.1  # ...minus this for a line ending in "：" (it only announces what follows)
+    heading: float = 0.1  # ...minus this for a heading that does not hold the answer itself
+    too_short: float = 0.15  # ...minus this under 6 characters
+    too_long: float = 0.05  # ...minus this over 300 characters
+    # A group: coverage by its sentences (with surroundings), by themselves, shape, its best hit's rank.
+    group_coverage: float = 0.6
+    group_own_coverage: float = 0.15
+    group_shape: float = 0.15
+    group_rank: float = 0.1
+
+    def rank_score(self, rank: int) -> float:
+        return 1.0 / (1.0 + self.rank_decay * rank)
+
+
+@dataclass(frozen=True)
 class ExtractiveParams:
     """How sentences are found, scored and chosen (tuned on questions written for the purpose).
     Whether the chosen ones answer is not decided here: that is the fitted decision's
@@ -46,6 +77,7 @@ class ExtractiveParams:
     voice_bonus: float = 0.1
     # Sample write-ups are not rules: a programme's passage that answers nearly as well comes first.
     examples_margin: float = 0.15
+    ranking: RankingWeights = field(default_factory=RankingWeights)
 
 
 @dataclass
