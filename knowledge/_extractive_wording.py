@@ -54,7 +54,7 @@ def not_found_reply(
         # The words the best passage does not cover are what the notices lack (not "花" of 花多少钱).
         words = [t for t in words if max(c.covers(t) for c in best.chosen) < 0.5] or words
         programme_id = programme_id or best.programme
-    asked = "、".join(words[:3]) or "、".join(analysis.key_terms[:3])
+    asked = "、".join(as_asked(words[:3] or analysis.key_terms[:3], analysis.text))
     text = f"通知中没有关于“{asked}”的规定。" if asked else "现有通知没有这方面的明确规定。"
     return Answer(
         question=question,
@@ -64,6 +64,26 @@ def not_found_reply(
         confidence=round(best.probability, 3) if best else 0.0,
         programme=programme_id,
     )
+
+
+def as_asked(terms: Sequence[str], question: str) -> list[str]:
+    """The terms as the question writes them, in its order: terms that overlap or touch there are one
+    phrase (大面 and 面积 of "大面积投诉" are 大面积). A term the question does not spell is kept as is."""
+    spans: list[tuple[int, int]] = []
+    loose: list[str] = []
+    for term in terms:
+        start = question.find(term)
+        if start < 0:
+            loose.append(term)
+        else:
+            spans.append((start, start + len(term)))
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return list(dict.fromkeys([question[start:end] for start, end in merged] + loose))
 
 
 def other_body_reply(

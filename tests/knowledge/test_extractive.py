@@ -8,6 +8,7 @@ import pytest
 
 from knowledge import Chunk, SearchHit, analyse_question, resolve_scope
 from knowledge._extractive import AnswerContext, CorpusStats, ExtractiveAnswerer
+from knowledge._extractive_wording import as_asked
 from knowledge._scope import Programme
 from knowledge._sentences import display_text, split_units
 
@@ -621,3 +622,9 @@ def test_another_city_s_contact_or_deadline_is_not_given_as_the_answer(question,
     assert not answer.answered and answer.kind == "not_found"
     assert answer.answer.startswith(f"通知中没有给出{place}的{what}。通知中给出的是另一单位的：")
     assert answer.citations  # whose they give, cited
+
+
+def test_what_the_notices_lack_is_named_as_the_question_writes_it():
+    assert as_asked(["面积", "大面", "参评"], "近三年有过大面积投诉还能参评吗") == ["大面积", "参评"]
+    assert as_asked(["奖金"], "获奖以后有多少奖金") == ["奖金"]
+    assert as_asked(["税收", "优惠"], "能享受哪些税收优惠") == ["税收优惠"]  # touching: one phrase
