@@ -35,7 +35,7 @@ DECISION_FILE = Path(__file__).parent / "data" / "answer_decision.json"
 RANK = RankingWeights()  # the "rank" feature's decay: fixed, so the fitted file keeps its meaning
 
 # name -> what it measures. The order is the order of the vector and of the fitted coefficients.
-FEATURES: dict[str, str] = {
+DECISION_FEATURES: dict[str, str] = {
     "coverage": "weighted share of the key terms the chosen sentences cover, with their surroundings",
     "own_coverage": "...that the chosen sentences say themselves",
     "focus": "...that the best single sentence covers (with surroundings)",
@@ -74,7 +74,7 @@ FEATURES: dict[str, str] = {
     "asks_deadline": "1 if it asks for a deadline",
     "deadline_ok": "1 if the best sentence reads as a deadline",
 }
-FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
+FEATURE_NAMES: tuple[str, ...] = tuple(DECISION_FEATURES)
 
 
 def group_features(
@@ -88,7 +88,7 @@ def group_features(
     top_hit_score: float,
     top_lexical_score: float,
 ) -> dict[str, float]:
-    """The decision's features of one group (see FEATURES), from what the answerer computed."""
+    """The decision's features of one group (see DECISION_FEATURES), from what the answerer computed."""
     best: Candidate = group.chosen[0]
     total = sum(weights.values()) or 1.0
     near_only = sum(w * best.near.get(t, 0.0) for t, w in weights.items() if best.own.get(t, 0.0) < 0.5)
