@@ -7,8 +7,9 @@
 Every question of every set in `benchmarks/data/question_sets.yaml` is run through `ask` against its
 own corpus (as `qa_sets.py` does). The answerer reports each programme's chosen sentences with their
 features; a group is labelled 1 when its question is answerable and its sentences pass the set's
-grading (`must_contain`), else 0. A logistic regression (scikit-learn, standardised features) gives
-the probability that a group answers its question.
+grading (`must_contain`), else 0. A logistic regression (scikit-learn) over the standardised features
+and the one-hot of each feature's quantile bin (edges from the fitted rows) gives the probability that a
+group answers its question.
 
 Validation is grouped: leave one question set out, and leave one notice out (the notice an
 answerable question is about; for an unanswerable one, the notice of its best passage). The
@@ -45,6 +46,7 @@ from knowledge._extractive_wording import _reading_order, shown_text  # noqa: E4
 
 ANSWER_PROBABILITY = 0.5  # a reply is labelled an answer when it is more likely right than not
 REGULARISATION = 1.0  # scikit-learn's C
+BINS = 6  # quantile bins per feature with a range of values
 
 
 @dataclass
@@ -171,21 +173,42 @@ def outcomes(
     return false_refusals / max(answerable, 1), refused / max(unanswerable, 1), correct / max(answerable, 1)
 
 
-def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """(mean, scale, coefficients, intercept) of a standardised logistic regression."""
+def fit(x: np.ndarray, y: np.ndarray) -> AnswerDecision:
+    """A logistic regression (scikit-learn) over the standardised features and, for each feature
+    with more than two values, the one-hot of its quantile bin (edges from these rows)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
 
-    scaler = StandardScaler().fit(x)
-    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    model = LogisticRegression(C=REGULARISATION, max_iter=5000)
-    model.fit((x - scaler.mean_) / scale, y)
-    return scaler.mean_, scale, model.coef_[0], float(model.intercept_[0])
-
-
-def predict(params: tuple[np.ndarray, np.ndarray, np.ndarray, float], x: np.ndarray) -> np.ndarray:
-    mean, scale, coefficients, intercept = params
-    return 1.0 / (1.0 + np.exp(-np.clip((x - mean) / scale @ coefficients + intercept, -30, 30)))
+    mean = x.mean(axis=0)
+    scale = np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
+    edges: dict[str, list[float]] = {}
+    for j, name in enumerate(FEATURE_NAMES):
+        if len(np.unique(x[:, j])) > 2:
+            inner = np.unique(np.quantile(x[:, j], np.arange(1, BINS) / BINS))
+            edges[name] = [round(float(e), 6) for e in inner]
+    columns = [(x - mean) / scale]
+    for name, inner in edges.items():
+        index = np.searchsorted(inner, x[:, FEATURE_NAMES.index(name)], side="right")
+        columns.append(np.eye(len(inner) + 1)[index])
+    model = LogisticRegression(C=REGULARISATION, max_iter=10000)
+    model.fit(np.hstack(columns), y)
+    coefficients = model.coef_[0]
+    n = len(FEATURE_NAMES)
+    bins: dict[str, list[float]] = {}
+    at = n
+    for name, inner in edges.items():
+        bins[name] = [round(float(c), 6) for c in coefficients[at : at + len(inner) + 1]]
+        at += len(inner) + 1
+    return AnswerDecision(
+        feature_names=list(FEATURE_NAMES),
+        mean=[round(float(v), 6) for v in mean],
+        scale=[round(float(v), 6) for v in scale],
+        coefficients=[round(float(c), 6) for c in coefficients[:n]],
+        intercept=round(float(model.intercept_[0]), 6),
+        bin_edges=edges,
+        bin_coefficients=bins,
+        answer_threshold=1.0,
+        related_threshold=1.0,
+    )
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, groups: Sequence[str], fitted: np.ndarray) -> np.ndarray:
@@ -199,7 +222,7 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, groups: Sequence[str], fitted: np.
         if y[train].min() == y[train].max():
             probability[test] = y[train].mean()
             continue
-        probability[test] = predict(fit(x[train], y[train]), x[test])
+        probability[test] = fit(x[train], y[train]).probabilities(x[test])
     return probability
 
 
@@ -280,20 +303,18 @@ def main() -> int:
                 correctness=round(correct, 4),
             )
         )
-    mean, scale, coefficients, intercept = fit(x[fitted], y[fitted])
-    decision = AnswerDecision(
-        feature_names=list(FEATURE_NAMES),
-        mean=[round(float(v), 6) for v in mean],
-        scale=[round(float(v), 6) for v in scale],
-        coefficients=[round(float(v), 6) for v in coefficients],
-        intercept=round(intercept, 6),
-        answer_threshold=answer_t,
-        related_threshold=related_t,
-        fitted_on=set_names,
-        rows=int(fitted.sum()),
-        operating_point=f"false refusals <= {args.max_false_refusals:.2f}, unanswerable refused >= 0.90",
-        validation=validation,
+    decision = fit(x[fitted], y[fitted]).model_copy(
+        update={
+            "answer_threshold": answer_t,
+            "related_threshold": related_t,
+            "fitted_on": set_names,
+            "rows": int(fitted.sum()),
+            "operating_point": f"false refusals <= {args.max_false_refusals:.2f}, "
+            "unanswerable refused >= 0.90",
+            "validation": validation,
+        }
     )
+    decision = AnswerDecision.model_validate(decision.model_dump())  # checked as the file will be
     args.out.write_text(decision.model_dump_json(indent=1) + "\n", encoding="utf-8")
     print(
         f"{len(questions)} questions, {int(fitted.sum())} groups ({int(y[fitted].sum())} answering), "
@@ -307,9 +328,7 @@ def main() -> int:
             f"| {v.scheme} | {v.folds} | {v.false_refusals:.3f} | {v.unanswerable_refused:.3f} | "
             f"{v.correctness:.3f} |"
         )
-    fr, refused, correct = outcomes(
-        rows, questions, predict((mean, scale, coefficients, intercept), x), answer_t, related_t
-    )
+    fr, refused, correct = outcomes(rows, questions, decision.probabilities(x), answer_t, related_t)
     print(
         f"in-sample: false refusals {fr:.3f}, unanswerable refused {refused:.3f}, correctness {correct:.3f}"
     )

@@ -7,7 +7,8 @@ margins, how much of the question's weighted key terms the sentences, their head
 neighbours cover, whether they have the shape asked for (a date for 哪天), whether they are about the
 place and year asked, whether the passage is a list or a table. None names a word of one corpus.
 
-`AnswerDecision` is a logistic regression over those features, fitted by
+`AnswerDecision` is a logistic regression over those features (standardised, plus a one-hot of each
+one's quantile bin, so that a coverage near 0 can weigh more than a straight line allows), fitted by
 `benchmarks/fit_answer_decision.py` (scikit-learn, extra `fit`) on the labelled question sets and
 shipped as `knowledge/data/answer_decision.json`. Its probability is that the group's sentences
 answer the question correctly (the benchmark's grading); its two thresholds give the three replies:
@@ -168,7 +169,9 @@ class Validation(BaseModel):
 
 
 class AnswerDecision(BaseModel):
-    """A logistic regression over standardised features, and the thresholds of the three replies."""
+    """A logistic regression over the features, standardised, plus for each feature with a range of
+    values a one-hot of its quantile bin (so a coverage of 0 can weigh more than a straight line
+    allows), and the thresholds of the three replies."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -177,6 +180,10 @@ class AnswerDecision(BaseModel):
     scale: list[float]
     coefficients: list[float]
     intercept: float
+    # feature -> inner bin edges (a value v falls in bin searchsorted(edges, v, "right")), and the
+    # coefficient of each bin (one more than the edges).
+    bin_edges: dict[str, list[float]] = Field(default_factory=dict)
+    bin_coefficients: dict[str, list[float]] = Field(default_factory=dict)
     answer_threshold: float = Field(ge=0.0, le=1.0)
     related_threshold: float = Field(ge=0.0, le=1.0)
     # What it was fitted on and how it validated (written by the fit script; informative).
@@ -192,6 +199,13 @@ class AnswerDecision(BaseModel):
             raise ValueError("feature_names, mean, scale and coefficients must have one value per feature")
         if any(s <= 0 for s in self.scale):
             raise ValueError("scale values must be positive")
+        if set(self.bin_edges) != set(self.bin_coefficients) or not set(self.bin_edges) <= set(
+            self.feature_names
+        ):
+            raise ValueError("bin_edges and bin_coefficients must name the same features")
+        for name, edges in self.bin_edges.items():
+            if len(self.bin_coefficients[name]) != len(edges) + 1 or edges != sorted(edges):
+                raise ValueError(f"{name}: one coefficient per bin, edges ascending")
         if self.related_threshold > self.answer_threshold:
             raise ValueError("related_threshold must not exceed answer_threshold")
         return self
@@ -206,11 +220,19 @@ class AnswerDecision(BaseModel):
             )
         return decision
 
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Rows of features (in `feature_names` order) -> calibrated probabilities."""
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale) @ np.asarray(self.coefficients)
+        z = z + self.intercept
+        for name, edges in self.bin_edges.items():
+            column = x[:, self.feature_names.index(name)]
+            z = z + np.asarray(self.bin_coefficients[name])[np.searchsorted(edges, column, side="right")]
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+
     def probability(self, features: dict[str, float]) -> float:
         """The calibrated probability that the group's sentences answer the question."""
         x = np.fromiter((features[name] for name in self.feature_names), dtype=float)
-        z = float(np.dot((x - np.asarray(self.mean)) / np.asarray(self.scale), self.coefficients))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z + self.intercept))))
+        return float(self.probabilities(x[None, :])[0])
 
     def kind(self, probability: float) -> ReplyKind:
         if probability >= self.answer_threshold:

@@ -110,9 +110,11 @@ def related_reply(question: str, best: GroupAnswer, context: AnswerContext) -> A
     """The rule nearest to what was asked, quoted and cited, labelled as related: the decision finds
     it relevant but not sure to answer the question."""
     label, body, citations = _quoted(best, context)
+    if not any(c.unit.kind == "block" for c in best.chosen):  # a list is cut at an item already
+        body = _shorten(body, RELATED_CHARS)
     return Answer(
         question=question,
-        answer=f"通知中与此最相关的规定是：【{label}】{_shorten(body, RELATED_CHARS)}"
+        answer=f"通知中与此最相关的规定是：【{label}】{body}"
         + where_to_ask(best.programme, context),
         answered=True,
         kind="related",

@@ -84,3 +84,21 @@ def test_an_answer_that_is_not_answered_is_a_not_found_reply():
     assert Answer(question="q", answer="a", answered=True, confidence=0.9).kind == "answer"
     with pytest.raises(ValidationError):
         Answer(question="q", answer="a", answered=True, kind="not_found", confidence=0.9)
+
+
+def test_bins_for_a_feature_the_code_does_not_compute_do_not_load():
+    raw = json.loads(DECISION_FILE.read_text(encoding="utf-8"))
+    raw["bin_edges"]["no_such_feature"] = [0.5]
+    raw["bin_coefficients"]["no_such_feature"] = [0.0, 1.0]
+    with pytest.raises(ValidationError):
+        AnswerDecision.model_validate(raw)
+
+
+def test_a_sentence_saying_none_of_the_key_terms_itself_is_less_likely_to_answer():
+    """The binned part of the fit: at the same coverage with surroundings, a sentence whose own words
+    cover nothing asked is less likely to answer than one that says it all."""
+    decision = default_decision()
+    base = dict.fromkeys(FEATURE_NAMES, 0.5) | {"mentions_ok": 1.0, "shape_ok": 1.0, "in_scope": 1.0}
+    says_it = base | {"own_coverage": 1.0, "coverage": 1.0, "focus": 1.0}
+    says_nothing = base | {"own_coverage": 0.0, "coverage": 1.0, "focus": 1.0}
+    assert decision.probability(says_nothing) < decision.probability(says_it)
