@@ -3,6 +3,7 @@
 from knowledge._catalog import CatalogError, load_catalog
 from knowledge._chunking import chunk_document
 from knowledge._config import EmbeddingsConfig, KnowledgeConfig, LLMConfig
+from knowledge._decision import DECISION_FEATURES, AnswerDecision
 from knowledge._embedders import (
     CharNgramEmbedder,
     Embedder,
@@ -20,7 +21,7 @@ from knowledge._index import (
     ingest_folder,
 )
 from knowledge._loaders import DocumentLoadError, list_notice_files, load_notices, read_document
-from knowledge._models import Answer, Catalog, Chunk, Citation, DocumentMeta, SearchHit
+from knowledge._models import Answer, Catalog, Chunk, Citation, DocumentMeta, ReplyKind, SearchHit
 from knowledge._normalize import evidence_in_text, normalize_document, normalize_text
 from knowledge._question import AnswerKind, QuestionAnalysis, analyse_question
 from knowledge._retrieval import FusionParams, IndexMismatchError, Retriever
@@ -30,7 +31,9 @@ from knowledge._tokenize import Tokenizer, tokenize
 from knowledge._vector_store import ChromaVectorStore, VectorStore, VectorStoreError
 
 __all__ = [
+    "DECISION_FEATURES",
     "Answer",
+    "AnswerDecision",
     "AnswerKind",
     "Catalog",
     "CatalogError",
@@ -56,6 +59,7 @@ __all__ = [
     "OpenAICompatibleEmbedder",
     "Programme",
     "QuestionAnalysis",
+    "ReplyKind",
     "Retriever",
     "Scope",
     "SearchHit",

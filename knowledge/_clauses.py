@@ -69,7 +69,7 @@ def answer_by_parts(
         if not _asks(text, end, analysis) or analysis.vague:
             continue
         result = answerer.answer(clause, analysis, hits, scope, context)
-        if result.answer.answered:
+        if result.answer.kind == "answer":  # a related rule answers no part for sure
             answered.append(result)
         elif not answered and not unanswered:
             return None  # the first thing asked is what the question is about: not answered

@@ -3,10 +3,12 @@
 Every sentence (table row, list item) of the top hits is scored by how much of the question's key
 terms it covers (terms weighted by how rare they are in the corpus, so that "税收" counts far more
 than "企业"), whether it has the shape of the answer asked for (a date for 哪天, a number of 字 for
-多少字), and the rank of its chunk. The best 1-3 sentences are the answer, and only if they pass
-the check: most of the weighted key terms covered, the rarest one among them, the right shape, and
-any place or year the corpus does not otherwise cover mentioned right there. A retrieval score
-alone separates answerable from unanswerable questions badly; this check is the decision.
+多少字), and the rank of its chunk. Each programme's best 1-3 sentences form a group. Whether a
+group answers is the fitted decision's (`knowledge/_decision.py`): its features (coverage by the
+sentences, their heading path and neighbours, shape, scope, retrieval margins) give a calibrated
+probability, and its thresholds the reply: a cited answer, the most relevant rule quoted as
+related, or "the notices do not say". A place or year the corpus does not otherwise cover must be
+mentioned where the answer is.
 
 When the question names no programme and several programmes answer it differently (each notice has
 its own deadline), the answer gives each programme's sentence with its label, never a mix.
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from knowledge._answer_context import AnswerContext, CorpusStats, term_weights
+from knowledge._decision import AnswerDecision, default_decision, group_features
 from knowledge._extractive_text import (
     _ANAPHORA,
     _article_texts,
@@ -35,14 +38,15 @@ from knowledge._extractive_text import (
 from knowledge._extractive_types import Candidate, ExtractiveParams, ExtractiveResult, GroupAnswer
 from knowledge._extractive_wording import (
     _citation,
-    _clamp,
     _deadline_note,
     _merge_identical,
     _reading_order,
-    _refusal,
-    _sentence_for_answer,
+    not_found_reply,
+    other_body_reply,
     refusal_no_terms,
     refusal_out_of_corpus,
+    related_reply,
+    shown_text,
 )
 from knowledge._models import Answer, Citation, SearchHit
 from knowledge._question import (
@@ -78,10 +82,15 @@ class ExtractiveAnswerer:
         params: ExtractiveParams | None = None,
         cues: QuestionCues | None = None,
         everyday_verb: Callable[[str], bool] | None = None,
+        decision: AnswerDecision | None = None,
+        record: Callable[[list[GroupAnswer]], None] | None = None,
     ) -> None:
         """`everyday_verb`: whether a word is a common verb of general Chinese (default: jieba's
-        dictionary, see `TermSegmenter`)."""
+        dictionary, see `TermSegmenter`). `decision`: the fitted answer decision (default: the
+        shipped one). `record`: called with every question's scored groups (the fit collects them)."""
         self.params = params or ExtractiveParams()
+        self.decision = decision or default_decision()
+        self.record = record
         self.cues = cues or default_cues()
         self._everyday_verb = everyday_verb if everyday_verb is not None else self._jieba_everyday_verb
 
@@ -101,32 +110,92 @@ class ExtractiveAnswerer:
     ) -> ExtractiveResult:
         if not analysis.key_terms:
             return ExtractiveResult(refusal_no_terms(question), [], analysis)
+        groups, weights = self.scored_groups(analysis, hits, scope, context)
+        if self.record is not None:
+            self.record(groups)
+        shown = self._shown_groups(groups, scope, analysis)
+        if shown:
+            missing = self._body_not_given(shown[0], scope, analysis, context)
+            if missing is not None:
+                answer = other_body_reply(question, missing, shown[0], analysis, context)
+            else:
+                answer = self._compose(question, shown, scope, analysis, context)
+            return ExtractiveResult(answer, shown, analysis)
+        best = groups[0] if groups else None
+        missing = self._body_not_given(best, scope, analysis, context) if best and best.shape_ok else None
+        if scope.out_of_corpus and (best is None or not best.mentions_ok):
+            answer = refusal_out_of_corpus(question, scope.uncovered, context)
+        elif best is not None and missing is not None:
+            answer = other_body_reply(question, missing, best, analysis, context)
+        elif best is not None and self.decision.kind(best.probability) != "not_found":
+            answer = related_reply(question, best, context)
+        else:
+            answer = not_found_reply(question, best, weights, scope, analysis, context)
+        return ExtractiveResult(answer, [best] if best else [], analysis)
+
+    def scored_groups(
+        self,
+        analysis: QuestionAnalysis,
+        hits: Sequence[SearchHit],
+        scope: Scope,
+        context: AnswerContext,
+    ) -> tuple[list[GroupAnswer], dict[str, float]]:
+        """Each programme's best sentences for the question, with the decision's features and
+        probability, most probable first; and the key-term weights. Only the groups that may answer:
+        a sample write-up tells a story, never a rule."""
         weights, soft = self._weights(analysis, context.stats)
         # Only a place some programme covers can name the body speaking (not 北京 of a refusal).
         uncovered = {m.text for m in scope.uncovered}
+        considered = hits[: self.params.hits_considered]
         candidates = self._candidates(
             analysis,
-            hits[: self.params.hits_considered],
+            considered,
             weights,
             soft,
             places=scope.places,
             speakers=[p for p in scope.places if p not in uncovered],
         )
         groups = self._groups(candidates, analysis, weights, scope, soft)
+        for group in groups:
+            group.features = group_features(
+                group,
+                groups,
+                analysis,
+                scope,
+                weights,
+                context.stats,
+                context.programme(group.programme),
+                top_hit_score=max((h.score for h in considered), default=0.0),
+                top_lexical_score=max((h.lexical_score for h in considered), default=0.0),
+            )
+            group.probability = self.decision.probability(group.features)
+        groups.sort(key=lambda g: (g.probability, g.score), reverse=True)
         if scope.out_of_corpus and self.cues.asks_about_applying(analysis.text):
             # A programme the notices lack ("上海的服务明星怎么申报") is not answered by a write-up that
-            # mentions the place (上海's 2006 stars): sample write-ups are not rules.
+            # mentions the place (上海's 2006 stars).
             groups = [group for group in groups if group.programme is not None]
-        shown = self._shown_groups(groups, scope, analysis)
-        if shown:
-            answer = self._compose(question, shown, scope, analysis, context)
-            return ExtractiveResult(answer, shown, analysis)
-        best = groups[0] if groups else None
-        if scope.out_of_corpus and (best is None or not best.mentions_ok):
-            answer = refusal_out_of_corpus(question, scope.uncovered, context)
-        else:
-            answer = _refusal(question, best, weights, scope, context)
-        return ExtractiveResult(answer, [best] if best else [], analysis)
+        # The sample write-ups give a figure, a name, a date (驼中王's turnover), never whether
+        # something is allowed or how to do it ("有年龄限制吗" is for the rules).
+        rule_question = {AnswerKind.YES_NO, AnswerKind.HOW} & set(analysis.kinds)
+        examples_answer = bool(analysis.typed_kinds) or bool(scope.uncovered) or not rule_question
+        groups = [g for g in groups if g.programme is not None or examples_answer]
+        return groups, weights
+
+    def _body_not_given(
+        self, group: GroupAnswer, scope: Scope, analysis: QuestionAnalysis, context: AnswerContext
+    ) -> str | None:
+        """A contact, address or deadline belongs to a body: the place the question names whose body
+        the group's sentences are not about (南京's deadline asked, the province's given), or None.
+        A place is the group's when its programme covers it or the passage names it."""
+        if not (analysis.deadline or {"phone", "address"} & set(analysis.units)):
+            return None
+        programme = context.programme(group.programme)
+        own = " ".join(programme.places) if programme else ""
+        for place in scope.places:
+            named = any(place in f"{c.chunk.title}{c.chunk.section}{c.chunk.text}" for c in group.chosen)
+            if place not in own and not named:
+                return place
+        return None
 
     def rank_hits(
         self, analysis: QuestionAnalysis, hits: Sequence[SearchHit], context: AnswerContext
@@ -179,6 +248,7 @@ class ExtractiveAnswerer:
         `speakers`: those of them the corpus covers; one naming the body that forwards a notice
         prefers the sentences of its own letter."""
         params = self.params
+        ranking = params.ranking
         weights = {**key_weights, **soft_weights}
         total = sum(weights.values())
         wants_list = AnswerKind.LIST in analysis.kinds
@@ -207,7 +277,7 @@ class ExtractiveAnswerer:
             # A section named after what is asked ("第十四条 …杰出管理者申报条件") is where the answer is.
             section = hit.chunk.section
             in_section = sum(w * self._term_coverage(t, section) for t, w in weights.items()) / total
-            rank_score = 1.0 / (1.0 + 0.35 * rank)
+            rank_score = ranking.rank_score(rank)
             for unit in units:
                 if unit.kind == "block" and not wants_list:
                     continue
@@ -243,6 +313,7 @@ class ExtractiveAnswerer:
                 for term in placed:
                     near[term] = max(near[term], params.article_credit * in_article[term])
                 shape = self._shape_fraction(analysis, unit.text)
+                phrase_share = sum(p in unit.text for p in phrases) / len(phrases) if phrases else 0.0
                 candidate = Candidate(
                     hit,
                     rank,
@@ -253,6 +324,8 @@ class ExtractiveAnswerer:
                     deadline_ok,
                     shape,
                     placed=placed,
+                    section_cover=in_section,
+                    phrase_share=phrase_share,
                 )
                 # For the ranking, the write-up's name counts less than a neighbour saying the term
                 # (the sentence beside the one with the figure must not win over it).
@@ -264,30 +337,35 @@ class ExtractiveAnswerer:
                     / total
                 )
                 own_cov = sum(w * own[t] for t, w in weights.items()) / total
-                score = 0.55 * coverage + 0.15 * own_cov + 0.2 * shape + 0.1 * rank_score + 0.1 * in_section
+                score = (
+                    ranking.coverage * coverage
+                    + ranking.own_coverage * own_cov
+                    + ranking.shape * shape
+                    + ranking.rank * rank_score
+                    + ranking.section * in_section
+                )
                 if analysis.deadline and deadline_ok:
-                    score += 0.05
+                    score += ranking.deadline
                 if any(place in unit.text or place in surroundings for place in places):
                     score += params.place_bonus
                 forwarded = hit.chunk.programme in forwarding
                 score += params.voice_bonus * _voice_fit(section, forwarded)
-                if phrases:
-                    # "由…组织实施" answers "谁来组织实施" better than a sentence with 组织 and 实施 apart.
-                    score += params.phrase_bonus * sum(p in unit.text for p in phrases) / len(phrases)
+                # "由…组织实施" answers "谁来组织实施" better than a sentence with 组织 and 实施 apart.
+                score += params.phrase_bonus * phrase_share
                 if figures:
                     candidate.band = _band_fit(figures, unit.text)
                     score += candidate.band
                 if unit.kind == "block":
-                    score += 0.05  # a list question is best answered by the whole list
+                    score += ranking.whole_list
                 if unit.text.endswith(("：", ":")):
-                    score -= 0.1  # it only announces what follows
+                    score -= ranking.announces
                 elif _is_heading(unit.text) and (shape < 1.0 or not analysis.typed_kinds):
                     # It names a topic, the answer is below it (unless it holds it: "简介（1000字）").
-                    score -= 0.1
+                    score -= ranking.heading
                 if len(unit.text) < 6:
-                    score -= 0.15
+                    score -= ranking.too_short
                 elif len(unit.text) > 300:
-                    score -= 0.05
+                    score -= ranking.too_long
                 candidate.score = score
                 candidates.append(candidate)
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -353,7 +431,6 @@ class ExtractiveAnswerer:
             self._choose(programme, group, analysis, weights, scope, soft or {})
             for programme, group in by_programme.items()
         ]
-        groups.sort(key=lambda g: (g.passes(self.params), g.score), reverse=True)
         return groups
 
     def _choose(
@@ -406,8 +483,13 @@ class ExtractiveAnswerer:
         heaviest = max(c.covers(heaviest_term) for c in chosen)
         mentions_ok = all(_mentioned(m, chosen) for m in scope.uncovered)
         shape_ok = any(c.shape_ok for c in chosen)
-        rank_score = 1.0 / (1.0 + 0.35 * best.rank)
-        score = 0.6 * coverage + 0.15 * own_coverage + 0.15 * shape_ok + 0.1 * rank_score
+        ranking = self.params.ranking
+        score = (
+            ranking.group_coverage * coverage
+            + ranking.group_own_coverage * own_coverage
+            + ranking.group_shape * shape_ok
+            + ranking.group_rank * ranking.rank_score(best.rank)
+        )
         return GroupAnswer(
             programme, chosen, coverage, own_coverage, heaviest, shape_ok, mentions_ok, score, focus
         )
@@ -528,11 +610,9 @@ class ExtractiveAnswerer:
         self, groups: list[GroupAnswer], scope: Scope, analysis: QuestionAnalysis
     ) -> list[GroupAnswer]:
         params = self.params
-        # The sample write-ups tell stories: they give a figure, a name, a date (驼中王's turnover),
-        # never whether something is allowed or how to do it ("有年龄限制吗" is for the rules).
-        rule_question = {AnswerKind.YES_NO, AnswerKind.HOW} & set(analysis.kinds)
-        examples_answer = bool(analysis.typed_kinds) or bool(scope.uncovered) or not rule_question
-        passing = [g for g in groups if g.passes(params) and (g.programme is not None or examples_answer)]
+        threshold = self.decision.answer_threshold
+        # A place or year the corpus lacks must be named where the answer is: that is the scope.
+        passing = [g for g in groups if g.probability >= threshold and g.mentions_ok]
         if not passing:
             return []
         first = passing[0]
@@ -576,19 +656,17 @@ class ExtractiveAnswerer:
         lines = []
         citations: list[Citation] = []
         for programmes, group in _merge_identical(groups):
-            body = "".join(_sentence_for_answer(c.unit.text) for c in _reading_order(group.chosen))
+            body = "".join(shown_text(c) for c in _reading_order(group.chosen))
             note = _deadline_note(group, analysis, context)
             label = "、".join(context.label(p) for p in programmes)
             lines.append(f"【{label}】{body}{note}" if labelled else f"{body}{note}")
             citations.extend(_citation(c) for c in _reading_order(group.chosen))
-        p = self.params
-        worst = min(g.coverage for g in groups)
-        confidence = 0.55 + 0.4 * _clamp((worst - p.min_coverage) / (1.0 - p.min_coverage))
         return Answer(
             question=question,
             answer="\n".join(lines),
             answered=True,
-            confidence=round(confidence, 3),
+            kind="answer",
+            confidence=round(min(g.probability for g in groups), 3),
             programme=groups[0].programme if len(groups) == 1 else None,
             citations=citations,
         )

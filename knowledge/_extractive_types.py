@@ -3,7 +3,7 @@ chosen per programme, and the answerer's result (see _extractive)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from knowledge._models import Answer, Chunk, SearchHit
 from knowledge._question import QuestionAnalysis
@@ -11,13 +11,42 @@ from knowledge._sentences import Unit
 
 
 @dataclass(frozen=True)
-class ExtractiveParams:
-    """The weights and thresholds of the answer check (tuned on questions written for the purpose)."""
+class RankingWeights:
+    """Which sentence is shown first: the linear ranking score of a sentence among the hits', and of
+    a programme's group among the groups (Candidate.score, GroupAnswer.score). Hand-set and used for
+    ordering only: whether the chosen sentences answer is the fitted decision's (knowledge/_decision.py),
+    which takes these scores as one feature among others."""
 
-    min_coverage: float = 0.62  # weighted key-term coverage of the chosen sentences (with context)
-    min_own_coverage: float = 0.38  # ... by the sentences themselves
-    min_heaviest: float = 0.5  # coverage of the rarest key term
-    min_focus: float = 0.5  # one sentence must cover this much alone (not three half-relevant ones)
+    rank_decay: float = 0.35  # a hit at 0-based rank r counts 1 / (1 + rank_decay * r)
+    # A sentence: weighted key-term coverage (with surroundings), by itself, answer shape, its hit's
+    # rank, its heading path's coverage...
+    coverage: float = 0.55
+    own_coverage: float = 0.15
+    shape: float = 0.2
+    rank: float = 0.1
+    section: float = 0.1
+    deadline: float = 0.05  # ...plus this for a deadline sentence when a deadline is asked
+    whole_list: float = 0.05  # ...plus this for a whole list (a list question is best answered by it)
+    announces: float = 0.1  # ...minus this for a line ending in "：" (it only announces what follows)
+    heading: float = 0.1  # ...minus this for a heading that does not hold the answer itself
+    too_short: float = 0.15  # ...minus this under 6 characters
+    too_long: float = 0.05  # ...minus this over 300 characters
+    # A group: coverage by its sentences (with surroundings), by themselves, shape, its best hit's rank.
+    group_coverage: float = 0.6
+    group_own_coverage: float = 0.15
+    group_shape: float = 0.15
+    group_rank: float = 0.1
+
+    def rank_score(self, rank: int) -> float:
+        return 1.0 / (1.0 + self.rank_decay * rank)
+
+
+@dataclass(frozen=True)
+class ExtractiveParams:
+    """How sentences are found, scored and chosen (tuned on questions written for the purpose).
+    Whether the chosen ones answer is not decided here: that is the fitted decision's
+    (knowledge/_decision.py), over features these scores feed."""
+
     context_credit: float = 0.5  # a term found beside the sentence (section, neighbours) counts half
     # A term found elsewhere in the part of the document the sentence belongs to (the write-up that
     # names 热带森林公园 at its top): it says which passage is meant, not what the answer is.
@@ -48,6 +77,7 @@ class ExtractiveParams:
     voice_bonus: float = 0.1
     # Sample write-ups are not rules: a programme's passage that answers nearly as well comes first.
     examples_margin: float = 0.15
+    ranking: RankingWeights = field(default_factory=RankingWeights)
 
 
 @dataclass
@@ -65,6 +95,8 @@ class Candidate:
     # Terms only its document part covers (the write-up's name): they place the sentence, so it
     # need not say them itself.
     placed: frozenset[str] = frozenset()
+    section_cover: float = 0.0  # weighted share of the key terms its heading path says
+    phrase_share: float = 0.0  # share of the question's key-term phrases it has side by side
 
     @property
     def chunk(self) -> Chunk:
@@ -87,16 +119,10 @@ class GroupAnswer:
     mentions_ok: bool
     score: float
     focus: float = 0.0  # the best coverage one sentence achieves alone
-
-    def passes(self, params: ExtractiveParams) -> bool:
-        return (
-            self.coverage >= params.min_coverage
-            and self.focus >= params.min_focus
-            and self.own_coverage >= params.min_own_coverage
-            and self.heaviest >= params.min_heaviest
-            and self.shape_ok
-            and self.mentions_ok
-        )
+    # The decision's view of it (knowledge/_decision.py): its features, and the calibrated
+    # probability that these sentences answer the question.
+    features: dict[str, float] = field(default_factory=dict)
+    probability: float = 0.0
 
 
 @dataclass

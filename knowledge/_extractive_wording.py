@@ -13,7 +13,10 @@ from knowledge._extractive_types import Candidate, GroupAnswer
 from knowledge._models import Answer, Citation
 from knowledge._question import AnswerKind, QuestionAnalysis
 from knowledge._scope import Mention, Scope, describe_programmes
+from knowledge._sentences import display_text, enumerator_style
 
+RELATED_CHARS = 200  # a related rule is quoted up to this length (a phone screen)
+PHONE_CHARS = 300  # a list longer than this is shown up to the item that would pass it
 _NOT_CJK_OR_ALNUM = re.compile(r"[^\w]+", re.UNICODE)
 _LEADING_ENUMERATOR = re.compile(
     r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]\s*、?)\s*"
@@ -35,43 +38,97 @@ def _deadline_note(group: GroupAnswer, analysis: QuestionAnalysis, context: Answ
     return f"（该截止日期已过：这是{year}年的通知，新一年的安排请以最新通知为准。）"
 
 
-def _refusal(
+def not_found_reply(
     question: str,
     best: GroupAnswer | None,
     weights: dict[str, float],
     scope: Scope,
+    analysis: QuestionAnalysis,
     context: AnswerContext,
 ) -> Answer:
-    missing: list[str] = []
-    nearby = None
+    """ "通知中没有关于…的规定": what was asked, named plainly, and where to ask. No quote: a passage
+    shown beside "the notices do not say" could say it after all."""
     programme_id = scope.programmes[0] if len(scope.programmes) == 1 else None
+    words = [t for t in sorted(weights, key=lambda t: weights[t], reverse=True) if len(t) > 1]
     if best is not None:
-        missing = [
-            t
-            for t in sorted(weights, key=lambda t: weights[t], reverse=True)
-            if len(t) > 1 and max(c.covers(t) for c in best.chosen) < 0.5  # not "花" of 花多少钱
-        ][:3]
-        top = best.chosen[0]
-        if best.own_coverage >= 0.3 and len(top.unit.text) >= 6:
-            nearby = top
+        # The words the best passage does not cover are what the notices lack (not "花" of 花多少钱).
+        words = [t for t in words if max(c.covers(t) for c in best.chosen) < 0.5] or words
         programme_id = programme_id or best.programme
-    not_found = f"通知中没有提到“{'、'.join(missing)}”的相关规定。" if missing else ""
-    parts = [not_found or "现有通知没有这方面的明确规定。"]
-    citations = []
-    if nearby is not None:
-        label = context.label(nearby.chunk.programme)
-        parts.append(f"通知中相关的内容是：【{label}】{_shorten(nearby.unit.text)}")
-        citations.append(_citation(nearby))
-    parts.append(where_to_ask(programme_id, context))
-    coverage = best.coverage if best else 0.0
+    asked = "、".join(as_asked(words[:3] or analysis.key_terms[:3], analysis.text))
+    text = f"通知中没有关于“{asked}”的规定。" if asked else "现有通知没有这方面的明确规定。"
     return Answer(
         question=question,
-        answer="".join(parts),
+        answer=text + where_to_ask(programme_id, context),
         answered=False,
-        confidence=round(min(0.35, 0.05 + 0.3 * coverage), 3),
+        kind="not_found",
+        confidence=round(best.probability, 3) if best else 0.0,
         programme=programme_id,
+    )
+
+
+def as_asked(terms: Sequence[str], question: str) -> list[str]:
+    """The terms as the question writes them, in its order: terms that overlap or touch there are one
+    phrase (大面 and 面积 of "大面积投诉" are 大面积). A term the question does not spell is kept as is."""
+    spans: list[tuple[int, int]] = []
+    loose: list[str] = []
+    for term in terms:
+        start = question.find(term)
+        if start < 0:
+            loose.append(term)
+        else:
+            spans.append((start, start + len(term)))
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return list(dict.fromkeys([question[start:end] for start, end in merged] + loose))
+
+
+def other_body_reply(
+    question: str, place: str, group: GroupAnswer, analysis: QuestionAnalysis, context: AnswerContext
+) -> Answer:
+    """The notices give a contact, address or deadline, but another body's: say that none is given
+    for the one asked about, and show whose they give (never as the answer)."""
+    what = "截止日期" if analysis.deadline else "地址" if "address" in analysis.units else "联系方式"
+    label, body, citations = _quoted(group, context)
+    return Answer(
+        question=question,
+        answer=f"通知中没有给出{place}的{what}。通知中给出的是另一单位的：【{label}】{body}"
+        f"{place}的安排，请咨询当地质量协会。",
+        answered=False,
+        kind="not_found",
+        # The probability is the passage's, not the body's: this is no answer.
+        confidence=round(min(group.probability, 0.3), 3),
+        programme=group.programme,
         citations=citations,
     )
+
+
+def related_reply(question: str, best: GroupAnswer, context: AnswerContext) -> Answer:
+    """The rule nearest to what was asked, quoted and cited, labelled as related: the decision finds
+    it relevant but not sure to answer the question."""
+    label, body, citations = _quoted(best, context)
+    if not any(c.unit.kind == "block" for c in best.chosen):  # a list is cut at an item already
+        body = _shorten(body, RELATED_CHARS)
+    return Answer(
+        question=question,
+        answer=f"通知中与此最相关的规定是：【{label}】{body}"
+        + where_to_ask(best.programme, context),
+        answered=True,
+        kind="related",
+        confidence=round(best.probability, 3),
+        programme=best.programme,
+        citations=citations,
+    )
+
+
+def _quoted(group: GroupAnswer, context: AnswerContext) -> tuple[str, str, list[Citation]]:
+    """A group's label, its sentences as shown, and their citations, in reading order."""
+    chosen = _reading_order(group.chosen)
+    body = "".join(shown_text(c) for c in chosen)
+    return context.label(group.programme), body, [_citation(c) for c in chosen]
 
 
 # --- refusals that need no hits ---------------------------------------------------------------
@@ -136,6 +193,27 @@ def _comparable(text: str) -> str:
     return _NOT_CJK_OR_ALNUM.sub("", text)
 
 
+def shown_text(candidate: Candidate) -> str:
+    """A chosen sentence as the answer shows it; a long list cut for a phone at an item boundary,
+    saying how many items are left out (the citation quotes it whole)."""
+    unit = candidate.unit
+    if unit.kind != "block" or len(unit.text) <= PHONE_CHARS:
+        return _sentence_for_answer(unit.text)
+    lines = [line for line in candidate.chunk.text[unit.start : unit.end].split("\n") if line.strip()]
+    items = [i for i, line in enumerate(lines) if enumerator_style(line.strip()) is not None]
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if kept and i in items and len(display_text("\n".join([*kept, line]))) > PHONE_CHARS:
+            break
+        kept.append(line)
+    left_out = sum(1 for i in items if i >= len(kept))
+    shown = display_text("\n".join(kept)).rstrip("：:，,；; ")
+    if not left_out:
+        return _sentence_for_answer(unit.text)
+    shown_items = len(items) - left_out
+    return f"{shown}……（共{len(items)}项，以上为前{shown_items}项，其余{left_out}项见所引通知原文。）"
+
+
 def _sentence_for_answer(text: str) -> str:
     """As shown in the answer: without its list number ("8.材料申报…"), ending as a sentence."""
     text = _LEADING_ENUMERATOR.sub("", text.strip(), count=1).rstrip("：:，,； ")
@@ -156,6 +234,3 @@ def _citation(candidate: Candidate) -> Citation:
         quote=chunk.text[candidate.unit.start : candidate.unit.end].strip(),
     )
 
-
-def _clamp(value: float) -> float:
-    return max(0.0, min(1.0, value))

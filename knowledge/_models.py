@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SECTION_SEPARATOR = " › "
 # Between the cells of a table row in a chunk's text: a tab, as the notices' own layout has it, so
@@ -130,11 +131,27 @@ class Citation(BaseModel):
     quote: str
 
 
+# The three replies: a cited answer; the most relevant rule, quoted and labelled as related
+# (answered, lower confidence); "the notices do not say" (the only one not answered).
+ReplyKind = Literal["answer", "related", "not_found"]
+
+
 class Answer(BaseModel):
     question: str
     answer: str
     answered: bool
+    # Derived from `answered` when not given. Not in the JSON (`model_dump`) for now: `ask --json`
+    # keeps its documented keys until bot/ shows the kind.
+    kind: ReplyKind = Field(default="answer", exclude=True)
     confidence: float = Field(ge=0.0, le=1.0)
     programme: str | None = None
     citations: list[Citation] = Field(default_factory=list)
     latency_ms: float = 0.0
+
+    @model_validator(mode="after")
+    def _kind_agrees(self) -> Answer:
+        if not self.answered:
+            self.kind = "not_found"
+        elif self.kind == "not_found":
+            raise ValueError("an answered reply is an answer or a related rule, not 'not_found'")
+        return self

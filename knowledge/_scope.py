@@ -206,8 +206,11 @@ class Programme(BaseModel):
 
     @property
     def display(self) -> str:
-        """Label with the awards: 连云港2016（用户满意服务之星）."""
-        return f"{self.label}（{'、'.join(self.awards)}）" if self.awards else self.label
+        """As applicants name it in the programme list: place, year and award (连云港2016年用户满意服务之星;
+        广东用户满意服务明星 when the notices give no year)."""
+        if not self.awards:
+            return self.label
+        return f"{self.label}{'年' if self.year else ''}{'、'.join(self.awards)}"
 
 
 class Mention(BaseModel):
@@ -488,5 +491,5 @@ def _unique_mentions(mentions: Iterable[Mention]) -> list[Mention]:
 
 
 def describe_programmes(programmes: Sequence[Programme]) -> str:
-    """ "连云港2016（用户满意服务之星）、青海2025（…）": what the notices cover, for refusals."""
+    """ "连云港2016年用户满意服务之星、青海2025年…": what the notices cover, for refusals."""
     return "、".join(p.display for p in programmes)

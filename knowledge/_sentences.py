@@ -20,7 +20,9 @@ from knowledge._models import CELL_SEPARATOR
 UnitKind = Literal["sentence", "row", "cell", "block"]
 
 MAX_ROW_CHARS = 220  # longer rows are quoted cell by cell
-MAX_BLOCK_CHARS = 420  # a numbered list longer than this is not offered whole
+# A numbered list longer than this is not offered whole. Longer ones are offered and the answer
+# cuts them for a phone (knowledge/_extractive_wording.shown_text).
+MAX_BLOCK_CHARS = 1200
 _SPILL_CHARS = 40  # lines this short after a row may be the rest of one of its cells
 _LABEL_CHARS = 20  # "推进小组办公室主任：" is a label whose value is on the next line
 _MAX_ITEM_LINES = 3  # an item of a list may be followed by this many lines of explanation, minus one
@@ -124,7 +126,7 @@ def _joined_lines(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[i
         if joined and not is_row and not joined[-1][2]:
             previous = text[joined[-1][0] : joined[-1][1]].rstrip()
             current = text[start:end]
-            opens_value = previous.endswith(("：", ":")) and _enumerator_style(current) is None
+            opens_value = previous.endswith(("：", ":")) and enumerator_style(current) is None
             if previous.endswith(("，", ",", "、")) or (opens_value and len(previous) <= _LABEL_CHARS):
                 joined[-1] = (joined[-1][0], end, False)
                 continue
@@ -217,7 +219,7 @@ def _enumerator_number(piece: str) -> int | None:
     return ord(match.group("circled")) - ord("①") + 1
 
 
-def _enumerator_style(piece: str) -> str | None:
+def enumerator_style(piece: str) -> str | None:
     match = _ENUMERATOR.match(piece)
     if not match:
         return None
@@ -245,17 +247,17 @@ def _list_blocks(text: str, units: list[Unit]) -> list[Unit]:
     blocks: list[Unit] = []
     i = 0
     while i < len(units):
-        style = _enumerator_style(units[i].text)
+        style = enumerator_style(units[i].text)
         if style is None or _enumerator_number(units[i].text) != 1:
             i += 1
             continue
         last, j, expected, items = i, i + 1, 2, 1
         while j < len(units) and j - last <= _MAX_ITEM_LINES:
-            if _enumerator_style(units[j].text) == style:
+            if enumerator_style(units[j].text) == style:
                 if _enumerator_number(units[j].text) != expected:
                     break
                 last, expected, items = j, expected + 1, items + 1
-            elif _enumerator_style(units[j].text) is not None:
+            elif enumerator_style(units[j].text) is not None:
                 break
             j += 1
         if items >= 2:

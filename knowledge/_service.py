@@ -253,19 +253,18 @@ class KnowledgeBase:
         if not hits and scope.out_of_corpus:
             return refusal_out_of_corpus(question, scope.uncovered, context)
         result = self._extractive.answer(question, analysis, hits, scope, context)
-        if not result.answer.answered and not scope.out_of_corpus:
-            result = (
-                answer_by_parts(
-                    question,
-                    text,
-                    scope,
-                    hits,
-                    context,
-                    partial(self._analyse_clause, corpus=corpus),
-                    self._extractive,
-                )
-                or result
+        if result.answer.kind != "answer" and not scope.out_of_corpus:
+            # Asked in parts: the parts the notices answer beat a related rule for the whole.
+            parts = answer_by_parts(
+                question,
+                text,
+                scope,
+                hits,
+                context,
+                partial(self._analyse_clause, corpus=corpus),
+                self._extractive,
             )
+            result = parts or result
         llm = self._llm_answerer()
         if llm is None or not hits or (scope.out_of_corpus and not result.answer.answered):
             return result.answer
