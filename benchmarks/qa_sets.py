@@ -9,11 +9,11 @@ correctness, unanswerable questions refused, false refusals) beside the naive ba
 The pooled rows count questions, not sets: every blind question weighs the same. Latency, cold start
 and ingest time are `qa_eval.py`'s business.
 
-A set's `corpus` says which notices it asks about: `sample` (the sample notices) or `new_notices`
-(the sample notices plus `benchmarks/new_notices/`, put in one folder as staff would add next year's
-notices: the files copied beside the others and their catalog entries appended, as incomplete as
-they were registered). The new-notice sets are pooled in a row of their own, never with the blind
-sets over the sample corpus.
+A set's `corpus` says which notices it asks about: `sample` (the sample notices) or the name of a
+folder of new notices under `benchmarks/` (`new_notices`, `new_notices_2`): the sample notices plus
+that folder's, put in one folder as staff would add next year's notices (the files copied beside the
+others and their catalog entries appended, as incomplete as they were registered). Each new-notice
+corpus is pooled in a row of its own, never with the blind sets over the sample corpus.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -43,7 +43,8 @@ from benchmarks.qa_eval import (  # noqa: E402
 from knowledge import KnowledgeBase, KnowledgeConfig  # noqa: E402
 
 SETS_FILE = REPO / "benchmarks" / "data" / "question_sets.yaml"
-NEW_NOTICES = REPO / "benchmarks" / "new_notices"
+BENCHMARKS = REPO / "benchmarks"
+NEW_NOTICES = BENCHMARKS / "new_notices"
 PUBLIC_DIR = REPO.parent / "shared" / "eval"
 README_NAME = "question-sets"  # the README block <!-- qa-eval:question-sets:start -->
 
@@ -54,7 +55,14 @@ class QuestionSet(BaseModel):
     file: str
     status: Literal["public", "dev", "blind"]
     style: str
-    corpus: Literal["sample", "new_notices"] = "sample"
+    corpus: str = "sample"
+
+    @field_validator("corpus")
+    @classmethod
+    def _known_corpus(cls, corpus: str) -> str:
+        if corpus != "sample" and not (BENCHMARKS / corpus / "catalog.yaml").is_file():
+            raise ValueError(f"corpus {corpus!r}: neither 'sample' nor a folder of notices in benchmarks/")
+        return corpus
 
     @property
     def path(self) -> Path:
@@ -149,8 +157,9 @@ def main() -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="qa-sets-") as tmp:
         folders = {"sample": args.notices}
-        if any(qs.corpus == "new_notices" for qs in question_sets):
-            folders["new_notices"] = new_notice_corpus(args.notices, Path(tmp) / "new-notice-corpus")
+        for corpus in sorted({qs.corpus for qs in question_sets} - {"sample"}):
+            target = Path(tmp) / f"corpus-{corpus}"
+            folders[corpus] = new_notice_corpus(args.notices, target, BENCHMARKS / corpus)
         by_corpus: dict[str, tuple[KnowledgeBase, NaiveBaseline]] = {}
         for corpus, folder in folders.items():
             if not any(qs.corpus == corpus for qs in question_sets):
@@ -169,9 +178,9 @@ def main() -> int:
             ]
             if pooled:
                 rows.append(row_for(f"all {status} sets", status, pooled, *by_corpus["sample"]))
-        new_sets = [item for qs, items in loaded if qs.corpus == "new_notices" for item in items]
-        if new_sets:
-            rows.append(row_for("new-notice corpus", "blind", new_sets, *by_corpus["new_notices"]))
+        for corpus in sorted(by_corpus.keys() - {"sample"}):
+            new_sets = [item for qs, items in loaded if qs.corpus == corpus for item in items]
+            rows.append(row_for(f"new-notice corpus ({corpus})", "blind", new_sets, *by_corpus[corpus]))
     rendered = table(rows)
     print(rendered)
     if args.json:

@@ -35,12 +35,15 @@ class DocumentLoadError(Exception):
 
 
 def list_notice_files(folder: Path) -> list[Path]:
-    """The notice files directly in `folder`, sorted; catalog.yaml, hidden and temporary files skipped."""
+    """The notice files directly in `folder`, sorted; catalog.yaml, hidden and temporary files skipped,
+    and a folder's README (notes about the folder, not a notice)."""
     files = []
     for path in Path(folder).iterdir():
         name = path.name
         if name.startswith((".", "~")) or name.endswith(("~", ".tmp")) or not path.is_file():
             continue  # hidden files, Office lock files (~$x.docx), editor backups
+        if path.stem.upper() == "README":
+            continue
         if path.suffix.lower() in SUPPORTED_SUFFIXES:
             files.append(path)
     return sorted(files, key=lambda p: p.name)

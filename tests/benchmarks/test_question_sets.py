@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.eval_set import evidence_hit, load_eval
-from benchmarks.qa_sets import SETS_FILE, QuestionSets, new_notice_corpus
+from benchmarks.qa_sets import BENCHMARKS, SETS_FILE, QuestionSets, new_notice_corpus
 from knowledge import load_notices
 
 SHARED_NOTICES = Path(__file__).resolve().parents[3] / "shared" / "notices"
@@ -18,9 +18,12 @@ def notice_texts(tmp_path_factory) -> dict[str, dict[str, str]]:
     """The normalised texts of each corpus a set can ask about."""
     if not (SHARED_NOTICES / "catalog.yaml").is_file():
         pytest.skip(f"sample notices not found at {SHARED_NOTICES}")
-    new = new_notice_corpus(SHARED_NOTICES, tmp_path_factory.mktemp("new-notices"))
+    folders = {"sample": SHARED_NOTICES}
+    for corpus in sorted({qs.corpus for qs in QuestionSets.load().sets} - {"sample"}):
+        target = tmp_path_factory.mktemp(corpus)
+        folders[corpus] = new_notice_corpus(SHARED_NOTICES, target, BENCHMARKS / corpus)
     texts = {}
-    for corpus, folder in (("sample", SHARED_NOTICES), ("new_notices", new)):
+    for corpus, folder in folders.items():
         loaded, _skipped = load_notices(folder)
         texts[corpus] = {path.name: text for path, _meta, text in loaded}
     return texts

@@ -47,6 +47,8 @@ def test_listing_keeps_supported_notices_sorted_and_skips_the_rest(tmp_path: Pat
         "notes.txt~",
         "sheet.xlsx",
         "g.tmp",
+        "README.md",  # staff's notes about the folder: not a notice, never cited
+        "readme.txt",
     ]:
         (tmp_path / name).write_text("x", encoding="utf-8")
     (tmp_path / "sub.txt").mkdir()
