@@ -160,6 +160,7 @@ def test_wechat_system_busy_is_retriable() -> None:
 
 def test_neither_secret_nor_token_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="httpx")  # other tests may have quietened it
     api = FakeWeChatApi()
     _client(api, MemorySharedState()).send_text("oUser-1", "答案")
     logged = "\n".join(record.getMessage() for record in caplog.records)
