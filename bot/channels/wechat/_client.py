@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from bot.channels.wechat._push import PushRefused
+from bot.settings import Settings
 from bot.shared_state import SharedState
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,9 @@ class CustomerServiceClient:
         self._state = state
         self._app_id = app_id
         self._app_secret = app_secret
-        self._http = httpx.Client(base_url=api_base.rstrip("/"), timeout=timeout_s, transport=transport)
+        # A short connect timeout: an unreachable API should fail fast and be retried by the window.
+        timeout = httpx.Timeout(timeout_s, connect=min(2.0, timeout_s))
+        self._http = httpx.Client(base_url=api_base.rstrip("/"), timeout=timeout, transport=transport)
         self._lease_wait_s = lease_wait_s
         self._poll_s = poll_s
         self._worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -165,6 +168,25 @@ class CustomerServiceClient:
         if not isinstance(result, dict):
             raise WeChatUnavailable("WeChat API answered JSON that is not an object")
         return result
+
+
+def customer_service_from_settings(
+    settings: Settings, state: SharedState, **options: Any
+) -> CustomerServiceClient | None:
+    """The 客服消息 client of the configured account; None when the account may not send them
+    (``wechat_customer_service`` false) or lacks AppID/AppSecret: answers wait for the next message."""
+    if not settings.wechat_customer_service:
+        return None
+    if not settings.wechat_app_id or settings.wechat_app_secret is None:
+        logger.warning("no wechat_app_id/wechat_app_secret: late answers wait for the user's next message")
+        return None
+    return CustomerServiceClient(
+        state,
+        settings.wechat_app_id,
+        settings.wechat_app_secret.get_secret_value(),
+        api_base=settings.wechat_api_base,
+        **options,
+    )
 
 
 def _raise_for(result: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ break, else a sentence end, else a comma or space, never inside a character, and
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.channels._text import fitting_prefix
 from conversations import Attachment, Reply
@@ -26,8 +27,23 @@ _SOFT_BREAKS = "，、,：: "
 _LABEL_ROOM = len("(99/99)\n")
 
 
+@dataclass(frozen=True)
+class PassiveSplit:
+    """WeChat takes ONE message in the reply to a request: `passive` goes there (None: reply "success"),
+    `rest` must be pushed as 客服消息 or kept for the user's next message."""
+
+    passive: str | None
+    rest: list[str]
+
+
+def split_passive(texts: list[str]) -> PassiveSplit:
+    """The first text for the passive reply, the others for 客服消息 (or for later)."""
+    return PassiveSplit(passive=texts[0] if texts else None, rest=list(texts[1:]))
+
+
 def render_replies(replies: list[Reply], user_id: str, linker: FormLinker) -> list[str]:
-    """The texts to send for one turn, in order, each within `TEXT_LIMIT_BYTES`."""
+    """The texts to send for one turn, in order, each within `TEXT_LIMIT_BYTES`; `split_passive` says
+    which one goes in the passive reply."""
     texts: list[str] = []
     for reply in replies:
         text = reply_text(reply, user_id, linker)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 import pytest
@@ -18,6 +20,7 @@ from httpx import Response
 from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.wechat import WeChatConfig, wechat_router
+from bot.settings import ENV_PREFIX
 from bot.shared_state import MemorySharedState
 from conversations import Attachment, Incoming, Reply, SourceRef
 
@@ -159,6 +162,14 @@ def make_app(window: FakeWindow, *, safe: bool = False, state: MemorySharedState
         wechat_router(config, state or MemorySharedState(), window, link_form, clock=lambda: float(NOW))
     )
     return app
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_wechat_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIX + "WECHAT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no .env file
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.channels.wechat import TEXT_LIMIT_BYTES, render_replies, split_text
+from bot.channels.wechat import TEXT_LIMIT_BYTES, render_replies, split_passive, split_text
 from conversations import Attachment, Choice, Reply, SourceRef
 from tests.bot.channels.wechat.conftest import OPENID, link_form
 
@@ -96,3 +96,12 @@ def test_a_completed_form_arrives_as_a_link_beside_its_summary() -> None:
 def test_each_reply_of_a_turn_is_its_own_text_and_empty_ones_are_dropped() -> None:
     replies = [Reply(text="第一条"), Reply(text=""), Reply(text="第二条")]
     assert render_replies(replies, OPENID, link_form) == ["第一条", "第二条"]
+
+
+def test_one_text_goes_in_the_passive_reply_and_the_rest_to_customer_service() -> None:
+    replies = [Reply(text="好的，开始自评。"), Reply(text="第1项：服务承诺（10分）")]
+    texts = render_replies(replies, OPENID, link_form)
+    split = split_passive(texts)
+    assert split.passive == "好的，开始自评。"
+    assert split.rest == ["第1项：服务承诺（10分）"]
+    assert split_passive([]).passive is None
