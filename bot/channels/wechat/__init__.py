@@ -16,7 +16,6 @@ from bot.channels.wechat._client import (
     CustomerServiceClient,
     WeChatApiError,
     WeChatUnavailable,
-    customer_service_from_settings,
 )
 from bot.channels.wechat._crypto import SafeModeCipher
 from bot.channels.wechat._endpoint import (
@@ -65,7 +64,6 @@ __all__ = [
     "WeChatEndpoint",
     "WeChatUnavailable",
     "cdata",
-    "customer_service_from_settings",
     "menu_command",
     "parse_fields",
     "render_replies",

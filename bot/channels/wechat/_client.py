@@ -22,7 +22,6 @@ from typing import Any
 import httpx
 
 from bot.channels.wechat._push import PushRefused
-from bot.settings import Settings
 from bot.shared_state import SharedState
 
 logger = logging.getLogger(__name__)
@@ -168,25 +167,6 @@ class CustomerServiceClient:
         if not isinstance(result, dict):
             raise WeChatUnavailable("WeChat API answered JSON that is not an object")
         return result
-
-
-def customer_service_from_settings(
-    settings: Settings, state: SharedState, **options: Any
-) -> CustomerServiceClient | None:
-    """The 客服消息 client of the configured account; None when the account may not send them
-    (``wechat_customer_service`` false) or lacks AppID/AppSecret: answers wait for the next message."""
-    if not settings.wechat_customer_service:
-        return None
-    if not settings.wechat_app_id or settings.wechat_app_secret is None:
-        logger.warning("no wechat_app_id/wechat_app_secret: late answers wait for the user's next message")
-        return None
-    return CustomerServiceClient(
-        state,
-        settings.wechat_app_id,
-        settings.wechat_app_secret.get_secret_value(),
-        api_base=settings.wechat_api_base,
-        **options,
-    )
 
 
 def _raise_for(result: dict[str, Any]) -> None:

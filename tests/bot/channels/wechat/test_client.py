@@ -16,9 +16,7 @@ from bot.channels.wechat import (
     PushRefused,
     WeChatApiError,
     WeChatUnavailable,
-    customer_service_from_settings,
 )
-from bot.settings import Settings
 from bot.shared_state import MemorySharedState
 
 APP_ID = "wx0123456789abcdef"
@@ -175,33 +173,3 @@ def test_neither_secret_nor_token_reaches_the_logs(caplog: pytest.LogCaptureFixt
     assert SECRET not in logged
     assert "token-1" not in logged
 
-
-def test_the_client_comes_from_the_settings_and_uses_the_configured_api(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("APPLICANT_BOT_WECHAT_APP_ID", APP_ID)
-    monkeypatch.setenv("APPLICANT_BOT_WECHAT_APP_SECRET", SECRET)
-    monkeypatch.setenv("APPLICANT_BOT_WECHAT_API_BASE", "http://127.0.0.1:18080/")
-    hosts: list[str] = []
-    api = FakeWeChatApi()
-
-    def loopback(request: httpx.Request) -> httpx.Response:
-        hosts.append(f"{request.url.host}:{request.url.port}")
-        return api(request)
-
-    transport = httpx.MockTransport(loopback)
-    client = customer_service_from_settings(Settings(), MemorySharedState(), transport=transport)
-    assert client is not None
-    client.send_text("oUser-1", "答案")
-    assert set(hosts) == {"127.0.0.1:18080"}
-    assert len(api.sent) == 1
-
-
-def test_accounts_without_customer_service_get_no_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("APPLICANT_BOT_WECHAT_APP_ID", APP_ID)
-    monkeypatch.setenv("APPLICANT_BOT_WECHAT_APP_SECRET", SECRET)
-    monkeypatch.setenv("APPLICANT_BOT_WECHAT_CUSTOMER_SERVICE", "false")
-    assert customer_service_from_settings(Settings(), MemorySharedState()) is None
-    monkeypatch.setenv("APPLICANT_BOT_WECHAT_CUSTOMER_SERVICE", "true")
-    monkeypatch.delenv("APPLICANT_BOT_WECHAT_APP_SECRET")
-    assert customer_service_from_settings(Settings(), MemorySharedState()) is None

@@ -196,8 +196,8 @@ def test_events_without_a_reply_get_success(platform: Platform, window: FakeWind
 
 
 def test_cdata_terminator_in_an_answer_does_not_break_the_reply(window: FakeWindow) -> None:
-    tricky = "比较运算 a]]>b 与 <xml> & 符号"
-    window.replies = lambda incoming: [Reply(text=tricky)]
+    tricky = "比较运算 a]]>b 与 <xml> & 符号]]>"
+    window.replies = lambda incoming: [Reply(text=tricky + "\x08")]  # a control character XML cannot carry
     with TestClient(make_app(window)) as client:
         platform = Platform(client)
         reply = platform.reply_fields(platform.post(text_message("test")))
