@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from wechatpy.crypto import WeChatCrypto
 
-from bot.channels.wechat import WELCOME
+from bot.channels.wechat import APOLOGY, WELCOME
 from conversations import Reply
 from tests.bot.channels.wechat.conftest import (
     ACCOUNT,
@@ -139,6 +139,17 @@ def test_a_duplicate_delivery_gets_success_and_shows_nothing(platform: Platform)
         response = Platform(client).post(text_message("截止时间？"))
     assert response.status_code == 200
     assert response.text == "success"
+
+
+def test_a_failing_window_gets_the_user_an_apology_not_a_5xx(window: FakeWindow) -> None:
+    def broken(incoming: object) -> list[Reply]:
+        raise RuntimeError("store unreachable")
+
+    window.replies = broken
+    with TestClient(make_app(window), raise_server_exceptions=False) as client:
+        platform = Platform(client)
+        reply = platform.reply_fields(platform.post(text_message("截止时间？")))
+    assert reply["Content"] == APOLOGY
 
 
 def test_subscribing_gets_the_welcome(platform: Platform, window: FakeWindow) -> None:
