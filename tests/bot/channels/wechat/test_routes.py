@@ -266,7 +266,7 @@ def test_bad_bodies_are_refused_without_a_5xx_and_never_reach_the_dialogue(
     assert "申报截止时间" not in refusals[0].getMessage()
 
 
-def test_a_streamed_body_over_the_limit_is_refused_before_it_is_all_read(
+def test_a_chunked_body_over_the_limit_is_refused(
     platform: Platform, window: FakeWindow
 ) -> None:
     def chunks():  # type: ignore[no-untyped-def]
