@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.wechat import APOLOGY, WELCOME
+from bot.shared_state import SharedState
 from conversations import Reply
 from tests.bot.channels.wechat.conftest import (
     ACCOUNT,
@@ -97,11 +98,8 @@ def test_a_replayed_signed_request_is_forbidden(platform: Platform, window: Fake
     assert len(window.calls) == 1
 
 
-def test_the_nonce_cache_is_shared_by_every_worker(window: FakeWindow) -> None:
-    from bot.shared_state import MemorySharedState
-
-    state = MemorySharedState()
-    first_app, second_app = make_app(window, state=state), make_app(window, state=state)
+def test_the_nonce_cache_is_shared_by_every_worker(window: FakeWindow, shared_state: SharedState) -> None:
+    first_app, second_app = make_app(window, state=shared_state), make_app(window, state=shared_state)
     with TestClient(first_app) as first, TestClient(second_app) as second:
         query = Platform(first).query(nonce="shared")
         assert Platform(first).post(text_message("截止时间？"), query=query).status_code == 200
