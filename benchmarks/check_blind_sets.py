@@ -1,4 +1,4 @@
-"""Prove that the blind question sets of round 3 quote their notices faithfully.
+"""Prove that the blind question sets of rounds 3 and 4 quote their notices faithfully.
 
 For every record of each set: the file it names exists in the set's corpus, its evidence (and every
 alt_evidence) lies in that file's cleaned text as the project loads it (whitespace and punctuation
@@ -6,7 +6,7 @@ width ignored, via `knowledge.evidence_in_text`), each `must_contain` group has 
 the gold answer, and an unanswerable record names no file and no evidence. This checks the test
 material only; it never asks the bot anything, so the sets stay unmeasured.
 
-    python benchmarks/check_blind_sets.py            # both round-3 sets, exit 1 on any problem
+    python benchmarks/check_blind_sets.py            # the round-3 and round-4 sets, exit 1 on any problem
     python benchmarks/check_blind_sets.py SET.jsonl=CORPUS_DIR ...
 """
 
@@ -28,6 +28,8 @@ _SAMPLE_CORPUS = _REPO.parent / "shared" / "notices"
 DEFAULT_SETS: tuple[tuple[Path, Path], ...] = (
     (_HERE / "data" / "qa_round3_new_notices.jsonl", _HERE / "new_notices_2"),
     (_HERE / "data" / "qa_round3_sample.jsonl", _SAMPLE_CORPUS),
+    (_HERE / "data" / "qa_round4_new_notices.jsonl", _HERE / "new_notices_3"),
+    (_HERE / "data" / "qa_round4_sample.jsonl", _SAMPLE_CORPUS),
 )
 
 _REQUIRED = ("id", "question", "answerable", "answer", "source_file", "evidence", "must_contain")
