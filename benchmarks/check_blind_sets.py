@@ -1,12 +1,13 @@
-"""Prove that the blind question sets of round 3 quote their notices faithfully.
+"""Prove that the blind question sets of rounds 3 and 4 quote their notices faithfully.
 
 For every record of each set: the file it names exists in the set's corpus, its evidence (and every
 alt_evidence) lies in that file's cleaned text as the project loads it (whitespace and punctuation
-width ignored, via `knowledge.evidence_in_text`), each `must_contain` group has an alternative in
-the gold answer, and an unanswerable record names no file and no evidence. This checks the test
-material only; it never asks the bot anything, so the sets stay unmeasured.
+width ignored, via `knowledge.evidence_in_text`), the record loads as the benchmark's `EvalItem`,
+each `must_contain` group has an alternative in the gold answer, and an unanswerable record names
+no file and no evidence. This checks the test material only; it never asks the bot anything, so the
+sets stay unmeasured.
 
-    python benchmarks/check_blind_sets.py            # both round-3 sets, exit 1 on any problem
+    python benchmarks/check_blind_sets.py            # the round-3 and round-4 sets, exit 1 on any problem
     python benchmarks/check_blind_sets.py SET.jsonl=CORPUS_DIR ...
 """
 
@@ -18,16 +19,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge import evidence_in_text, list_notice_files, normalize_text, read_document
+from pydantic import ValidationError
 
 _HERE = Path(__file__).resolve().parent
 _REPO = _HERE.parent
+# Run as a script, the repository root is not on the path; the benchmark package lives there.
+sys.path.insert(0, str(_REPO))
+
+from benchmarks.eval_set import EvalItem  # noqa: E402
+from knowledge import evidence_in_text, list_notice_files, normalize_text, read_document  # noqa: E402
+
 # The sample corpus sits beside the repository (../shared/notices), never inside it.
 _SAMPLE_CORPUS = _REPO.parent / "shared" / "notices"
 
 DEFAULT_SETS: tuple[tuple[Path, Path], ...] = (
     (_HERE / "data" / "qa_round3_new_notices.jsonl", _HERE / "new_notices_2"),
     (_HERE / "data" / "qa_round3_sample.jsonl", _SAMPLE_CORPUS),
+    (_HERE / "data" / "qa_round4_new_notices.jsonl", _HERE / "new_notices_3"),
+    (_HERE / "data" / "qa_round4_sample.jsonl", _SAMPLE_CORPUS),
 )
 
 _REQUIRED = ("id", "question", "answerable", "answer", "source_file", "evidence", "must_contain")
@@ -111,6 +120,15 @@ def _check_record(corpus: _Corpus, record: dict[str, object]) -> list[str]:
     return problems
 
 
+def _check_format(rid: str, line: str) -> list[str]:
+    # The benchmark loads every set through EvalItem; a record it rejects would break the whole run.
+    try:
+        EvalItem.model_validate_json(line)
+    except ValidationError as error:
+        return [f"{rid}: not a valid benchmark record ({error.error_count()} error(s): {error})"]
+    return []
+
+
 def check_set(path: Path, corpus_folder: Path) -> SetReport:
     """Check one JSONL set against the notices of `corpus_folder`."""
     report = SetReport(path)
@@ -136,6 +154,7 @@ def check_set(path: Path, corpus_folder: Path) -> SetReport:
             report.problems.append(f"line {number}: duplicate id {rid}")
         seen.add(rid)
         report.answerable += record.get("answerable") is True
+        report.problems += _check_format(rid, line)
         report.problems += _check_record(corpus, record)
     return report
 
