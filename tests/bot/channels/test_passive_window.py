@@ -156,7 +156,8 @@ def test_pull_mode_acknowledges_differently_and_keeps_the_answer(
     window.close()
     assert pusher.attempts == 0
     later = windows(state, FakeDialogue(), pusher, push_enabled=False)
-    assert later.respond("m2", message("在吗", "m2"), render).texts[0].startswith(f"{KEPT_LEAD}\n答复：评分标准？")
+    shown = later.respond("m2", message("在吗", "m2"), render).texts
+    assert shown[0].startswith(f"{KEPT_LEAD}\n答复：评分标准？")
 
 
 def test_sixth_push_within_the_allowance_is_kept_and_a_new_message_resets_it(
@@ -187,10 +188,14 @@ def test_retry_while_processing_gets_the_same_single_reply(windows: Callable[...
     pusher = RecordingPusher()
     window = windows(MemorySharedState(), dialogue, pusher, deadline_s=30)
     outcomes: list[PassiveOutcome] = []
-    first = threading.Thread(target=lambda: outcomes.append(window.respond("m1", message("条件", "m1"), render)))
+
+    def deliver() -> None:
+        outcomes.append(window.respond("m1", message("条件", "m1"), render))
+
+    first = threading.Thread(target=deliver)
     first.start()
     assert dialogue.started.wait(10)
-    retry = threading.Thread(target=lambda: outcomes.append(window.respond("m1", message("条件", "m1"), render)))
+    retry = threading.Thread(target=deliver)
     retry.start()
     gate.set()
     first.join()
@@ -226,14 +231,15 @@ def test_a_dead_workers_message_is_taken_over_and_answered_once(
     dead_dialogue = FakeDialogue(stuck)
     # The first worker's clock is an hour behind: to the second worker its lease has run out.
     dead = windows(state, dead_dialogue, RecordingPusher(), deadline_s=30, clock=lambda: 0.0)
+    incoming = message("条件", "m1")
     outcomes: list[PassiveOutcome] = []
-    first = threading.Thread(target=lambda: outcomes.append(dead.respond("m1", message("条件", "m1"), render)))
+    first = threading.Thread(target=lambda: outcomes.append(dead.respond("m1", incoming, render)))
     first.start()
     assert dead_dialogue.started.wait(10)
 
     pusher = RecordingPusher()
     alive = windows(state, FakeDialogue(), pusher)
-    retried = alive.respond("m1", message("条件", "m1"), render)
+    retried = alive.respond("m1", incoming, render)
     assert retried.texts == ["答复：条件"]
 
     stuck.set()  # the "dead" worker's dialogue returns after all: it must not answer again
