@@ -9,7 +9,14 @@ from conversations._store._schema import (
     TranscriptRow,
     UserRow,
 )
-from conversations._store._store import Store, StoreError, Turn, count_rows, default_database_url
+from conversations._store._store import (
+    Store,
+    StoreError,
+    Turn,
+    count_rows,
+    default_database_url,
+    form_digest,
+)
 
 __all__ = [
     "AssessmentEventRow",
@@ -24,4 +31,5 @@ __all__ = [
     "UserRow",
     "count_rows",
     "default_database_url",
+    "form_digest",
 ]
