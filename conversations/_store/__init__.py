@@ -6,6 +6,7 @@ from conversations._store._schema import (
     DialogueStateRow,
     EligibilityCheckRow,
     QuestionLogRow,
+    SharedStateRow,
     TranscriptRow,
     UserRow,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "DialogueStateRow",
     "EligibilityCheckRow",
     "QuestionLogRow",
+    "SharedStateRow",
     "Store",
     "StoreError",
     "TranscriptRow",
