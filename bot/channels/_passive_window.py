@@ -159,7 +159,8 @@ class PassiveWindow:
         )
         if self._state.add(record_key, record.dumps(), self._record_ttl_s):
             self._own(record_key, record.dumps())
-            self._reset_allowance(incoming)
+            if self._pusher is not None:
+                self._reset_allowance(incoming)
             self._add_pending(incoming, key)
             return self._run(record_key, incoming, render, self._clock() + self._deadline_s)
         return self._retried(record_key, incoming, render)
@@ -171,17 +172,25 @@ class PassiveWindow:
             replies = future.result(timeout=max(0.0, deadline - self._clock()))
         except FutureTimeout:
             return self._defer(record_key, incoming, render, future)
-        current = self._owned_value(record_key)
-        if current is None:  # taken over (our lease lapsed): the taker answers
-            return PassiveOutcome(texts=[], duplicate=True)
-        record = _Record.loads(current)
-        if record.state == "processing":
-            texts = self._compose(incoming, render(replies))
-            passive, outbox = texts[:1], texts[1:]
-            if self._swap(record_key, current, record.but(state="answered", passive=passive, outbox=outbox)):
+        texts = self._compose(incoming, render(replies))
+        passive, outbox = texts[:1], texts[1:]
+        outcome = self._advance(
+            record_key,
+            lambda record: (
+                record.but(state="answered", passive=passive, outbox=outbox)
+                if record.state == "processing"
+                else None
+            ),
+        )
+        if outcome is not None and outcome[1]:
+            if outbox:
                 self._background(self._deliver_outbox, record_key, incoming)
-                return PassiveOutcome(texts=passive, duplicate=False)
-            self._restore_kept(incoming, texts)
+            else:
+                self._background(self._finished, record_key, incoming)
+            return PassiveOutcome(texts=passive, duplicate=False)
+        self._restore_kept(incoming, texts)
+        if outcome is None:  # taken over (our lease lapsed): the taker answers
+            return PassiveOutcome(texts=[], duplicate=True)
         # A retry flipped the record to deferred at its own deadline (our request is the one the
         # platform gave up on): the whole answer is pushed instead.
         self._background(self._deliver_deferred, record_key, incoming, render, future)
@@ -190,12 +199,11 @@ class PassiveWindow:
     def _defer(
         self, record_key: str, incoming: Incoming, render: Render, future: Future[list[Reply]]
     ) -> PassiveOutcome:
-        current = self._owned_value(record_key)
-        if current is None:  # taken over (our lease lapsed): the taker answers
+        outcome = self._advance(
+            record_key, lambda record: record.but(state="deferred") if record.state == "processing" else None
+        )
+        if outcome is None:  # taken over (our lease lapsed): the taker answers
             return PassiveOutcome(texts=[], duplicate=True)
-        record = _Record.loads(current)
-        if record.state == "processing":
-            self._swap(record_key, current, record.but(state="deferred"))
         self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
         return PassiveOutcome(texts=[self.ack_text], duplicate=False)
 
@@ -246,9 +254,8 @@ class PassiveWindow:
         current = self._owned_value(record_key)
         if current is None:
             return
-        record = _Record.loads(current)
-        self._push_or_keep(incoming, record.outbox)
-        self._swap(record_key, current, record.but(outbox=[]))
+        self._push_or_keep(incoming, _Record.loads(current).outbox)
+        self._advance(record_key, lambda record: record.but(outbox=[]))
         self._finished(record_key, incoming)
 
     def _deliver_deferred(
@@ -259,12 +266,10 @@ class PassiveWindow:
         except Exception:  # the dialogue never raises; a bug must not lose the record: next message retries
             logger.exception("deferred answer failed for message %s", _key_of(record_key))
             return
-        current = self._owned_value(record_key)
-        if current is None:
+        if self._owned_value(record_key) is None:
             return  # taken over: the taker delivers
-        texts = self._compose(incoming, render(replies))
-        self._push_or_keep(incoming, texts)
-        self._swap(record_key, current, _Record.loads(current).but(state="delivered"))
+        self._push_or_keep(incoming, self._compose(incoming, render(replies)))
+        self._advance(record_key, lambda record: record.but(state="delivered"))
         self._finished(record_key, incoming)
 
     def _take_over_later(self, record_key: str, raw: str, record: _Record, render: Render) -> None:
@@ -308,7 +313,7 @@ class PassiveWindow:
             texts = render(self._dialogue(Incoming.model_validate(record.incoming)))
         logger.info("recovered message %s of a dead worker %s", _key_of(record_key), record.owner)
         self._keep(incoming, texts)
-        self._swap(record_key, mine.dumps(), mine.but(state="delivered", outbox=[]))
+        self._advance(record_key, lambda record: record.but(state="delivered", outbox=[]))
         self._finished(record_key, incoming)
 
     # --- composing, pushing, keeping -------------------------------------------------------------------
@@ -441,6 +446,24 @@ class PassiveWindow:
     def _own(self, record_key: str, value: str) -> None:
         with self._owned_lock:
             self._owned[record_key] = value
+
+    def _advance(
+        self, record_key: str, change: Callable[[_Record], _Record | None]
+    ) -> tuple[_Record, bool] | None:
+        """Apply `change` to our record by compare-and-set, re-reading when the heartbeat or a retry
+        wrote it meanwhile. (record now, whether `change` was applied: it returns None to leave the
+        record as it is); None when the record is no longer ours."""
+        with self._owned_lock:
+            current = self._owned.get(record_key)  # no read first: on the hot path it is current
+        while current is not None:
+            record = _Record.loads(current)
+            new = change(record)
+            if new is None:
+                return record, False
+            if self._swap(record_key, current, new):
+                return new, True
+            current = self._owned_value(record_key)
+        return None
 
     def _owned_value(self, record_key: str) -> str | None:
         """Our last write of the record, when it still is the record (None: taken over)."""

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 
 pytest.importorskip("wechatpy")
 
-from bot.channels.wechat import sign  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.web import create_app  # noqa: E402
+from bot.channels.wechat import sign
+from bot.settings import Settings
+from bot.web import create_app
 
 TOKEN = "wechat-test-token"
 ASSESSMENT = ["/assess qinghai-2025-star", "9分", "14分", "15分", "10分", "10分", "20分", "20分", "/confirm"]
