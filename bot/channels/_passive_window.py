@@ -16,15 +16,17 @@ Crashes (kill -9). Every record carries its owner's *lease*, renewed every ``lea
 owner's heartbeat thread. A record whose lease ran out belongs to a dead worker, and any worker takes it
 over with `SharedState.replace` (so only one does) and runs the dialogue again on the incoming kept in
 the record; the store's message-id dedupe returns the stored replies when the dead worker's turn had
-committed, so nothing is answered twice. That happens on a platform retry of the key, and otherwise on
-the user's next message: each user's unfinished keys are listed (``passive:pending:<user>``), and the
-next claimed message first finishes them, its reply showing their answers first. Pushing is
+committed, so nothing is answered twice. Three ways lead there: a platform retry of the key; the
+heartbeat's `sweep` of the acknowledged messages still to deliver (``passive:deferred``), which pushes
+the answer even if the user never writes again; and the user's next message, which first finishes that
+user's unfinished keys (``passive:pending:<user>``) and shows their answers first. Pushing is
 at-least-once across a crash: a worker killed between a push and marking it done gets that text sent
 again by the worker that takes over; without a crash every text is shown once.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -46,6 +48,7 @@ logger = logging.getLogger(__name__)
 ACK_PUSH = "正在为您查询，答案稍后发送。"
 ACK_PULL = "正在为您查询，答案准备好后，会在您下次发消息时先发给您。"
 KEPT_LEAD = "您上一条消息的回复："
+DEFERRED_KEY = "passive:deferred"  # acknowledged messages whose answer is still to be delivered
 
 Dialogue = Callable[[Incoming], list[Reply]]
 Render = Callable[[list[Reply]], list[str]]
@@ -100,7 +103,7 @@ class PassiveWindow:
         *,
         push_enabled: bool = True,
         deadline_s: float = 4.0,
-        lease_s: float = 15.0,
+        lease_s: float = 6.0,
         allowance: int = 5,
         allowance_window_s: float = 48 * 3600,
         max_text_bytes: int = 2048,
@@ -111,8 +114,12 @@ class PassiveWindow:
         push_backoff_s: float = 0.5,
         poll_s: float = 0.05,
         clock: Callable[[], float] = time.time,
+        renderer: Callable[[Incoming, list[Reply]], list[str]] | None = None,
     ) -> None:
+        """`renderer(incoming, replies)` is what `render` is for one message, for answers the sweep
+        recovers without a request; without it they wait for the user's next message."""
         self._state = state
+        self._renderer = renderer
         self._dialogue = dialogue
         self._pusher = pusher if push_enabled else None
         self._deadline_s = deadline_s
@@ -204,6 +211,8 @@ class PassiveWindow:
         )
         if outcome is None:  # taken over (our lease lapsed): the taker answers
             return PassiveOutcome(texts=[], duplicate=True)
+        if outcome[1]:
+            self._register_deferred(record_key)
         self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
         return PassiveOutcome(texts=[self.ack_text], duplicate=False)
 
@@ -244,6 +253,7 @@ class PassiveWindow:
                 if self._state.replace(
                     record_key, raw, record.but(state="deferred").dumps(), self._record_ttl_s
                 ):
+                    self._register_deferred(record_key)
                     return PassiveOutcome(texts=[self.ack_text], duplicate=False)
                 continue
             time.sleep(self._poll_s)
@@ -270,17 +280,35 @@ class PassiveWindow:
             return  # taken over: the taker delivers
         self._push_or_keep(incoming, self._compose(incoming, render(replies)))
         self._advance(record_key, lambda record: record.but(state="delivered"))
-        self._finished(record_key, incoming)
+        self._finished(record_key, incoming, deferred=True)
 
-    def _take_over_later(self, record_key: str, raw: str, record: _Record, render: Render) -> None:
+    def _take_over_later(self, record_key: str, raw: str, record: _Record, render: Render) -> bool:
         """A deferred record of a dead worker: answer it again here, in the background, by push."""
         mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
         if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
-            return
+            return False
         self._own(record_key, mine.dumps())
+        logger.info("took over acknowledged message %s from %s", _key_of(record_key), record.owner)
         incoming = Incoming.model_validate(record.incoming)
         future = self._pool.submit(self._dialogue, incoming)
         self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
+        return True
+
+    def sweep(self) -> int:
+        """Take over the acknowledged answers of dead workers and deliver them (push, or keep): the
+        heartbeat runs this, so such an answer reaches the user even when they never write again.
+        Returns how many were taken over."""
+        taken = 0
+        for record_key in self._deferred():
+            raw = self._state.get(record_key)
+            record = _Record.loads(raw) if raw is not None else None
+            if record is None or record.state != "deferred":
+                self._unregister_deferred(record_key)
+            elif record.lease < self._clock() and self._renderer is not None:
+                incoming = Incoming.model_validate(record.incoming)
+                render = functools.partial(self._renderer, incoming)
+                taken += self._take_over_later(record_key, raw or "", record, render)
+        return taken
 
     def _finish_then_handle(self, incoming: Incoming, render: Render, record_key: str) -> list[Reply]:
         """The dialogue job of a claimed message: first the user's unfinished earlier messages (a dead
@@ -314,7 +342,7 @@ class PassiveWindow:
         logger.info("recovered message %s of a dead worker %s", _key_of(record_key), record.owner)
         self._keep(incoming, texts)
         self._advance(record_key, lambda record: record.but(state="delivered", outbox=[]))
-        self._finished(record_key, incoming)
+        self._finished(record_key, incoming, deferred=record.state == "deferred")
 
     # --- composing, pushing, keeping -------------------------------------------------------------------
 
@@ -413,10 +441,26 @@ class PassiveWindow:
         raw = self._state.get(_pending_key(incoming))
         return list(json.loads(raw) or []) if raw else []
 
-    def _finished(self, record_key: str, incoming: Incoming) -> None:
+    def _finished(self, record_key: str, incoming: Incoming, *, deferred: bool = False) -> None:
         with self._owned_lock:
             self._owned.pop(record_key, None)
         self._remove_pending(incoming, _key_of(record_key))
+        if deferred:
+            self._unregister_deferred(record_key)
+
+    # --- acknowledged messages still to deliver, for the sweep -----------------------------------------
+
+    def _register_deferred(self, record_key: str) -> None:
+        self._update(DEFERRED_KEY, lambda keys: sorted({*(keys or []), record_key}), self._record_ttl_s)
+
+    def _unregister_deferred(self, record_key: str) -> None:
+        self._update(
+            DEFERRED_KEY, lambda keys: [k for k in keys or [] if k != record_key] or None, self._record_ttl_s
+        )
+
+    def _deferred(self) -> list[str]:
+        raw = self._state.get(DEFERRED_KEY)
+        return list(json.loads(raw) or []) if raw else []
 
     # --- compare-and-set on shared keys ------------------------------------------------------------------
 
@@ -491,6 +535,10 @@ class PassiveWindow:
 
     def _renew_leases(self) -> None:
         while not self._stopping.wait(self._lease_s / 3):
+            try:
+                self.sweep()
+            except Exception:  # the shared state may be briefly unreachable: try again next beat
+                logger.warning("sweep of acknowledged messages failed", exc_info=True)
             with self._owned_lock:
                 owned = list(self._owned)
             for record_key in owned:

@@ -30,7 +30,7 @@ from bot.shared_state import SharedState, shared_state_for
 from bot.web._forms import FormLinks, forms_router
 from bot.web._health import health_router
 from bot.web._secret import form_link_secret
-from conversations import Dialogue
+from conversations import Dialogue, Incoming, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def _mount_channels(app: FastAPI, web: WebContext) -> None:
 
 def _wechat_router(web: WebContext) -> APIRouter:
     """``GET/POST /wechat``: the 公众号 adapter behind this worker's passive window."""
-    from bot.channels.wechat import CustomerServiceClient, WeChatConfig, wechat_router
+    from bot.channels.wechat import CustomerServiceClient, WeChatConfig, render_replies, wechat_router
 
     settings = web.settings
     pusher: CustomerServiceClient | None = None
@@ -145,12 +145,19 @@ def _wechat_router(web: WebContext) -> APIRouter:
                 "APPLICANT_BOT_WECHAT_APP_ID/APP_SECRET are not set: slow answers wait for the user's next "
                 "message instead of a 客服消息"
             )
+    links = web.form_links
+
+    def renderer(incoming: Incoming, replies: list[Reply]) -> list[str]:
+        """How the adapter renders a user's replies, for answers recovered from a dead worker."""
+        return render_replies(replies, incoming.user_id, links.url_for)
+
     window = PassiveWindow(
         web.shared_state,
         web.dialogue.handle,
         pusher,
         push_enabled=pusher is not None,
         deadline_s=settings.passive_deadline_s,
+        renderer=renderer,
     )
     web.closers.append(window.close)
     config = WeChatConfig.from_settings(settings)

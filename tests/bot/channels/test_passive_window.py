@@ -350,3 +350,30 @@ def test_an_answer_refused_on_one_worker_is_shown_by_another_on_a_real_backend(
     second = windows(shared_backend, FakeDialogue(), RecordingPusher())
     shown = second.respond("m2", message("谢谢", "m2"), render).texts
     assert shown == [f"{KEPT_LEAD}\n答复：评分标准？\n\n答复：谢谢"]
+
+
+def test_an_answer_acknowledged_by_a_killed_worker_is_pushed_by_the_sweep_of_another(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    never = threading.Event()
+    dead_pusher = RecordingPusher()
+    dead = windows(state, FakeDialogue(never), dead_pusher, lease_s=3600, clock=lambda: 0.0)
+    assert dead.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
+    # ...killed here; the user writes nothing more.
+
+    pusher = RecordingPusher()
+    alive = windows(
+        state,
+        FakeDialogue(),
+        pusher,
+        clock=lambda: 7200.0,
+        renderer=lambda _incoming, replies: render(replies),
+    )
+    assert alive.sweep() == 1
+    alive.close()
+    assert pusher.pushed == [(USER, "答复：评分标准？")]
+    assert alive.sweep() == 0  # delivered: nothing left to take over
+    never.set()
+    dead.close()
+    assert dead_pusher.pushed == []
