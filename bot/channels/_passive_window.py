@@ -34,6 +34,7 @@ import socket
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -49,6 +50,7 @@ ACK_PUSH = "正在为您查询，答案稍后发送。"
 ACK_PULL = "正在为您查询，答案准备好后，会在您下次发消息时先发给您。"
 KEPT_LEAD = "您上一条消息的回复："
 DEFERRED_KEY = "passive:deferred"  # acknowledged messages whose answer is still to be delivered
+DEFERRED_SHARDS = 8  # that list in 8 keys, so a stalled answerer does not make every message wait on one
 
 Dialogue = Callable[[Incoming], list[Reply]]
 Render = Callable[[list[Reply]], list[str]]
@@ -155,6 +157,9 @@ class PassiveWindow:
     # --- one delivery ----------------------------------------------------------------------------------
 
     def respond(self, key: str, incoming: Incoming, render: Render) -> PassiveOutcome:
+        # The deadline counts from here, and nothing slow runs after it: under load the shared state
+        # can be slow, so the bookkeeping is done by the dialogue job or in the background.
+        deadline = time.monotonic() + self._deadline_s
         record_key = _record_key(key)
         record = _Record(
             state="processing",
@@ -166,19 +171,19 @@ class PassiveWindow:
         )
         if self._state.add(record_key, record.dumps(), self._record_ttl_s):
             self._own(record_key, record.dumps())
-            if self._pusher is not None:
-                self._reset_allowance(incoming)
-            self._add_pending(incoming, key)
-            return self._run(record_key, incoming, render, self._clock() + self._deadline_s)
-        return self._retried(record_key, incoming, render)
+            return self._run(record_key, incoming, render, deadline)
+        return self._retried(record_key, incoming, render, deadline)
 
     def _run(self, record_key: str, incoming: Incoming, render: Render, deadline: float) -> PassiveOutcome:
         """As the key's owner: run the dialogue, answer passively or acknowledge."""
         future = self._pool.submit(self._finish_then_handle, incoming, render, record_key)
         try:
-            replies = future.result(timeout=max(0.0, deadline - self._clock()))
+            replies = future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
-            return self._defer(record_key, incoming, render, future)
+            # Registered before the ack goes out: if this worker dies now, another one's sweep finds it.
+            self._register_deferred(record_key)
+            self._background(self._defer, record_key, incoming, render, future)
+            return PassiveOutcome(texts=[self.ack_text], duplicate=False)
         texts = self._compose(incoming, render(replies))
         passive, outbox = texts[:1], texts[1:]
         outcome = self._advance(
@@ -205,16 +210,14 @@ class PassiveWindow:
 
     def _defer(
         self, record_key: str, incoming: Incoming, render: Render, future: Future[list[Reply]]
-    ) -> PassiveOutcome:
+    ) -> None:
+        """After an acknowledgement: mark the record deferred, and push the answer once it is ready."""
         outcome = self._advance(
             record_key, lambda record: record.but(state="deferred") if record.state == "processing" else None
         )
         if outcome is None:  # taken over (our lease lapsed): the taker answers
-            return PassiveOutcome(texts=[], duplicate=True)
-        if outcome[1]:
-            self._register_deferred(record_key)
+            return
         self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
-        return PassiveOutcome(texts=[self.ack_text], duplicate=False)
 
     def _background(self, job: Callable[..., None], *args: Any) -> None:
         try:
@@ -226,9 +229,10 @@ class PassiveWindow:
         """`job` in the pool once `future` is done; never in the caller's thread (a request)."""
         future.add_done_callback(lambda _done: self._background(job, *args))
 
-    def _retried(self, record_key: str, incoming: Incoming, render: Render) -> PassiveOutcome:
+    def _retried(
+        self, record_key: str, incoming: Incoming, render: Render, deadline: float
+    ) -> PassiveOutcome:
         """Another delivery of a claimed key: answer from its record, waiting for its owner."""
-        deadline = self._clock() + self._deadline_s
         while True:
             raw = self._state.get(record_key)
             if raw is None:  # expired between the claim and now: treat as new
@@ -247,7 +251,7 @@ class PassiveWindow:
                     logger.info("took over message %s from %s", _key_of(record_key), record.owner)
                     return self._run(record_key, incoming, render, deadline)
                 continue
-            if self._clock() >= deadline:
+            if time.monotonic() >= deadline:
                 # The owner is slow and the platform gave up on its request: this retry's reply is the
                 # one shown. Flip to deferred so the owner pushes the answer instead of replying to nobody.
                 if self._state.replace(
@@ -283,8 +287,8 @@ class PassiveWindow:
         self._finished(record_key, incoming, deferred=True)
 
     def _take_over_later(self, record_key: str, raw: str, record: _Record, render: Render) -> bool:
-        """A deferred record of a dead worker: answer it again here, in the background, by push."""
-        mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
+        """An acknowledged record of a dead worker: answer it again here, in the background, by push."""
+        mine = record.but(state="deferred", owner=self.worker_id, lease=self._clock() + self._lease_s)
         if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
             return False
         self._own(record_key, mine.dumps())
@@ -302,7 +306,7 @@ class PassiveWindow:
         for record_key in self._deferred():
             raw = self._state.get(record_key)
             record = _Record.loads(raw) if raw is not None else None
-            if record is None or record.state != "deferred":
+            if record is None or record.state not in ("processing", "deferred"):
                 self._unregister_deferred(record_key)
             elif record.lease < self._clock() and self._renderer is not None:
                 incoming = Incoming.model_validate(record.incoming)
@@ -313,6 +317,9 @@ class PassiveWindow:
     def _finish_then_handle(self, incoming: Incoming, render: Render, record_key: str) -> list[Reply]:
         """The dialogue job of a claimed message: first the user's unfinished earlier messages (a dead
         worker's), in order, their answers kept to be shown first; then this one."""
+        if self._pusher is not None:
+            self._reset_allowance(incoming)  # a new message from the user: a new 客服消息 window
+        self._add_pending(incoming, _key_of(record_key))
         for key in self._pending(incoming):
             other = _record_key(key)
             if other != record_key:
@@ -342,7 +349,7 @@ class PassiveWindow:
         logger.info("recovered message %s of a dead worker %s", _key_of(record_key), record.owner)
         self._keep(incoming, texts)
         self._advance(record_key, lambda record: record.but(state="delivered", outbox=[]))
-        self._finished(record_key, incoming, deferred=record.state == "deferred")
+        self._finished(record_key, incoming, deferred=True)
 
     # --- composing, pushing, keeping -------------------------------------------------------------------
 
@@ -451,16 +458,23 @@ class PassiveWindow:
     # --- acknowledged messages still to deliver, for the sweep -----------------------------------------
 
     def _register_deferred(self, record_key: str) -> None:
-        self._update(DEFERRED_KEY, lambda keys: sorted({*(keys or []), record_key}), self._record_ttl_s)
+        self._update(
+            _deferred_key(record_key), lambda keys: sorted({*(keys or []), record_key}), self._record_ttl_s
+        )
 
     def _unregister_deferred(self, record_key: str) -> None:
         self._update(
-            DEFERRED_KEY, lambda keys: [k for k in keys or [] if k != record_key] or None, self._record_ttl_s
+            _deferred_key(record_key),
+            lambda keys: [k for k in keys or [] if k != record_key] or None,
+            self._record_ttl_s,
         )
 
     def _deferred(self) -> list[str]:
-        raw = self._state.get(DEFERRED_KEY)
-        return list(json.loads(raw) or []) if raw else []
+        keys: list[str] = []
+        for shard in range(DEFERRED_SHARDS):
+            raw = self._state.get(f"{DEFERRED_KEY}:{shard}")
+            keys.extend(json.loads(raw) or [] if raw else [])
+        return keys
 
     # --- compare-and-set on shared keys ------------------------------------------------------------------
 
@@ -571,6 +585,10 @@ def _record_key(key: str) -> str:
 
 def _key_of(record_key: str) -> str:
     return record_key.removeprefix("passive:msg:")
+
+
+def _deferred_key(record_key: str) -> str:
+    return f"{DEFERRED_KEY}:{zlib.crc32(record_key.encode('utf-8')) % DEFERRED_SHARDS}"
 
 
 def _user(incoming: Incoming) -> str:
