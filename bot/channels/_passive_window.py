@@ -319,8 +319,7 @@ class PassiveWindow:
         worker's), in order, their answers kept to be shown first; then this one."""
         if self._pusher is not None:
             self._reset_allowance(incoming)  # a new message from the user: a new 客服消息 window
-        self._add_pending(incoming, _key_of(record_key))
-        for key in self._pending(incoming):
+        for key in self._add_pending(incoming, _key_of(record_key)):
             other = _record_key(key)
             if other != record_key:
                 self._recover(other, incoming, render)
@@ -434,8 +433,16 @@ class PassiveWindow:
 
     # --- each user's unfinished keys -------------------------------------------------------------------
 
-    def _add_pending(self, incoming: Incoming, key: str) -> None:
-        self._update(_pending_key(incoming), lambda keys: [*(keys or []), key], self._record_ttl_s)
+    def _add_pending(self, incoming: Incoming, key: str) -> list[str]:
+        """Add `key` to the user's unfinished keys; returns them all, oldest first."""
+        pending: list[str] = []
+
+        def add(keys: list[str] | None) -> list[str]:
+            pending[:] = [*(k for k in keys or [] if k != key), key]
+            return pending
+
+        self._update(_pending_key(incoming), add, self._record_ttl_s)
+        return pending
 
     def _remove_pending(self, incoming: Incoming, key: str) -> None:
         self._update(
@@ -443,10 +450,6 @@ class PassiveWindow:
             lambda keys: [k for k in keys or [] if k != key] or None,
             self._record_ttl_s,
         )
-
-    def _pending(self, incoming: Incoming) -> list[str]:
-        raw = self._state.get(_pending_key(incoming))
-        return list(json.loads(raw) or []) if raw else []
 
     def _finished(self, record_key: str, incoming: Incoming, *, deferred: bool = False) -> None:
         with self._owned_lock:
