@@ -277,8 +277,10 @@ class PassiveWindow:
     ) -> None:
         try:
             replies = future.result()
-        except Exception:  # the dialogue never raises; a bug must not lose the record: next message retries
+        except Exception:  # the dialogue never raises; should a bug make it, another worker tries again
             logger.exception("deferred answer failed for message %s", _key_of(record_key))
+            with self._owned_lock:
+                self._owned.pop(record_key, None)  # the lease runs out: the sweep or the next message retries
             return
         if self._owned_value(record_key) is None:
             return  # taken over: the taker delivers
