@@ -357,8 +357,12 @@ class PassiveWindow:
     def _compose(self, incoming: Incoming, fresh: list[str]) -> list[str]:
         """The texts for the user now: what was kept for them first (with a lead line), then `fresh`."""
         kept = self._take_kept(incoming)
-        texts = [f"{KEPT_LEAD}\n{kept[0]}", *kept[1:], *fresh] if kept else list(fresh)
-        return _pack(texts, self._max_text_bytes)
+        if not kept:
+            return _pack(list(fresh), self._max_text_bytes)
+        led = f"{KEPT_LEAD}\n{kept[0]}"
+        # Never past the platform's size limit; and never the lead alone, which would show nothing new.
+        first = led if len(led.encode("utf-8")) <= self._max_text_bytes else kept[0]
+        return _pack([first, *kept[1:], *fresh], self._max_text_bytes)
 
     def _push_or_keep(self, incoming: Incoming, texts: list[str]) -> None:
         for index, text in enumerate(texts):

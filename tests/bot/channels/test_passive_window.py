@@ -177,7 +177,7 @@ def test_sixth_push_within_the_allowance_is_kept_and_a_new_message_resets_it(
     assert [text for _user, text in pusher.pushed] == [f"答复{n}：材料" for n in range(2, 7)]
 
     dialogue.replies_per_message = 1
-    later = windows(state, dialogue, pusher, allowance=5, max_text_bytes=20)
+    later = windows(state, dialogue, pusher, allowance=5, max_text_bytes=48)  # room for the lead line
     outcome = later.respond("m2", message("好", "m2"), render)
     later.close()
     assert outcome.texts == [f"{KEPT_LEAD}\n答复7：材料"]
@@ -377,3 +377,19 @@ def test_an_answer_acknowledged_by_a_killed_worker_is_pushed_by_the_sweep_of_ano
     never.set()
     dead.close()
     assert dead_pusher.pushed == []
+
+
+def test_a_kept_answer_at_the_size_limit_is_shown_whole_without_the_lead_line(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    gate = threading.Event()
+    first = windows(state, FakeDialogue(gate), None, push_enabled=False, max_text_bytes=30)
+    # "答复：" + 7 characters: 30 bytes, exactly the limit, no room for the lead line.
+    assert first.respond("m1", message("申报条件是什么", "m1"), render).texts == [ACK_PULL]
+    gate.set()
+    first.close()
+    later = windows(state, FakeDialogue(), None, push_enabled=False, max_text_bytes=30)
+    shown = later.respond("m2", message("好", "m2"), render).texts
+    assert shown == ["答复：申报条件是什么"]
+    assert all(len(text.encode("utf-8")) <= 30 for text in shown)
