@@ -9,6 +9,9 @@ not; the answer may be slower (a stalled LLM). `PassiveWindow.respond` answers e
 - Pushing goes through `PushSender`, within a per-user allowance (WeChat: 5 messages within 48 h of
   the user's last message). Refused, disabled, used up, or failing after retries: the texts are *kept*
   and shown first in the reply to the user's next message ("pull mode"). An answer is never dropped.
+- One user's messages are handled in the order sent, across workers: a message's dialogue job first
+  waits until the user's earlier unfinished messages (``passive:pending:<user>``) are handled ("9分"
+  must not overtake the "/assess" still waiting for a slow answer).
 - A retried key is answered from the key's record: the same passive texts once answered, nothing new
   once acknowledged; while the first delivery is still working, the retry waits for it.
 
@@ -115,6 +118,7 @@ class PassiveWindow:
         push_attempts: int = 3,
         push_backoff_s: float = 0.5,
         poll_s: float = 0.05,
+        order_wait_s: float = 120.0,
         clock: Callable[[], float] = time.time,
         renderer: Callable[[Incoming, list[Reply]], list[str]] | None = None,
     ) -> None:
@@ -134,6 +138,8 @@ class PassiveWindow:
         self._push_attempts = push_attempts
         self._push_backoff_s = push_backoff_s
         self._poll_s = poll_s
+        self._order_wait_s = order_wait_s  # at most this long behind an earlier message of the user
+        self._order_poll_s = max(poll_s, 0.1)
         self._clock = clock
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="passive-window")
@@ -317,15 +323,33 @@ class PassiveWindow:
         return taken
 
     def _finish_then_handle(self, incoming: Incoming, render: Render, record_key: str) -> list[Reply]:
-        """The dialogue job of a claimed message: first the user's unfinished earlier messages (a dead
-        worker's), in order, their answers kept to be shown first; then this one."""
+        """The dialogue job of a claimed message. One user's messages are handled in the order sent, on
+        whichever workers they land: this one waits until the user's earlier unfinished messages are
+        handled (a dead worker's is taken over and handled here first, its answer kept to be shown
+        first), then runs."""
         if self._pusher is not None:
             self._reset_allowance(incoming)  # a new message from the user: a new 客服消息 window
-        for key in self._add_pending(incoming, _key_of(record_key)):
-            other = _record_key(key)
-            if other != record_key:
-                self._recover(other, incoming, render)
+        pending = self._add_pending(incoming, _key_of(record_key))
+        for key in pending[: pending.index(_key_of(record_key))]:
+            self._wait_for_earlier(_record_key(key), incoming, render)
         return self._dialogue(incoming)
+
+    def _wait_for_earlier(self, record_key: str, incoming: Incoming, render: Render) -> None:
+        """Return once that earlier message is handled (answered or delivered); a dead owner's is taken
+        over and handled here. Gives up after `order_wait_s`, rather than never answering."""
+        give_up = time.monotonic() + self._order_wait_s
+        while True:
+            self._recover(record_key, incoming, render)  # acts on a dead owner's record only; cleans up
+            if self._handled(record_key):
+                return
+            if time.monotonic() >= give_up:
+                logger.warning("message %s unfinished: the next one is handled anyway", _key_of(record_key))
+                return
+            time.sleep(self._order_poll_s)
+
+    def _handled(self, record_key: str) -> bool:
+        raw = self._state.get(record_key)
+        return raw is None or _Record.loads(raw).state in ("answered", "delivered")
 
     def _recover(self, record_key: str, incoming: Incoming, render: Render) -> None:
         raw = self._state.get(record_key)
@@ -440,11 +464,12 @@ class PassiveWindow:
     # --- each user's unfinished keys -------------------------------------------------------------------
 
     def _add_pending(self, incoming: Incoming, key: str) -> list[str]:
-        """Add `key` to the user's unfinished keys; returns them all, oldest first."""
+        """Add `key` to the user's unfinished keys (kept in place when there: a taken-over message keeps
+        its turn); returns them all, oldest first."""
         pending: list[str] = []
 
         def add(keys: list[str] | None) -> list[str]:
-            pending[:] = [*(k for k in keys or [] if k != key), key]
+            pending[:] = keys if keys and key in keys else [*(keys or []), key]
             return pending
 
         self._update(_pending_key(incoming), add, self._record_ttl_s)

@@ -393,3 +393,42 @@ def test_a_kept_answer_at_the_size_limit_is_shown_whole_without_the_lead_line(
     shown = later.respond("m2", message("好", "m2"), render).texts
     assert shown == ["答复：申报条件是什么"]
     assert all(len(text.encode("utf-8")) <= 30 for text in shown)
+
+
+class LoggingDialogue:
+    """Logs when each message's handling starts and ends, in one log shared by several workers."""
+
+    def __init__(self, log: list[str], gate: threading.Event | None = None) -> None:
+        self.log = log
+        self.gate = gate
+
+    def __call__(self, incoming: Incoming) -> list[Reply]:
+        self.log.append(f"start:{incoming.text}")
+        if self.gate is not None:
+            self.gate.wait(timeout=30)
+        self.log.append(f"done:{incoming.text}")
+        return [Reply(text=f"答复：{incoming.text}")]
+
+
+def test_a_users_next_message_on_another_worker_waits_for_the_unfinished_one(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    log: list[str] = []
+    gate = threading.Event()
+    pusher = RecordingPusher()
+    first = windows(state, LoggingDialogue(log, gate), pusher)
+    second = windows(state, LoggingDialogue(log), pusher)
+    assert first.respond("m1", message("/assess qinghai-2025-star", "m1"), render).texts == [ACK_PUSH]
+    # "9分" answers the assessment's first item: it must not be handled before "/assess" is.
+    assert second.respond("m2", message("9分", "m2"), render).texts == [ACK_PUSH]
+    gate.set()
+    first.close()
+    second.close()
+    assert log == [
+        "start:/assess qinghai-2025-star",
+        "done:/assess qinghai-2025-star",
+        "start:9分",
+        "done:9分",
+    ]
+    assert [text for _user, text in pusher.pushed] == ["答复：/assess qinghai-2025-star", "答复：9分"]
