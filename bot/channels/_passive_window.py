@@ -162,10 +162,14 @@ class PassiveWindow:
 
     # --- one delivery ----------------------------------------------------------------------------------
 
-    def respond(self, key: str, incoming: Incoming, render: Render) -> PassiveOutcome:
-        # The deadline counts from here, and nothing slow runs after it: under load the shared state
-        # can be slow, so the bookkeeping is done by the dialogue job or in the background.
-        deadline = time.monotonic() + self._deadline_s
+    def respond(
+        self, key: str, incoming: Incoming, render: Render, *, received_at: float | None = None
+    ) -> PassiveOutcome:
+        """The passive reply to one delivery of `key`, within `deadline_s` of `received_at` (a
+        `time.monotonic()` taken when the request arrived; default: now)."""
+        # Nothing slow runs after the deadline: under load the shared state can be slow, so the
+        # bookkeeping is done by the dialogue job or in the background.
+        deadline = (time.monotonic() if received_at is None else received_at) + self._deadline_s
         record_key = _record_key(key)
         record = _Record(
             state="processing",

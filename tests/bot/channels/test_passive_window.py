@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -432,3 +433,12 @@ def test_a_users_next_message_on_another_worker_waits_for_the_unfinished_one(
         "done:9分",
     ]
     assert [text for _user, text in pusher.pushed] == ["答复：/assess qinghai-2025-star", "答复：9分"]
+
+
+def test_the_deadline_counts_from_when_the_request_arrived(windows: Callable[..., PassiveWindow]) -> None:
+    gate = threading.Event()
+    window = windows(MemorySharedState(), FakeDialogue(gate), RecordingPusher(), deadline_s=30)
+    # The request spent its whole allowance before reaching the window (a slow signature check...).
+    arrived = time.monotonic() - 30
+    assert window.respond("m1", message("条件", "m1"), render, received_at=arrived).texts == [ACK_PUSH]
+    gate.set()
