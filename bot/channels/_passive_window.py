@@ -181,6 +181,8 @@ class PassiveWindow:
         )
         if self._state.add(record_key, record.dumps(), self._record_ttl_s):
             self._own(record_key, record.dumps())
+            # Queued now, before the job waits for a thread: the user's messages keep the order they came.
+            self._add_pending(incoming, key)
             return self._run(record_key, incoming, render, deadline)
         return self._retried(record_key, incoming, render, deadline)
 
@@ -333,7 +335,7 @@ class PassiveWindow:
         first), then runs."""
         if self._pusher is not None:
             self._reset_allowance(incoming)  # a new message from the user: a new 客服消息 window
-        pending = self._add_pending(incoming, _key_of(record_key))
+        pending = self._add_pending(incoming, _key_of(record_key))  # already there, but for a takeover
         for key in pending[: pending.index(_key_of(record_key))]:
             self._wait_for_earlier(_record_key(key), incoming, render)
         return self._dialogue(incoming)
