@@ -112,7 +112,7 @@ class PassiveWindow:
         allowance: int = 5,
         allowance_window_s: float = 48 * 3600,
         max_text_bytes: int = 2048,
-        max_workers: int = 16,
+        max_workers: int = 12,  # below the store's 15 connections: each running turn holds one
         max_waiting: int = 256,
         record_ttl_s: float = 48 * 3600,
         kept_ttl_s: float = 30 * 24 * 3600,
