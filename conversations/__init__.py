@@ -4,6 +4,7 @@ It depends on ``knowledge`` and ``rubric_engine``; ``bot`` depends on it. A chan
 an `Incoming`, calls `Dialogue.handle`, and shows the `Reply`s.
 """
 
+from conversations._assessment import DOCX_MEDIA_TYPE
 from conversations._context import Answerer
 from conversations._dialogue import Dialogue
 from conversations._messages import (
@@ -17,9 +18,10 @@ from conversations._messages import (
     Reply,
     SourceRef,
 )
-from conversations._store import Store, StoreError, default_database_url
+from conversations._store import Store, StoreError, default_database_url, form_digest
 
 __all__ = [
+    "DOCX_MEDIA_TYPE",
     "RATING_PROMPT",
     "Answerer",
     "Attachment",
@@ -34,4 +36,5 @@ __all__ = [
     "Store",
     "StoreError",
     "default_database_url",
+    "form_digest",
 ]

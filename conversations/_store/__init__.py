@@ -10,7 +10,14 @@ from conversations._store._schema import (
     TranscriptRow,
     UserRow,
 )
-from conversations._store._store import Store, StoreError, Turn, count_rows, default_database_url
+from conversations._store._store import (
+    Store,
+    StoreError,
+    Turn,
+    count_rows,
+    default_database_url,
+    form_digest,
+)
 
 __all__ = [
     "AssessmentEventRow",
@@ -26,4 +33,5 @@ __all__ = [
     "UserRow",
     "count_rows",
     "default_database_url",
+    "form_digest",
 ]

@@ -1,0 +1,178 @@
+"""The web app of `applicant-bot serve`: one FastAPI app per worker process.
+
+Routes: ``GET /healthz``, ``GET /forms/{token}`` (signed form downloads) and, when
+``APPLICANT_BOT_WECHAT_TOKEN`` is set, the 公众号 webhook ``GET/POST /wechat``. Everything a route needs
+is built once per worker in the lifespan (the dialogue over the store and the index, the shared state,
+the form links) and kept as ``app.state.web`` (`WebContext`).
+
+Room for more: a channel or a page is an ``APIRouter`` whose handlers read ``request.app.state.web``.
+Pass routers that need nothing from the lifespan to ``create_app(routers=[...])`` (the staff pages will
+be mounted there under ``/staff/``); a channel whose router is built from the worker's objects (the
+WeChat router, later a Telegram webhook at ``/telegram``) is added by one call in `_mount_channels`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import anyio
+from fastapi import APIRouter, FastAPI
+
+from bot.channels import PassiveWindow
+from bot.settings import Settings
+from bot.shared_state import SharedState, shared_state_for
+from bot.web._forms import FormLinks, forms_router
+from bot.web._health import health_router
+from bot.web._secret import form_link_secret
+from conversations import Dialogue, Incoming, Reply, Store
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+@dataclass
+class WebContext:
+    """One worker's objects, shared by its routes."""
+
+    settings: Settings
+    dialogue: Dialogue
+    shared_state: SharedState
+    form_links: FormLinks
+    worker_id: str = field(default_factory=lambda: f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    closers: list[Callable[[], None]] = field(default_factory=list)  # run on shutdown, last first
+
+
+def create_app(
+    settings: Settings,
+    *,
+    dialogue: Dialogue | None = None,
+    shared_state: SharedState | None = None,
+    routers: Sequence[APIRouter] = (),
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The app; `dialogue` and `shared_state` default to those `settings` describe (built at start-up,
+    the index first when it is missing). `clock` drives the form links' expiry (tests move it)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = dialogue is None
+        web = await anyio.to_thread.run_sync(lambda: _context(settings, dialogue, shared_state, clock))
+        app.state.web = web
+        _mount_channels(app, web)
+        try:
+            yield
+        finally:
+            for close in reversed(web.closers):
+                await anyio.to_thread.run_sync(close)
+            if owned:
+                web.dialogue.store.close()
+
+    app = FastAPI(title="申报助手", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.include_router(health_router())
+    app.include_router(forms_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The uvicorn factory (``bot.web:app_from_environment``, ``factory=True``): settings from the
+    environment, as `applicant-bot serve` passes them to every worker process."""
+    # A worker is a fresh interpreter (spawned): without this its own INFO lines (takeovers, refusals)
+    # would not reach the log.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its URLs carry the WeChat access_token
+    return create_app(Settings())
+
+
+def _context(
+    settings: Settings,
+    dialogue: Dialogue | None,
+    shared_state: SharedState | None,
+    clock: Callable[[], float],
+) -> WebContext:
+    if dialogue is None:
+        dialogue = _dialogue(settings)
+    closers: list[Callable[[], None]] = []
+    if shared_state is None:
+        engine = dialogue.store.engine
+        if not settings.redis_url:
+            # Its own connection pool: a turn holds one of the store's connections while it answers
+            # (seconds, with a slow LLM), and the shared state's short calls must not queue behind them.
+            state_store = Store(settings.resolved_database_url())
+            closers.append(state_store.close)
+            engine = state_store.engine
+        shared_state = shared_state_for(settings, engine)
+    base_url = settings.public_base_url or DEFAULT_BASE_URL
+    if settings.public_base_url is None:
+        logger.warning("APPLICANT_BOT_PUBLIC_BASE_URL is not set: form links point at %s", base_url)
+    links = FormLinks(
+        form_link_secret(settings), base_url, ttl_s=settings.form_link_ttl_hours * 3600, clock=clock
+    )
+    return WebContext(
+        settings=settings, dialogue=dialogue, shared_state=shared_state, form_links=links, closers=closers
+    )
+
+
+def _dialogue(settings: Settings) -> Dialogue:
+    from bot._wiring import dialogue
+    from bot.cli._knowledge_commands import ensure_index
+
+    built = dialogue(settings)
+    ensure_index(built.answerer, settings, None)  # `serve` built it before the workers started
+    return built
+
+
+def _mount_channels(app: FastAPI, web: WebContext) -> None:
+    """The channel webhooks built from this worker's objects; one call each (a Telegram webhook goes
+    here too). Routes added during start-up serve from the first request on."""
+    token = web.settings.wechat_token
+    if token is not None and token.get_secret_value().strip():
+        app.include_router(_wechat_router(web))
+
+
+def _wechat_router(web: WebContext) -> APIRouter:
+    """``GET/POST /wechat``: the 公众号 adapter behind this worker's passive window."""
+    from bot.channels.wechat import CustomerServiceClient, WeChatConfig, render_replies, wechat_router
+
+    settings = web.settings
+    pusher: CustomerServiceClient | None = None
+    if settings.wechat_customer_service:
+        if settings.wechat_app_id and settings.wechat_app_secret is not None:
+            pusher = CustomerServiceClient(
+                web.shared_state,
+                settings.wechat_app_id,
+                settings.wechat_app_secret.get_secret_value(),
+                api_base=settings.wechat_api_base,
+                worker_id=web.worker_id,
+            )
+            web.closers.append(pusher.close)
+        else:
+            logger.warning(
+                "APPLICANT_BOT_WECHAT_APP_ID/APP_SECRET are not set: slow answers wait for the user's next "
+                "message instead of a 客服消息"
+            )
+    links = web.form_links
+
+    def renderer(incoming: Incoming, replies: list[Reply]) -> list[str]:
+        """How the adapter renders a user's replies, for answers recovered from a dead worker."""
+        return render_replies(replies, incoming.user_id, links.url_for)
+
+    window = PassiveWindow(
+        web.shared_state,
+        web.dialogue.handle,
+        pusher,
+        push_enabled=pusher is not None,
+        deadline_s=settings.passive_deadline_s,
+        renderer=renderer,
+    )
+    web.closers.append(window.close)
+    config = WeChatConfig.from_settings(settings)
+    return wechat_router(config, web.shared_state, window, web.form_links.url_for)
