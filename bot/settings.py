@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the conversation store, e.g. postgresql://user@host:5432/db "
         "(psycopg 3; needs the postgres extra). Unset: a SQLite file conversations.sqlite3 in data_dir.",
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (redis://host:6379/0) for what the workers of `applicant-bot serve` share: "
+        "message dedupe, nonces, the WeChat access_token, answers kept for later (needs the redis extra). "
+        "Unset: the conversation database holds them.",
+    )
     telegram_token: SecretStr | None = Field(
         default=None,
         description="Telegram bot token from @BotFather, for `applicant-bot telegram`. Unset: that command "

@@ -17,7 +17,7 @@ from conversations._messages import (
     Reply,
     SourceRef,
 )
-from conversations._store import Store, StoreError, default_database_url
+from conversations._store import Store, StoreError, default_database_url, form_digest
 
 __all__ = [
     "RATING_PROMPT",
@@ -34,4 +34,5 @@ __all__ = [
     "Store",
     "StoreError",
     "default_database_url",
+    "form_digest",
 ]

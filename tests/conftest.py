@@ -1,22 +1,20 @@
-"""Test-wide guards: nothing in the suite may reach the network, and under CI the corpus must be there."""
+"""Test-wide guards (nothing in the suite may reach the network, and under CI the corpus must be there)
+and the fixtures every package's tests share."""
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.services import database_urls, running_under_ci
+
 # The sample corpus beside the repository; corpus tests skip without it on a developer's machine.
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 REQUIRED_UNDER_CI = (Path("notices") / "catalog.yaml", Path("eval") / "qa_public.jsonl")
-
-
-def running_under_ci(environ: Mapping[str, str]) -> bool:
-    """CI=true (or 1/yes), as GitHub Actions, GitLab CI and .ci/run set it."""
-    return environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
 def missing_corpus(shared_dir: Path = SHARED_DIR) -> list[Path]:
@@ -58,3 +56,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty conversation database: a SQLite file, or a new schema in this machine's Postgres."""
+    yield from database_urls(request, tmp_path)

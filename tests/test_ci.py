@@ -11,16 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import missing_corpus, running_under_ci
+from tests.conftest import missing_corpus
+from tests.services import running_under_ci
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _run_pytest_in_copy(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
-    """Runs one trivial test under a copy of tests/conftest.py in a checkout with no ../shared beside it."""
+    """Runs one trivial test under a copy of tests/conftest.py (and what it imports) in a checkout with no
+    ../shared beside it."""
     repo = tmp_path / "checkout" / "repo"
     (repo / "tests").mkdir(parents=True)
-    shutil.copy(REPO / "tests" / "conftest.py", repo / "tests" / "conftest.py")
+    for name in ("__init__.py", "conftest.py", "services.py"):
+        shutil.copy(REPO / "tests" / name, repo / "tests" / name)
     trivial = "def test_nothing():\n    assert True\n"
     (repo / "tests" / "test_trivial.py").write_text(trivial, encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if key != "CI"}

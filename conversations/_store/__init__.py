@@ -6,10 +6,18 @@ from conversations._store._schema import (
     DialogueStateRow,
     EligibilityCheckRow,
     QuestionLogRow,
+    SharedStateRow,
     TranscriptRow,
     UserRow,
 )
-from conversations._store._store import Store, StoreError, Turn, count_rows, default_database_url
+from conversations._store._store import (
+    Store,
+    StoreError,
+    Turn,
+    count_rows,
+    default_database_url,
+    form_digest,
+)
 
 __all__ = [
     "AssessmentEventRow",
@@ -17,6 +25,7 @@ __all__ = [
     "DialogueStateRow",
     "EligibilityCheckRow",
     "QuestionLogRow",
+    "SharedStateRow",
     "Store",
     "StoreError",
     "TranscriptRow",
@@ -24,4 +33,5 @@ __all__ = [
     "UserRow",
     "count_rows",
     "default_database_url",
+    "form_digest",
 ]

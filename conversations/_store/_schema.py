@@ -144,3 +144,15 @@ class QuestionLogRow(Base):
     rating: Mapped[str | None] = mapped_column(String(8), nullable=True)  # useful | useless
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class SharedStateRow(Base):
+    """A key with a time to live, shared by every worker (`bot.shared_state.DatabaseSharedState`):
+    a WeChat MsgId handled once, a nonce seen once, the access_token, answers kept for later."""
+
+    __tablename__ = "shared_state"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    # Seconds since the epoch: every worker compares against its own wall clock, which NTP keeps close.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

@@ -11,6 +11,7 @@ channel message id gets the stored replies of the first delivery.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -189,6 +190,14 @@ class Store:
     def assessments(self, channel: str, channel_user_id: str) -> list[AssessmentRow]:
         return self._rows_of_user(AssessmentRow, channel, channel_user_id)
 
+    def completed_form(self, channel: str, channel_user_id: str, digest: str) -> tuple[str, bytes] | None:
+        """(filename, .docx bytes) of the user's completed form whose `form_digest` is `digest`: a
+        download link names the form by its content, so any worker serves it and an edit makes a new one."""
+        for row in reversed(self.assessments(channel, channel_user_id)):
+            if row.form_docx is not None and row.form_filename and form_digest(row.form_docx) == digest:
+                return row.form_filename, row.form_docx
+        return None
+
     def assessment_history(self, assessment_id: int) -> list[AssessmentEventRow]:
         with self._sessions() as session:
             query = (
@@ -359,6 +368,11 @@ def _replies_of(session: Session, message_id: int) -> list[Reply]:
         select(TranscriptRow).where(TranscriptRow.reply_to == message_id).order_by(TranscriptRow.id)
     )
     return [Reply.model_validate(row.payload) for row in rows]
+
+
+def form_digest(document: bytes) -> str:
+    """What names a completed form in a download link: the SHA-256 of its bytes (hex)."""
+    return hashlib.sha256(document).hexdigest()
 
 
 def count_rows(store: Store, table: type[Any]) -> int:

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conversations.conftest import database_url  # noqa: F401  (the store fixture, both engines)
-
 CATALOG = """\
 documents:
   - file: qinghai-2025-notice.txt
@@ -91,7 +89,7 @@ def _run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.Co
     )
 
 
-def test_the_acceptance_script(tmp_path: Path, corpus: Path, database_url: str) -> None:  # noqa: F811
+def test_the_acceptance_script(tmp_path: Path, corpus: Path, database_url: str) -> None:
     env = _env(tmp_path, corpus, database_url)
     chat = _run(["chat", "--user", "zhang"], env, "\n".join(SCRIPT) + "\n")
     assert chat.returncode == 0, chat.stderr
@@ -129,7 +127,7 @@ def test_the_acceptance_script(tmp_path: Path, corpus: Path, database_url: str) 
     assert f"总分{expected['total']}分" in confirm and expected["eligible"] is True
 
 
-def test_a_scripted_check_ends_with_a_cited_verdict(tmp_path: Path, corpus: Path, database_url: str) -> None:  # noqa: F811
+def test_a_scripted_check_ends_with_a_cited_verdict(tmp_path: Path, corpus: Path, database_url: str) -> None:
     env = _env(tmp_path, corpus, database_url)
     chat = _run(["chat", "--user", "li"], env, "我能报吗\n/check qinghai-2025\n2\n2025-03-01\n没有\n")
     assert chat.returncode == 0, chat.stderr

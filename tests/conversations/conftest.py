@@ -1,49 +1,9 @@
-"""Store URLs for the conversation tests: every store test runs on SQLite and on this machine's Postgres
-(127.0.0.1:5432, database `test`), each Postgres run in a schema of its own that is dropped afterwards."""
+"""Fixtures of the conversation tests. Every store test runs on SQLite and on this machine's Postgres
+(the `database_url` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from knowledge import Answer, Citation, Programme
-
-POSTGRES_URL = os.environ.get("APPLICANT_BOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _postgres_schema_url() -> Iterator[str]:
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - the test extra installs it
-        pytest.skip("psycopg is not installed")
-    plain = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        connection = psycopg.connect(plain, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"Postgres is not reachable at {POSTGRES_URL}: {error}")
-        pytest.skip(f"Postgres is not reachable at {POSTGRES_URL}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    connection.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    try:
-        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        connection.close()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new Postgres schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    else:
-        yield from _postgres_schema_url()
 
 
 class CannedAnswerer:

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from conversations import Incoming, Reply, Store
+from conversations import Incoming, Reply, Store, form_digest
 from conversations._store import DialogueStateRow, QuestionLogRow, TranscriptRow, count_rows
 from conversations._store._migrate import current_revision, head_revision
 from conversations._store._schema import Base
@@ -159,3 +159,26 @@ def test_ratings_land_only_on_the_users_own_answers(database_url: str) -> None:
     with store.session() as session:
         row = session.get(QuestionLogRow, ids[0])
         assert row is not None and row.rating == "useful" and row.rated_at is not None
+
+
+def test_a_completed_form_is_found_by_its_owner_and_content_only(database_url: str) -> None:
+    store = Store(database_url)
+    documents = {"alice": b"PK\x03\x04alice-form", "bob": b"PK\x03\x04bob-form"}
+
+    def confirm(user: str):
+        def handle(turn) -> list[Reply]:
+            row = turn.start_assessment("qinghai-2025-star", {})
+            row.status = "confirmed"
+            row.form_filename = f"自评表-{user}.docx"
+            row.form_docx = documents[user]
+            return []
+
+        return handle
+
+    for user in documents:
+        store.run_turn(_message("/confirm", user=user), confirm(user))
+    alice = form_digest(documents["alice"])
+    assert store.completed_form("test", "alice", alice) == ("自评表-alice.docx", documents["alice"])
+    assert store.completed_form("test", "bob", alice) is None  # another user's form is not theirs
+    assert store.completed_form("test", "alice", form_digest(b"changed")) is None
+    assert store.completed_form("test", "carol", alice) is None

@@ -1,0 +1,518 @@
+"""The reply-deadline rule of push-capable webhook channels (WeChat's 5 seconds), across workers.
+
+A webhook must be answered within a deadline, and the platform retries the same message key when it is
+not; the answer may be slower (a stalled LLM). `PassiveWindow.respond` answers every delivery of a key:
+
+- The first delivery *claims* the key (`SharedState.add`) and runs the dialogue in a bounded thread
+  pool. Ready within `deadline_s`: its first text is the passive reply, the rest is pushed. Not ready:
+  a short acknowledgement now, and every text is pushed when the answer is ready.
+- Pushing goes through `PushSender`, within a per-user allowance (WeChat: 5 messages within 48 h of
+  the user's last message). Refused, disabled, used up, or failing after retries: the texts are *kept*
+  and shown first in the reply to the user's next message ("pull mode"). An answer is never dropped.
+- A retried key is answered from the key's record: the same passive texts once answered, nothing new
+  once acknowledged; while the first delivery is still working, the retry waits for it.
+
+Crashes (kill -9). Every record carries its owner's *lease*, renewed every ``lease_s / 3`` by the
+owner's heartbeat thread. A record whose lease ran out belongs to a dead worker, and any worker takes it
+over with `SharedState.replace` (so only one does) and runs the dialogue again on the incoming kept in
+the record; the store's message-id dedupe returns the stored replies when the dead worker's turn had
+committed, so nothing is answered twice. That happens on a platform retry of the key, and otherwise on
+the user's next message: each user's unfinished keys are listed (``passive:pending:<user>``), and the
+next claimed message first finishes them, its reply showing their answers first. Pushing is
+at-least-once across a crash: a worker killed between a push and marking it done gets that text sent
+again by the worker that takes over; without a crash every text is shown once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.shared_state import SharedState
+from conversations import Incoming, Reply
+
+logger = logging.getLogger(__name__)
+
+ACK_PUSH = "正在为您查询，答案稍后发送。"
+ACK_PULL = "正在为您查询，答案准备好后，会在您下次发消息时先发给您。"
+KEPT_LEAD = "您上一条消息的回复："
+
+Dialogue = Callable[[Incoming], list[Reply]]
+Render = Callable[[list[Reply]], list[str]]
+
+
+class PushRefused(Exception):
+    """The platform will not take this message now (WeChat: allowance used up, or outside 48 h)."""
+
+
+class PushSender(Protocol):
+    def push(self, user_id: str, texts: list[str]) -> None:
+        """Send `texts` to `user_id`; `PushRefused` when refused, any other exception is retriable."""
+        ...
+
+
+@dataclass(frozen=True)
+class PassiveOutcome:
+    texts: list[str]  # for the passive reply now (normally 0 or 1 text)
+    duplicate: bool  # a retry that must show nothing new: answer the platform's "success"
+
+
+@dataclass(frozen=True)
+class _Record:
+    """What the key's value holds (JSON), so any worker can take the message over."""
+
+    state: str  # processing | answered | deferred | delivered
+    owner: str
+    lease: float  # wall-clock time after which the owner is presumed dead
+    incoming: dict[str, Any]
+    passive: list[str]  # answered: the passive reply, repeated to retries
+    outbox: list[str]  # answered: texts still to push (or keep)
+
+    def dumps(self) -> str:
+        return json.dumps(self.__dict__, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def loads(cls, raw: str) -> _Record:
+        return cls(**json.loads(raw))
+
+    def but(self, **changes: Any) -> _Record:
+        return _Record(**{**self.__dict__, **changes})
+
+
+class PassiveWindow:
+    """Answers one webhook delivery within the deadline; see the module docstring."""
+
+    def __init__(
+        self,
+        state: SharedState,
+        dialogue: Dialogue,
+        pusher: PushSender | None,
+        *,
+        push_enabled: bool = True,
+        deadline_s: float = 4.0,
+        lease_s: float = 15.0,
+        allowance: int = 5,
+        allowance_window_s: float = 48 * 3600,
+        max_text_bytes: int = 2048,
+        max_workers: int = 16,
+        record_ttl_s: float = 48 * 3600,
+        kept_ttl_s: float = 30 * 24 * 3600,
+        push_attempts: int = 3,
+        push_backoff_s: float = 0.5,
+        poll_s: float = 0.05,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._state = state
+        self._dialogue = dialogue
+        self._pusher = pusher if push_enabled else None
+        self._deadline_s = deadline_s
+        self._lease_s = lease_s
+        self._allowance = allowance
+        self._allowance_window_s = allowance_window_s
+        self._max_text_bytes = max_text_bytes
+        self._record_ttl_s = record_ttl_s
+        self._kept_ttl_s = kept_ttl_s
+        self._push_attempts = push_attempts
+        self._push_backoff_s = push_backoff_s
+        self._poll_s = poll_s
+        self._clock = clock
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="passive-window")
+        # The records this worker owns, as last written: the heartbeat renews their leases.
+        self._owned: dict[str, str] = {}
+        self._owned_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._heartbeat = threading.Thread(target=self._renew_leases, name="passive-lease", daemon=True)
+        self._heartbeat.start()
+
+    @property
+    def ack_text(self) -> str:
+        return ACK_PUSH if self._pusher is not None else ACK_PULL
+
+    def close(self) -> None:
+        """Finish the answers still being delivered, then stop."""
+        self._pool.shutdown(wait=True)
+        self._stopping.set()
+        self._heartbeat.join(timeout=5)
+
+    # --- one delivery ----------------------------------------------------------------------------------
+
+    def respond(self, key: str, incoming: Incoming, render: Render) -> PassiveOutcome:
+        record_key = _record_key(key)
+        record = _Record(
+            state="processing",
+            owner=self.worker_id,
+            lease=self._clock() + self._lease_s,
+            incoming=incoming.model_dump(mode="json"),
+            passive=[],
+            outbox=[],
+        )
+        if self._state.add(record_key, record.dumps(), self._record_ttl_s):
+            self._own(record_key, record.dumps())
+            self._reset_allowance(incoming)
+            self._add_pending(incoming, key)
+            return self._run(record_key, incoming, render, self._clock() + self._deadline_s)
+        return self._retried(record_key, incoming, render)
+
+    def _run(self, record_key: str, incoming: Incoming, render: Render, deadline: float) -> PassiveOutcome:
+        """As the key's owner: run the dialogue, answer passively or acknowledge."""
+        future = self._pool.submit(self._finish_then_handle, incoming, render, record_key)
+        try:
+            replies = future.result(timeout=max(0.0, deadline - self._clock()))
+        except FutureTimeout:
+            return self._defer(record_key, incoming, render, future)
+        current = self._owned_value(record_key)
+        if current is None:  # taken over (our lease lapsed): the taker answers
+            return PassiveOutcome(texts=[], duplicate=True)
+        record = _Record.loads(current)
+        if record.state == "processing":
+            texts = self._compose(incoming, render(replies))
+            passive, outbox = texts[:1], texts[1:]
+            if self._swap(record_key, current, record.but(state="answered", passive=passive, outbox=outbox)):
+                self._background(self._deliver_outbox, record_key, incoming)
+                return PassiveOutcome(texts=passive, duplicate=False)
+            self._restore_kept(incoming, texts)
+        # A retry flipped the record to deferred at its own deadline (our request is the one the
+        # platform gave up on): the whole answer is pushed instead.
+        self._background(self._deliver_deferred, record_key, incoming, render, future)
+        return PassiveOutcome(texts=[self.ack_text], duplicate=False)
+
+    def _defer(
+        self, record_key: str, incoming: Incoming, render: Render, future: Future[list[Reply]]
+    ) -> PassiveOutcome:
+        current = self._owned_value(record_key)
+        if current is None:  # taken over (our lease lapsed): the taker answers
+            return PassiveOutcome(texts=[], duplicate=True)
+        record = _Record.loads(current)
+        if record.state == "processing":
+            self._swap(record_key, current, record.but(state="deferred"))
+        self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
+        return PassiveOutcome(texts=[self.ack_text], duplicate=False)
+
+    def _background(self, job: Callable[..., None], *args: Any) -> None:
+        try:
+            self._pool.submit(job, *args)
+        except RuntimeError:  # shutting down: finish it here rather than drop an answer
+            job(*args)
+
+    def _when_done(self, future: Future[list[Reply]], job: Callable[..., None], *args: Any) -> None:
+        """`job` in the pool once `future` is done; never in the caller's thread (a request)."""
+        future.add_done_callback(lambda _done: self._background(job, *args))
+
+    def _retried(self, record_key: str, incoming: Incoming, render: Render) -> PassiveOutcome:
+        """Another delivery of a claimed key: answer from its record, waiting for its owner."""
+        deadline = self._clock() + self._deadline_s
+        while True:
+            raw = self._state.get(record_key)
+            if raw is None:  # expired between the claim and now: treat as new
+                return self.respond(_key_of(record_key), incoming, render)
+            record = _Record.loads(raw)
+            if record.state == "answered":
+                return PassiveOutcome(texts=record.passive, duplicate=False)
+            if record.state in ("deferred", "delivered"):
+                if record.lease < self._clock() and record.state == "deferred":
+                    self._take_over_later(record_key, raw, record, render)
+                return PassiveOutcome(texts=[], duplicate=True)
+            if record.lease < self._clock():  # processing, owner dead: run it again here
+                mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
+                if self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
+                    self._own(record_key, mine.dumps())
+                    logger.info("took over message %s from %s", _key_of(record_key), record.owner)
+                    return self._run(record_key, incoming, render, deadline)
+                continue
+            if self._clock() >= deadline:
+                # The owner is slow and the platform gave up on its request: this retry's reply is the
+                # one shown. Flip to deferred so the owner pushes the answer instead of replying to nobody.
+                if self._state.replace(
+                    record_key, raw, record.but(state="deferred").dumps(), self._record_ttl_s
+                ):
+                    return PassiveOutcome(texts=[self.ack_text], duplicate=False)
+                continue
+            time.sleep(self._poll_s)
+
+    # --- after the passive reply ------------------------------------------------------------------------
+
+    def _deliver_outbox(self, record_key: str, incoming: Incoming) -> None:
+        current = self._owned_value(record_key)
+        if current is None:
+            return
+        record = _Record.loads(current)
+        self._push_or_keep(incoming, record.outbox)
+        self._swap(record_key, current, record.but(outbox=[]))
+        self._finished(record_key, incoming)
+
+    def _deliver_deferred(
+        self, record_key: str, incoming: Incoming, render: Render, future: Future[list[Reply]]
+    ) -> None:
+        try:
+            replies = future.result()
+        except Exception:  # the dialogue never raises; a bug must not lose the record: next message retries
+            logger.exception("deferred answer failed for message %s", _key_of(record_key))
+            return
+        current = self._owned_value(record_key)
+        if current is None:
+            return  # taken over: the taker delivers
+        texts = self._compose(incoming, render(replies))
+        self._push_or_keep(incoming, texts)
+        self._swap(record_key, current, _Record.loads(current).but(state="delivered"))
+        self._finished(record_key, incoming)
+
+    def _take_over_later(self, record_key: str, raw: str, record: _Record, render: Render) -> None:
+        """A deferred record of a dead worker: answer it again here, in the background, by push."""
+        mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
+        if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
+            return
+        self._own(record_key, mine.dumps())
+        incoming = Incoming.model_validate(record.incoming)
+        future = self._pool.submit(self._dialogue, incoming)
+        self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
+
+    def _finish_then_handle(self, incoming: Incoming, render: Render, record_key: str) -> list[Reply]:
+        """The dialogue job of a claimed message: first the user's unfinished earlier messages (a dead
+        worker's), in order, their answers kept to be shown first; then this one."""
+        for key in self._pending(incoming):
+            other = _record_key(key)
+            if other != record_key:
+                self._recover(other, incoming, render)
+        return self._dialogue(incoming)
+
+    def _recover(self, record_key: str, incoming: Incoming, render: Render) -> None:
+        raw = self._state.get(record_key)
+        if raw is None:
+            self._remove_pending(incoming, _key_of(record_key))
+            return
+        record = _Record.loads(raw)
+        finished = record.state == "delivered" or (record.state == "answered" and not record.outbox)
+        if finished:
+            self._remove_pending(incoming, _key_of(record_key))
+            return
+        if record.lease >= self._clock():
+            return  # a live worker is on it
+        mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
+        if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
+            return
+        self._own(record_key, mine.dumps())
+        if record.state == "answered":
+            texts = record.outbox
+        else:
+            texts = render(self._dialogue(Incoming.model_validate(record.incoming)))
+        logger.info("recovered message %s of a dead worker %s", _key_of(record_key), record.owner)
+        self._keep(incoming, texts)
+        self._swap(record_key, mine.dumps(), mine.but(state="delivered", outbox=[]))
+        self._finished(record_key, incoming)
+
+    # --- composing, pushing, keeping -------------------------------------------------------------------
+
+    def _compose(self, incoming: Incoming, fresh: list[str]) -> list[str]:
+        """The texts for the user now: what was kept for them first (with a lead line), then `fresh`."""
+        kept = self._take_kept(incoming)
+        texts = [f"{KEPT_LEAD}\n{kept[0]}", *kept[1:], *fresh] if kept else list(fresh)
+        return _pack(texts, self._max_text_bytes)
+
+    def _push_or_keep(self, incoming: Incoming, texts: list[str]) -> None:
+        for index, text in enumerate(texts):
+            if self._pusher is None or not self._reserve_push(incoming):
+                self._keep(incoming, texts[index:])
+                return
+            try:
+                self._push_with_retries(incoming.user_id, text)
+            except PushRefused:
+                logger.info("push refused for a %s user: answer kept for the next message", incoming.channel)
+                self._use_up_allowance(incoming)
+                self._keep(incoming, texts[index:])
+                return
+            except Exception:
+                logger.warning("push failed after retries: answer kept for the next message", exc_info=True)
+                self._keep(incoming, texts[index:])
+                return
+
+    def _push_with_retries(self, user_id: str, text: str) -> None:
+        assert self._pusher is not None
+        for attempt in range(1, self._push_attempts + 1):
+            try:
+                self._pusher.push(user_id, [text])
+                return
+            except PushRefused:
+                raise
+            except Exception:
+                if attempt == self._push_attempts:
+                    raise
+                time.sleep(self._push_backoff_s * 2 ** (attempt - 1))
+
+    def _keep(self, incoming: Incoming, texts: list[str]) -> None:
+        if texts:
+            self._update(_kept_key(incoming), lambda kept: [*(kept or []), *texts], self._kept_ttl_s)
+
+    def _restore_kept(self, incoming: Incoming, texts: list[str]) -> None:
+        """Undo `_compose`'s taking of the kept texts (the whole answer goes out another way)."""
+        self._update(_kept_key(incoming), lambda kept: [*texts, *(kept or [])], self._kept_ttl_s)
+
+    def _take_kept(self, incoming: Incoming) -> list[str]:
+        taken: list[str] = []
+
+        def take(kept: list[str] | None) -> None:
+            taken[:] = kept or []
+
+        self._update(_kept_key(incoming), take, self._kept_ttl_s)
+        return taken
+
+    # --- the push allowance -----------------------------------------------------------------------------
+
+    def _reset_allowance(self, incoming: Incoming) -> None:
+        until = self._clock() + self._allowance_window_s
+        self._state.set(
+            _allowance_key(incoming), json.dumps({"used": 0, "until": until}), self._allowance_window_s
+        )
+
+    def _reserve_push(self, incoming: Incoming) -> bool:
+        granted = False
+
+        def reserve(value: dict[str, Any] | None) -> dict[str, Any] | None:
+            nonlocal granted
+            granted = value is not None and value["used"] < self._allowance and value["until"] > self._clock()
+            return {**value, "used": value["used"] + 1} if granted and value is not None else value
+
+        self._update(_allowance_key(incoming), reserve, None)
+        return granted
+
+    def _use_up_allowance(self, incoming: Incoming) -> None:
+        self._update(
+            _allowance_key(incoming),
+            lambda value: {**value, "used": self._allowance} if value is not None else None,
+            None,
+        )
+
+    # --- each user's unfinished keys -------------------------------------------------------------------
+
+    def _add_pending(self, incoming: Incoming, key: str) -> None:
+        self._update(_pending_key(incoming), lambda keys: [*(keys or []), key], self._record_ttl_s)
+
+    def _remove_pending(self, incoming: Incoming, key: str) -> None:
+        self._update(
+            _pending_key(incoming),
+            lambda keys: [k for k in keys or [] if k != key] or None,
+            self._record_ttl_s,
+        )
+
+    def _pending(self, incoming: Incoming) -> list[str]:
+        raw = self._state.get(_pending_key(incoming))
+        return list(json.loads(raw) or []) if raw else []
+
+    def _finished(self, record_key: str, incoming: Incoming) -> None:
+        with self._owned_lock:
+            self._owned.pop(record_key, None)
+        self._remove_pending(incoming, _key_of(record_key))
+
+    # --- compare-and-set on shared keys ------------------------------------------------------------------
+
+    def _update(self, key: str, change: Callable[[Any], Any], ttl_s: float | None) -> None:
+        """Apply `change` to the JSON value of `key` (None when absent) with a compare-and-set loop.
+        `change` returns the new value (None: delete; for "take" it may mutate and return None). A None
+        `ttl_s` keeps the value's own expiry (the allowance's `until`)."""
+        while True:
+            raw = self._state.get(key)
+            current = json.loads(raw) if raw is not None else None
+            new = change(current)
+            if new is None:
+                if raw is None:
+                    return
+                # "Delete if unchanged": there is no compare-and-delete, so a JSON null reads as absent.
+                if raw == "null" or self._state.replace(key, raw, "null", ttl_s or 60.0):
+                    return
+                continue
+            ttl = ttl_s if ttl_s is not None else max(1.0, float(new["until"]) - self._clock())
+            encoded = json.dumps(new, ensure_ascii=False)
+            if raw is None:
+                if self._state.add(key, encoded, ttl):
+                    return
+            elif new == current or self._state.replace(key, raw, encoded, ttl):
+                return
+
+    def _own(self, record_key: str, value: str) -> None:
+        with self._owned_lock:
+            self._owned[record_key] = value
+
+    def _owned_value(self, record_key: str) -> str | None:
+        """Our last write of the record, when it still is the record (None: taken over)."""
+        with self._owned_lock:
+            mine = self._owned.get(record_key)
+        if mine is None:
+            return None
+        current = self._state.get(record_key)
+        if current == mine:
+            return mine
+        if current is not None and _Record.loads(current).owner == self.worker_id:
+            self._own(record_key, current)  # a retry on this worker flipped the state
+            return current
+        return None
+
+    def _swap(self, record_key: str, expected: str, record: _Record) -> bool:
+        """Replace our record (renewing the lease) while it is still `expected`."""
+        value = record.but(lease=self._clock() + self._lease_s).dumps()
+        if not self._state.replace(record_key, expected, value, self._record_ttl_s):
+            return False
+        with self._owned_lock:
+            if record_key in self._owned:
+                self._owned[record_key] = value
+        return True
+
+    def _renew_leases(self) -> None:
+        while not self._stopping.wait(self._lease_s / 3):
+            with self._owned_lock:
+                owned = list(self._owned)
+            for record_key in owned:
+                try:
+                    current = self._owned_value(record_key)
+                    if current is None:
+                        with self._owned_lock:
+                            self._owned.pop(record_key, None)  # taken over by another worker
+                    else:
+                        self._swap(record_key, current, _Record.loads(current))
+                except Exception:  # the shared state may be briefly unreachable: try again next beat
+                    logger.warning("lease renewal failed for %s", record_key, exc_info=True)
+
+
+def _pack(texts: list[str], limit: int) -> list[str]:
+    """Consecutive texts joined into one message while they fit (fewer pushes, and in pull mode the
+    user sees more per message); a text is never split here (the channel's renderer did that)."""
+    packed: list[str] = []
+    for text in texts:
+        if packed and len((packed[-1] + "\n\n" + text).encode("utf-8")) <= limit:
+            packed[-1] = packed[-1] + "\n\n" + text
+        else:
+            packed.append(text)
+    return packed
+
+
+def _record_key(key: str) -> str:
+    return f"passive:msg:{key}"
+
+
+def _key_of(record_key: str) -> str:
+    return record_key.removeprefix("passive:msg:")
+
+
+def _user(incoming: Incoming) -> str:
+    return f"{incoming.channel}:{incoming.user_id}"
+
+
+def _kept_key(incoming: Incoming) -> str:
+    return f"passive:kept:{_user(incoming)}"
+
+
+def _allowance_key(incoming: Incoming) -> str:
+    return f"passive:allowance:{_user(incoming)}"
+
+
+def _pending_key(incoming: Incoming) -> str:
+    return f"passive:pending:{_user(incoming)}"

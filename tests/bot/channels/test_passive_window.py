@@ -1,0 +1,297 @@
+"""The reply-deadline rule: one visible reply per message key, answers never lost, across workers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from bot.channels._passive_window import (
+    ACK_PULL,
+    ACK_PUSH,
+    KEPT_LEAD,
+    PassiveOutcome,
+    PassiveWindow,
+    PushRefused,
+)
+from bot.shared_state import MemorySharedState
+from conversations import Incoming, Reply
+
+USER = "openid-applicant-1"
+
+
+class FakeDialogue:
+    """Answers "答复：<text>"; blocks on `gate` when one is given; counts its calls."""
+
+    def __init__(self, gate: threading.Event | None = None, replies_per_message: int = 1) -> None:
+        self.gate = gate
+        self.replies_per_message = replies_per_message
+        self.calls: list[str] = []
+        self.started = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, incoming: Incoming) -> list[Reply]:
+        with self._lock:
+            self.calls.append(incoming.text)
+        self.started.set()
+        if self.gate is not None:
+            self.gate.wait(timeout=30)
+        if self.replies_per_message == 1:
+            return [Reply(text=f"答复：{incoming.text}")]
+        return [Reply(text=f"答复{n}：{incoming.text}") for n in range(1, self.replies_per_message + 1)]
+
+
+class RecordingPusher:
+    """Records every text pushed; refuses (PushRefused) or fails (OSError) the first `fail` pushes."""
+
+    def __init__(self, *, refuse: bool = False, fail: int = 0) -> None:
+        self.refuse = refuse
+        self.fail = fail
+        self.pushed: list[tuple[str, str]] = []
+        self.attempts = 0
+
+    def push(self, user_id: str, texts: list[str]) -> None:
+        self.attempts += 1
+        if self.refuse:
+            raise PushRefused("45047 out of response count limit")
+        if self.fail:
+            self.fail -= 1
+            raise OSError("connection reset")
+        self.pushed.extend((user_id, text) for text in texts)
+
+
+def render(replies: list[Reply]) -> list[str]:
+    return [reply.plain_text() for reply in replies]
+
+
+def message(text: str, msg_id: str) -> Incoming:
+    return Incoming(channel="wechat", user_id=USER, text=text, message_id=msg_id)
+
+
+@pytest.fixture
+def windows() -> Iterator[Callable[..., PassiveWindow]]:
+    made: list[PassiveWindow] = []
+
+    def make(state: MemorySharedState, dialogue: FakeDialogue, pusher: RecordingPusher | None, **kw: object):
+        options: dict[str, object] = {"deadline_s": 0.2, "push_backoff_s": 0.01, **kw}
+        window = PassiveWindow(state, dialogue, pusher, **options)  # type: ignore[arg-type]
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.close()
+
+
+def test_fast_answer_is_the_passive_reply(windows: Callable[..., PassiveWindow]) -> None:
+    pusher = RecordingPusher()
+    window = windows(MemorySharedState(), FakeDialogue(), pusher)
+    outcome = window.respond("m1", message("截止日期是哪天？", "m1"), render)
+    assert outcome == PassiveOutcome(texts=["答复：截止日期是哪天？"], duplicate=False)
+    window.close()
+    assert pusher.pushed == []
+
+
+def test_texts_beyond_one_message_are_pushed_in_order(windows: Callable[..., PassiveWindow]) -> None:
+    pusher = RecordingPusher()
+    window = windows(MemorySharedState(), FakeDialogue(replies_per_message=3), pusher, max_text_bytes=20)
+    outcome = window.respond("m1", message("材料", "m1"), render)
+    window.close()
+    assert outcome.texts == ["答复1：材料"]
+    assert pusher.pushed == [(USER, "答复2：材料"), (USER, "答复3：材料")]
+
+
+def test_slow_answer_is_acknowledged_then_pushed_once(windows: Callable[..., PassiveWindow]) -> None:
+    gate = threading.Event()
+    pusher = RecordingPusher()
+    window = windows(MemorySharedState(), FakeDialogue(gate), pusher)
+    outcome = window.respond("m1", message("评分标准？", "m1"), render)
+    assert outcome.texts == [ACK_PUSH]
+    assert pusher.pushed == []
+    gate.set()
+    window.close()  # waits for the delivery
+    assert pusher.pushed == [(USER, "答复：评分标准？")]
+
+
+def test_retriable_push_failure_is_retried(windows: Callable[..., PassiveWindow]) -> None:
+    gate = threading.Event()
+    pusher = RecordingPusher(fail=1)
+    window = windows(MemorySharedState(), FakeDialogue(gate), pusher)
+    window.respond("m1", message("评分标准？", "m1"), render)
+    gate.set()
+    window.close()
+    assert pusher.pushed == [(USER, "答复：评分标准？")]
+    assert pusher.attempts == 2
+
+
+def test_refused_push_is_kept_and_shown_first_on_the_next_message(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    gate = threading.Event()
+    pusher = RecordingPusher(refuse=True)
+    first = windows(state, FakeDialogue(gate), pusher)
+    assert first.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
+    gate.set()
+    first.close()
+    assert pusher.pushed == []
+
+    second = windows(state, FakeDialogue(), RecordingPusher())  # another worker
+    outcome = second.respond("m2", message("谢谢", "m2"), render)
+    assert outcome.texts == [f"{KEPT_LEAD}\n答复：评分标准？\n\n答复：谢谢"]
+    # Shown once: the message after that no longer carries it.
+    assert second.respond("m3", message("好的", "m3"), render).texts == ["答复：好的"]
+
+
+def test_pull_mode_acknowledges_differently_and_keeps_the_answer(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    gate = threading.Event()
+    pusher = RecordingPusher()
+    window = windows(state, FakeDialogue(gate), pusher, push_enabled=False)
+    assert window.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PULL]
+    gate.set()
+    window.close()
+    assert pusher.attempts == 0
+    later = windows(state, FakeDialogue(), pusher, push_enabled=False)
+    shown = later.respond("m2", message("在吗", "m2"), render).texts
+    assert shown[0].startswith(f"{KEPT_LEAD}\n答复：评分标准？")
+
+
+def test_sixth_push_within_the_allowance_is_kept_and_a_new_message_resets_it(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    gate = threading.Event()
+    gate.set()
+    pusher = RecordingPusher()
+    dialogue = FakeDialogue(replies_per_message=7)
+    window = windows(state, dialogue, pusher, allowance=5, max_text_bytes=20)
+    outcome = window.respond("m1", message("材料", "m1"), render)
+    window.close()
+    assert outcome.texts == ["答复1：材料"]
+    assert [text for _user, text in pusher.pushed] == [f"答复{n}：材料" for n in range(2, 7)]
+
+    dialogue.replies_per_message = 1
+    later = windows(state, dialogue, pusher, allowance=5, max_text_bytes=20)
+    outcome = later.respond("m2", message("好", "m2"), render)
+    later.close()
+    assert outcome.texts == [f"{KEPT_LEAD}\n答复7：材料"]
+    assert pusher.pushed[-1] == (USER, "答复：好")  # the new message gave a fresh allowance
+
+
+def test_retry_while_processing_gets_the_same_single_reply(windows: Callable[..., PassiveWindow]) -> None:
+    gate = threading.Event()
+    dialogue = FakeDialogue(gate)
+    pusher = RecordingPusher()
+    window = windows(MemorySharedState(), dialogue, pusher, deadline_s=30)
+    outcomes: list[PassiveOutcome] = []
+
+    def deliver() -> None:
+        outcomes.append(window.respond("m1", message("条件", "m1"), render))
+
+    first = threading.Thread(target=deliver)
+    first.start()
+    assert dialogue.started.wait(10)
+    retry = threading.Thread(target=deliver)
+    retry.start()
+    gate.set()
+    first.join()
+    retry.join()
+    window.close()
+    assert [outcome.texts for outcome in outcomes] == [["答复：条件"], ["答复：条件"]]
+    assert dialogue.calls == ["条件"]
+    assert pusher.pushed == []
+
+
+def test_retry_after_answer_repeats_it_and_after_ack_shows_nothing(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    dialogue = FakeDialogue()
+    window = windows(state, dialogue, RecordingPusher())
+    first = window.respond("m1", message("条件", "m1"), render)
+    assert window.respond("m1", message("条件", "m1"), render) == first
+    assert dialogue.calls == ["条件"]
+
+    gate = threading.Event()
+    slow = windows(state, FakeDialogue(gate), RecordingPusher())
+    assert slow.respond("m2", message("材料", "m2"), render).texts == [ACK_PUSH]
+    assert slow.respond("m2", message("材料", "m2"), render) == PassiveOutcome(texts=[], duplicate=True)
+    gate.set()
+
+
+def test_a_dead_workers_message_is_taken_over_and_answered_once(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    stuck = threading.Event()
+    dead_dialogue = FakeDialogue(stuck)
+    # The first worker's clock is an hour behind: to the second worker its lease has run out.
+    dead = windows(state, dead_dialogue, RecordingPusher(), deadline_s=30, clock=lambda: 0.0)
+    incoming = message("条件", "m1")
+    outcomes: list[PassiveOutcome] = []
+    first = threading.Thread(target=lambda: outcomes.append(dead.respond("m1", incoming, render)))
+    first.start()
+    assert dead_dialogue.started.wait(10)
+
+    pusher = RecordingPusher()
+    alive = windows(state, FakeDialogue(), pusher)
+    retried = alive.respond("m1", incoming, render)
+    assert retried.texts == ["答复：条件"]
+
+    stuck.set()  # the "dead" worker's dialogue returns after all: it must not answer again
+    first.join()
+    assert outcomes == [PassiveOutcome(texts=[], duplicate=True)]
+    dead.close()
+    alive.close()
+    assert pusher.pushed == []
+
+
+def test_an_answer_acknowledged_by_a_killed_worker_reaches_the_user_on_the_next_message(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    never = threading.Event()
+    dead_pusher = RecordingPusher()
+    dead = windows(state, FakeDialogue(never), dead_pusher, lease_s=3600, clock=lambda: 0.0)
+    assert dead.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
+    # ...killed here: its dialogue never returns and it never pushes.
+
+    alive_dialogue = FakeDialogue()
+    alive = windows(state, alive_dialogue, RecordingPusher(), clock=lambda: 7200.0)
+    outcome = alive.respond("m2", message("还在吗", "m2"), render)
+    assert outcome.texts == [f"{KEPT_LEAD}\n答复：评分标准？\n\n答复：还在吗"]
+    assert alive_dialogue.calls == ["评分标准？", "还在吗"]  # the old message first, in order
+    never.set()
+    dead.close()
+    assert dead_pusher.pushed == []  # taken over: the dead worker's late answer is not sent again
+
+
+def test_twenty_concurrent_deliveries_of_one_key_run_the_dialogue_once(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    dialogue = FakeDialogue()
+    pusher = RecordingPusher()
+    window = windows(MemorySharedState(), dialogue, pusher, deadline_s=30)
+    barrier = threading.Barrier(20)
+    outcomes: list[PassiveOutcome] = []
+    lock = threading.Lock()
+
+    def deliver() -> None:
+        barrier.wait()
+        outcome = window.respond("m1", message("截止日期", "m1"), render)
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=deliver) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    window.close()
+    assert dialogue.calls == ["截止日期"]
+    assert {tuple(outcome.texts) for outcome in outcomes} == {("答复：截止日期",)}
+    assert pusher.pushed == []
