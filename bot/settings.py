@@ -96,6 +96,34 @@ class Settings(BaseSettings):
         description="Telegram bot token from @BotFather, for `applicant-bot telegram`. Unset: that command "
         "exits with a hint.",
     )
+    wechat_token: SecretStr | None = Field(
+        default=None,
+        description="Token of the WeChat 公众号 server configuration (服务器配置 → 令牌); it signs every "
+        "request to /wechat. Unset: /wechat answers 403.",
+    )
+    wechat_app_id: str | None = Field(
+        default=None, description="AppID of the 公众号 (开发者ID): the access_token and safe mode use it."
+    )
+    wechat_app_secret: SecretStr | None = Field(
+        default=None,
+        description="AppSecret of the 公众号, for the access_token that sends 客服消息 (answers later than "
+        "WeChat's 5 seconds).",
+    )
+    wechat_aes_key: SecretStr | None = Field(
+        default=None,
+        description="EncodingAESKey (43 characters). Set: safe mode (安全模式), every message and reply is "
+        "AES-encrypted and checked by msg_signature; plaintext messages are refused. Unset: plaintext mode.",
+    )
+    wechat_api_base: str = Field(
+        default="https://api.weixin.qq.com",
+        description="Base URL of the WeChat API (access_token, 客服消息); tests point it at a fake API on "
+        "loopback.",
+    )
+    wechat_customer_service: bool = Field(
+        default=True,
+        description="Whether the 公众号 may send 客服消息 (verified service accounts). False: an answer that "
+        "misses the 5-second passive reply is kept and shown with the user's next message.",
+    )
     today: date | None = Field(
         default=None,
         description="Date used to tell whether a deadline has passed (YYYY-MM-DD). Default: the system date.",
