@@ -128,6 +128,26 @@ class Settings(BaseSettings):
         default=None,
         description="Date used to tell whether a deadline has passed (YYYY-MM-DD). Default: the system date.",
     )
+    public_base_url: str | None = Field(
+        default=None,
+        description="The address applicants reach `applicant-bot serve` at (https://bot.example.org), for "
+        "the absolute form download links sent in WeChat. Unset: http://<host>:<port> of `serve`.",
+    )
+    form_link_ttl_hours: float = Field(
+        default=72.0, gt=0, description="Hours a form download link works after it was sent."
+    )
+    form_link_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the form download links (HMAC-SHA256). Unset: a random key created once "
+        "in data_dir (form-link-secret, mode 0600), shared by the workers of one machine; set it when "
+        "several machines serve.",
+    )
+    passive_deadline_s: float = Field(
+        default=4.0,
+        gt=0,
+        description="Seconds a webhook waits for the answer before acknowledging it and delivering the "
+        "answer by push (WeChat allows 5 s for the passive reply).",
+    )
 
     @property
     def llm_configured(self) -> bool:

@@ -4,6 +4,7 @@ It depends on ``knowledge`` and ``rubric_engine``; ``bot`` depends on it. A chan
 an `Incoming`, calls `Dialogue.handle`, and shows the `Reply`s.
 """
 
+from conversations._assessment import DOCX_MEDIA_TYPE
 from conversations._context import Answerer
 from conversations._dialogue import Dialogue
 from conversations._messages import (
@@ -20,6 +21,7 @@ from conversations._messages import (
 from conversations._store import Store, StoreError, default_database_url, form_digest
 
 __all__ = [
+    "DOCX_MEDIA_TYPE",
     "RATING_PROMPT",
     "Answerer",
     "Attachment",

@@ -6,7 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import _dialogue_commands, _knowledge_commands, _rubric_commands, _telegram_commands
+from bot.cli import (
+    _dialogue_commands,
+    _knowledge_commands,
+    _rubric_commands,
+    _serve_commands,
+    _telegram_commands,
+)
 from bot.cli._errors import UsageError
 
 __all__ = ["main"]
@@ -22,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     _rubric_commands.register(commands)
     _dialogue_commands.register(commands)
     _telegram_commands.register(commands)
+    _serve_commands.register(commands)
     return parser
 
 

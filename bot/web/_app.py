@@ -1,0 +1,120 @@
+"""The web app of `applicant-bot serve`: one FastAPI app per worker process.
+
+Routes: ``GET /healthz``, ``GET /forms/{token}`` (signed form downloads) and, when
+``APPLICANT_BOT_WECHAT_TOKEN`` is set, the 公众号 webhook ``GET/POST /wechat``. Everything a route needs
+is built once per worker in the lifespan (the dialogue over the store and the index, the shared state,
+the form links) and kept as ``app.state.web`` (`WebContext`).
+
+Room for more: a channel or a page is an ``APIRouter`` whose handlers read ``request.app.state.web``.
+Pass routers that need nothing from the lifespan to ``create_app(routers=[...])`` (the staff pages will
+be mounted there under ``/staff/``); a channel whose router is built from the worker's objects (the
+WeChat router, later a Telegram webhook at ``/telegram``) is added by one call in `_mount_channels`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import anyio
+from fastapi import APIRouter, FastAPI
+
+from bot.channels._passive_window import PassiveWindow
+from bot.settings import Settings
+from bot.shared_state import SharedState, shared_state_for
+from bot.web._forms import FormLinks, forms_router
+from bot.web._health import health_router
+from bot.web._secret import form_link_secret
+from conversations import Dialogue
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+@dataclass
+class WebContext:
+    """One worker's objects, shared by its routes."""
+
+    settings: Settings
+    dialogue: Dialogue
+    shared_state: SharedState
+    form_links: FormLinks
+    worker_id: str = field(default_factory=lambda: f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    windows: list[PassiveWindow] = field(default_factory=list)  # closed on shutdown
+
+
+def create_app(
+    settings: Settings,
+    *,
+    dialogue: Dialogue | None = None,
+    shared_state: SharedState | None = None,
+    routers: Sequence[APIRouter] = (),
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The app; `dialogue` and `shared_state` default to those `settings` describe (built at start-up,
+    the index first when it is missing). `clock` drives the form links' expiry (tests move it)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = dialogue is None
+        web = await anyio.to_thread.run_sync(lambda: _context(settings, dialogue, shared_state, clock))
+        app.state.web = web
+        _mount_channels(app, web)
+        try:
+            yield
+        finally:
+            for window in web.windows:
+                await anyio.to_thread.run_sync(window.close)
+            if owned:
+                web.dialogue.store.close()
+
+    app = FastAPI(title="申报助手", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.include_router(health_router())
+    app.include_router(forms_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The uvicorn factory (``bot.web:app_from_environment``, ``factory=True``): settings from the
+    environment, as `applicant-bot serve` passes them to every worker process."""
+    return create_app(Settings())
+
+
+def _context(
+    settings: Settings,
+    dialogue: Dialogue | None,
+    shared_state: SharedState | None,
+    clock: Callable[[], float],
+) -> WebContext:
+    if dialogue is None:
+        dialogue = _dialogue(settings)
+    if shared_state is None:
+        shared_state = shared_state_for(settings, dialogue.store.engine)
+    base_url = settings.public_base_url or DEFAULT_BASE_URL
+    if settings.public_base_url is None:
+        logger.warning("APPLICANT_BOT_PUBLIC_BASE_URL is not set: form links point at %s", base_url)
+    links = FormLinks(
+        form_link_secret(settings), base_url, ttl_s=settings.form_link_ttl_hours * 3600, clock=clock
+    )
+    return WebContext(settings=settings, dialogue=dialogue, shared_state=shared_state, form_links=links)
+
+
+def _dialogue(settings: Settings) -> Dialogue:
+    from bot._wiring import dialogue
+    from bot.cli._knowledge_commands import ensure_index
+
+    built = dialogue(settings)
+    ensure_index(built.answerer, settings, None)  # `serve` built it before the workers started
+    return built
+
+
+def _mount_channels(app: FastAPI, web: WebContext) -> None:
+    """The channel webhooks built from this worker's objects; one call each."""

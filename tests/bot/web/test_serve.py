@@ -1,0 +1,100 @@
+"""`applicant-bot serve` as an operator runs it: a real process on a free port, one or two workers."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.cli import main
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve(env: dict[str, str], tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
+    log = tmp_path / "serve.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", *args],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    return process, log
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], log: Path, port: int) -> httpx.Response:
+    give_up = time.monotonic() + 120
+    while time.monotonic() < give_up:
+        if process.poll() is not None:
+            pytest.fail(f"serve exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"serve did not answer /healthz:\n{log.read_text(errors='replace')}")
+
+
+def _worker_processes(parent: int) -> int:
+    """uvicorn's worker processes (multiprocessing spawn children) of `parent`."""
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and b"spawn_main" in cmdline:
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(
+    env: dict[str, str], tmp_path: Path, workers: int
+) -> None:
+    port = _free_port()
+    process, log = _serve(env, tmp_path, "--port", str(port), "--workers", str(workers))
+    try:
+        response = _wait_healthy(process, log, port)
+        assert response.status_code == 200, response.text
+        assert response.json()["checks"] == {"store": "ok", "index": "ok", "shared_state": "ok"}
+        if workers > 1:
+            assert _worker_processes(process.pid) == workers
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, log.read_text(errors="replace")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (Path(env["APPLICANT_BOT_DATA_DIR"]) / "form-link-secret").is_file()  # made once, by the parent
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process, log = _serve(env, tmp_path, "--port", str(port))
+        assert process.wait(timeout=60) == 2
+    output = log.read_text()
+    assert f"端口 {port} 已被占用" in output and "address already in use" in output
+    assert "Traceback" not in output
+
+
+def test_serve_without_the_serve_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if uvicorn were not installed
+    assert main(["serve", "--port", str(_free_port())]) == 2
+    assert 'pip install -e ".[serve]"' in capsys.readouterr().err
