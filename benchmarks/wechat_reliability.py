@@ -50,9 +50,11 @@ from benchmarks.wechat import (  # noqa: E402
     Service,
     StallingLLM,
     WeChatPlatform,
+    assessment_inputs,
     free_port,
     judge,
     serve_command,
+    stored_turns,
 )
 from benchmarks.wechat._deploy import ScaleOut  # noqa: E402
 
@@ -256,66 +258,20 @@ def settle(api: FakeWeChatAPI, quiet_s: float, limit_s: float) -> None:
 # --- what the store holds ------------------------------------------------------------------------------
 
 
-def stored_answers(database_url: str) -> tuple[dict[str, list[str]], dict[str, bool]]:
-    """MsgId -> the texts of the replies stored for it; MsgId -> whether its turn was handled."""
-    from sqlalchemy import select
-
-    from conversations import Reply, Store
-    from conversations._store._schema import TranscriptRow
-
-    store = Store(database_url)
-    answers: dict[str, list[str]] = {}
-    handled: dict[str, bool] = {}
-    try:
-        with store.session() as session:
-            incoming = {
-                row.id: row
-                for row in session.scalars(
-                    select(TranscriptRow).where(
-                        TranscriptRow.direction == "in", TranscriptRow.channel_message_id.is_not(None)
-                    )
-                )
-            }
-            for row in incoming.values():
-                handled[str(row.channel_message_id)] = row.handled
-            replies = session.scalars(
-                select(TranscriptRow).where(TranscriptRow.direction == "out").order_by(TranscriptRow.id)
-            )
-            for reply in replies:
-                source = incoming.get(reply.reply_to or -1)
-                if source is not None:
-                    texts = answers.setdefault(str(source.channel_message_id), [])
-                    texts.append(Reply.model_validate(reply.payload).text)
-    finally:
-        store.close()
-    return answers, handled
-
-
 def lost_assessment_answers(database_url: str, deliveries: list[Delivery]) -> list[str]:
-    """Scores a user sent (and WeChat delivered) that are missing from their assessment's history."""
-    from conversations import Store
-
-    store = Store(database_url)
+    """Scores a user sent (and the bot acknowledged) that are missing from their assessment's history."""
+    sent: dict[str, list[str]] = {}
+    for delivery in deliveries:
+        if delivery.content in ANSWERS and delivery.acknowledged:
+            sent.setdefault(delivery.openid, []).append(delivery.content)
     missing = []
-    try:
-        by_user: dict[str, list[str]] = {}
-        for delivery in deliveries:
-            if delivery.content in ANSWERS and delivery.acknowledged:
-                by_user.setdefault(delivery.openid, []).append(delivery.content)
-        for openid, sent in by_user.items():
-            inputs = [
-                event.input.strip()
-                for row in store.assessments("wechat", openid)
-                for event in store.assessment_history(row.id)
-                if event.action in ("answer", "edit")
-            ]
-            for score in sent:
-                if score in inputs:
-                    inputs.remove(score)
-                else:
-                    missing.append(f"{openid}: {score}")
-    finally:
-        store.close()
+    for openid, scores in sent.items():
+        recorded = assessment_inputs(database_url, openid)
+        for score in scores:
+            if score in recorded:
+                recorded.remove(score)
+            else:
+                missing.append(f"{openid}: {score}")
     return missing
 
 
@@ -439,8 +395,8 @@ def main() -> int:
             watcher.join(timeout=30)
         settle(api, quiet_s=3.0, limit_s=STALL_S * 3 + 30 if stalled else 60)
         platform.close()
-        answers, handled = stored_answers(bot.database_url)
-        verdict = judge(run.deliveries, api.messages(), answers)
+        stored = stored_turns(bot.database_url)
+        verdict = judge(run.deliveries, api.messages(), stored.answers)
         attempts = [a for d in run.deliveries for a in d.attempts]
         latencies = [a.latency_s * 1000 for a in attempts]
         p50, p95, p99 = (percentile(latencies, share) for share in (0.5, 0.95, 0.99))
@@ -468,7 +424,7 @@ def main() -> int:
                 problems.append("the LLM was never asked: the scenario did not stall anything")
         if args.scenario == "kill-worker":
             acknowledged = [d.msg_id for d in run.deliveries if d.acknowledged]
-            unstored = [m for m in acknowledged if not handled.get(m)]
+            unstored = [m for m in acknowledged if not stored.handled.get(m)]
             scores = lost_assessment_answers(bot.database_url, run.deliveries)
             if not killed:
                 problems.append("no worker was killed")

@@ -10,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +127,7 @@ class ScaleOut:
     serve: list[Service] = field(default_factory=list)
     url: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds from start until each part answered
 
     def start(self) -> ScaleOut:
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -140,6 +142,7 @@ class ScaleOut:
             "APPLICANT_BOT_CHROMA_PORT": str(chroma_port),
             **self.settings,
         }
+        started = time.monotonic()
         try:
             chroma = Unit.read(CHROMA_UNIT)
             self._start(
@@ -147,17 +150,23 @@ class ScaleOut:
                 localise(chroma.exec_start(), state, {str(CHROMA_EXAMPLE_PORT): str(chroma_port)}),
                 f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat",
             )
+            self.timings["chroma"] = time.monotonic() - started
             ingest = localise(Unit.read(INGEST_UNIT).exec_start(), state)
             built = subprocess.run(
                 ingest, env=self.env, cwd=REPO, capture_output=True, text=True, timeout=300
             )
             if built.returncode != 0:
                 raise RuntimeError(f"ingest exited with {built.returncode}: {built.stderr[-2000:]}")
+            self.timings["ingest"] = time.monotonic() - started
             serve_unit = Unit.read(SERVE_UNIT)
             ports = [free_port() for _ in range(self.instances)]
-            for port in ports:
+            for port in ports:  # started together, as systemd starts the enabled instances
                 command = localise(serve_unit.exec_start(str(port)), state)
-                self.serve.append(self._start(f"serve-{port}", command, f"http://127.0.0.1:{port}/healthz"))
+                self.serve.append(self._service(f"serve-{port}", command, f"http://127.0.0.1:{port}/healthz"))
+                self.serve[-1].launch()
+            for service in self.serve:
+                service.wait_until_answering()
+            self.timings["serve"] = time.monotonic() - started
             listen = free_port()
             conf = self.root / "nginx" / "nginx.conf"
             conf.parent.mkdir(parents=True, exist_ok=True)
@@ -167,12 +176,17 @@ class ScaleOut:
             command += ["-g", "daemon off; master_process off;"]
             self.url = f"http://127.0.0.1:{listen}"
             self._start("nginx", command, self.url + "/healthz")
+            self.timings["nginx"] = time.monotonic() - started
         except BaseException:
             self.stop()
             raise
         return self
 
     def _start(self, name: str, command: list[str], health_url: str) -> Service:
+        service = self._service(name, command, health_url)
+        return service.start()
+
+    def _service(self, name: str, command: list[str], health_url: str) -> Service:
         service = Service(
             name,
             command,
@@ -182,7 +196,7 @@ class ScaleOut:
             cwd=REPO,
         )
         self.services.append(service)
-        return service.start()
+        return service
 
     def stop(self) -> None:
         for service in reversed(self.services):

@@ -57,6 +57,12 @@ class Service:
         return self.process.pid
 
     def start(self, timeout_s: float = STARTUP_TIMEOUT_S) -> Service:
+        self.launch()
+        self.wait_until_answering(timeout_s)
+        return self
+
+    def launch(self) -> Service:
+        """Start the process without waiting for it (several can then start at once)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
@@ -67,7 +73,6 @@ class Service:
                 cwd=self.cwd,
                 start_new_session=True,  # its workers form a group we can stop together
             )
-        self.wait_until_answering(timeout_s)
         return self
 
     def wait_until_answering(self, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
