@@ -16,15 +16,17 @@ Crashes (kill -9). Every record carries its owner's *lease*, renewed every ``lea
 owner's heartbeat thread. A record whose lease ran out belongs to a dead worker, and any worker takes it
 over with `SharedState.replace` (so only one does) and runs the dialogue again on the incoming kept in
 the record; the store's message-id dedupe returns the stored replies when the dead worker's turn had
-committed, so nothing is answered twice. That happens on a platform retry of the key, and otherwise on
-the user's next message: each user's unfinished keys are listed (``passive:pending:<user>``), and the
-next claimed message first finishes them, its reply showing their answers first. Pushing is
+committed, so nothing is answered twice. Three ways lead there: a platform retry of the key; the
+heartbeat's `sweep` of the acknowledged messages still to deliver (``passive:deferred``), which pushes
+the answer even if the user never writes again; and the user's next message, which first finishes that
+user's unfinished keys (``passive:pending:<user>``) and shows their answers first. Pushing is
 at-least-once across a crash: a worker killed between a push and marking it done gets that text sent
 again by the worker that takes over; without a crash every text is shown once.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -46,6 +48,7 @@ logger = logging.getLogger(__name__)
 ACK_PUSH = "正在为您查询，答案稍后发送。"
 ACK_PULL = "正在为您查询，答案准备好后，会在您下次发消息时先发给您。"
 KEPT_LEAD = "您上一条消息的回复："
+DEFERRED_KEY = "passive:deferred"  # acknowledged messages whose answer is still to be delivered
 
 Dialogue = Callable[[Incoming], list[Reply]]
 Render = Callable[[list[Reply]], list[str]]
@@ -100,7 +103,7 @@ class PassiveWindow:
         *,
         push_enabled: bool = True,
         deadline_s: float = 4.0,
-        lease_s: float = 15.0,
+        lease_s: float = 6.0,
         allowance: int = 5,
         allowance_window_s: float = 48 * 3600,
         max_text_bytes: int = 2048,
@@ -111,8 +114,12 @@ class PassiveWindow:
         push_backoff_s: float = 0.5,
         poll_s: float = 0.05,
         clock: Callable[[], float] = time.time,
+        renderer: Callable[[Incoming, list[Reply]], list[str]] | None = None,
     ) -> None:
+        """`renderer(incoming, replies)` is what `render` is for one message, for answers the sweep
+        recovers without a request; without it they wait for the user's next message."""
         self._state = state
+        self._renderer = renderer
         self._dialogue = dialogue
         self._pusher = pusher if push_enabled else None
         self._deadline_s = deadline_s
@@ -159,7 +166,8 @@ class PassiveWindow:
         )
         if self._state.add(record_key, record.dumps(), self._record_ttl_s):
             self._own(record_key, record.dumps())
-            self._reset_allowance(incoming)
+            if self._pusher is not None:
+                self._reset_allowance(incoming)
             self._add_pending(incoming, key)
             return self._run(record_key, incoming, render, self._clock() + self._deadline_s)
         return self._retried(record_key, incoming, render)
@@ -171,17 +179,25 @@ class PassiveWindow:
             replies = future.result(timeout=max(0.0, deadline - self._clock()))
         except FutureTimeout:
             return self._defer(record_key, incoming, render, future)
-        current = self._owned_value(record_key)
-        if current is None:  # taken over (our lease lapsed): the taker answers
-            return PassiveOutcome(texts=[], duplicate=True)
-        record = _Record.loads(current)
-        if record.state == "processing":
-            texts = self._compose(incoming, render(replies))
-            passive, outbox = texts[:1], texts[1:]
-            if self._swap(record_key, current, record.but(state="answered", passive=passive, outbox=outbox)):
+        texts = self._compose(incoming, render(replies))
+        passive, outbox = texts[:1], texts[1:]
+        outcome = self._advance(
+            record_key,
+            lambda record: (
+                record.but(state="answered", passive=passive, outbox=outbox)
+                if record.state == "processing"
+                else None
+            ),
+        )
+        if outcome is not None and outcome[1]:
+            if outbox:
                 self._background(self._deliver_outbox, record_key, incoming)
-                return PassiveOutcome(texts=passive, duplicate=False)
-            self._restore_kept(incoming, texts)
+            else:
+                self._background(self._finished, record_key, incoming)
+            return PassiveOutcome(texts=passive, duplicate=False)
+        self._restore_kept(incoming, texts)
+        if outcome is None:  # taken over (our lease lapsed): the taker answers
+            return PassiveOutcome(texts=[], duplicate=True)
         # A retry flipped the record to deferred at its own deadline (our request is the one the
         # platform gave up on): the whole answer is pushed instead.
         self._background(self._deliver_deferred, record_key, incoming, render, future)
@@ -190,12 +206,13 @@ class PassiveWindow:
     def _defer(
         self, record_key: str, incoming: Incoming, render: Render, future: Future[list[Reply]]
     ) -> PassiveOutcome:
-        current = self._owned_value(record_key)
-        if current is None:  # taken over (our lease lapsed): the taker answers
+        outcome = self._advance(
+            record_key, lambda record: record.but(state="deferred") if record.state == "processing" else None
+        )
+        if outcome is None:  # taken over (our lease lapsed): the taker answers
             return PassiveOutcome(texts=[], duplicate=True)
-        record = _Record.loads(current)
-        if record.state == "processing":
-            self._swap(record_key, current, record.but(state="deferred"))
+        if outcome[1]:
+            self._register_deferred(record_key)
         self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
         return PassiveOutcome(texts=[self.ack_text], duplicate=False)
 
@@ -236,6 +253,7 @@ class PassiveWindow:
                 if self._state.replace(
                     record_key, raw, record.but(state="deferred").dumps(), self._record_ttl_s
                 ):
+                    self._register_deferred(record_key)
                     return PassiveOutcome(texts=[self.ack_text], duplicate=False)
                 continue
             time.sleep(self._poll_s)
@@ -246,9 +264,8 @@ class PassiveWindow:
         current = self._owned_value(record_key)
         if current is None:
             return
-        record = _Record.loads(current)
-        self._push_or_keep(incoming, record.outbox)
-        self._swap(record_key, current, record.but(outbox=[]))
+        self._push_or_keep(incoming, _Record.loads(current).outbox)
+        self._advance(record_key, lambda record: record.but(outbox=[]))
         self._finished(record_key, incoming)
 
     def _deliver_deferred(
@@ -259,23 +276,39 @@ class PassiveWindow:
         except Exception:  # the dialogue never raises; a bug must not lose the record: next message retries
             logger.exception("deferred answer failed for message %s", _key_of(record_key))
             return
-        current = self._owned_value(record_key)
-        if current is None:
+        if self._owned_value(record_key) is None:
             return  # taken over: the taker delivers
-        texts = self._compose(incoming, render(replies))
-        self._push_or_keep(incoming, texts)
-        self._swap(record_key, current, _Record.loads(current).but(state="delivered"))
-        self._finished(record_key, incoming)
+        self._push_or_keep(incoming, self._compose(incoming, render(replies)))
+        self._advance(record_key, lambda record: record.but(state="delivered"))
+        self._finished(record_key, incoming, deferred=True)
 
-    def _take_over_later(self, record_key: str, raw: str, record: _Record, render: Render) -> None:
+    def _take_over_later(self, record_key: str, raw: str, record: _Record, render: Render) -> bool:
         """A deferred record of a dead worker: answer it again here, in the background, by push."""
         mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
         if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
-            return
+            return False
         self._own(record_key, mine.dumps())
+        logger.info("took over acknowledged message %s from %s", _key_of(record_key), record.owner)
         incoming = Incoming.model_validate(record.incoming)
         future = self._pool.submit(self._dialogue, incoming)
         self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
+        return True
+
+    def sweep(self) -> int:
+        """Take over the acknowledged answers of dead workers and deliver them (push, or keep): the
+        heartbeat runs this, so such an answer reaches the user even when they never write again.
+        Returns how many were taken over."""
+        taken = 0
+        for record_key in self._deferred():
+            raw = self._state.get(record_key)
+            record = _Record.loads(raw) if raw is not None else None
+            if record is None or record.state != "deferred":
+                self._unregister_deferred(record_key)
+            elif record.lease < self._clock() and self._renderer is not None:
+                incoming = Incoming.model_validate(record.incoming)
+                render = functools.partial(self._renderer, incoming)
+                taken += self._take_over_later(record_key, raw or "", record, render)
+        return taken
 
     def _finish_then_handle(self, incoming: Incoming, render: Render, record_key: str) -> list[Reply]:
         """The dialogue job of a claimed message: first the user's unfinished earlier messages (a dead
@@ -308,8 +341,8 @@ class PassiveWindow:
             texts = render(self._dialogue(Incoming.model_validate(record.incoming)))
         logger.info("recovered message %s of a dead worker %s", _key_of(record_key), record.owner)
         self._keep(incoming, texts)
-        self._swap(record_key, mine.dumps(), mine.but(state="delivered", outbox=[]))
-        self._finished(record_key, incoming)
+        self._advance(record_key, lambda record: record.but(state="delivered", outbox=[]))
+        self._finished(record_key, incoming, deferred=record.state == "deferred")
 
     # --- composing, pushing, keeping -------------------------------------------------------------------
 
@@ -408,10 +441,26 @@ class PassiveWindow:
         raw = self._state.get(_pending_key(incoming))
         return list(json.loads(raw) or []) if raw else []
 
-    def _finished(self, record_key: str, incoming: Incoming) -> None:
+    def _finished(self, record_key: str, incoming: Incoming, *, deferred: bool = False) -> None:
         with self._owned_lock:
             self._owned.pop(record_key, None)
         self._remove_pending(incoming, _key_of(record_key))
+        if deferred:
+            self._unregister_deferred(record_key)
+
+    # --- acknowledged messages still to deliver, for the sweep -----------------------------------------
+
+    def _register_deferred(self, record_key: str) -> None:
+        self._update(DEFERRED_KEY, lambda keys: sorted({*(keys or []), record_key}), self._record_ttl_s)
+
+    def _unregister_deferred(self, record_key: str) -> None:
+        self._update(
+            DEFERRED_KEY, lambda keys: [k for k in keys or [] if k != record_key] or None, self._record_ttl_s
+        )
+
+    def _deferred(self) -> list[str]:
+        raw = self._state.get(DEFERRED_KEY)
+        return list(json.loads(raw) or []) if raw else []
 
     # --- compare-and-set on shared keys ------------------------------------------------------------------
 
@@ -442,6 +491,24 @@ class PassiveWindow:
         with self._owned_lock:
             self._owned[record_key] = value
 
+    def _advance(
+        self, record_key: str, change: Callable[[_Record], _Record | None]
+    ) -> tuple[_Record, bool] | None:
+        """Apply `change` to our record by compare-and-set, re-reading when the heartbeat or a retry
+        wrote it meanwhile. (record now, whether `change` was applied: it returns None to leave the
+        record as it is); None when the record is no longer ours."""
+        with self._owned_lock:
+            current = self._owned.get(record_key)  # no read first: on the hot path it is current
+        while current is not None:
+            record = _Record.loads(current)
+            new = change(record)
+            if new is None:
+                return record, False
+            if self._swap(record_key, current, new):
+                return new, True
+            current = self._owned_value(record_key)
+        return None
+
     def _owned_value(self, record_key: str) -> str | None:
         """Our last write of the record, when it still is the record (None: taken over)."""
         with self._owned_lock:
@@ -468,6 +535,10 @@ class PassiveWindow:
 
     def _renew_leases(self) -> None:
         while not self._stopping.wait(self._lease_s / 3):
+            try:
+                self.sweep()
+            except Exception:  # the shared state may be briefly unreachable: try again next beat
+                logger.warning("sweep of acknowledged messages failed", exc_info=True)
             with self._owned_lock:
                 owned = list(self._owned)
             for record_key in owned:

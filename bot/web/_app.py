@@ -30,7 +30,7 @@ from bot.shared_state import SharedState, shared_state_for
 from bot.web._forms import FormLinks, forms_router
 from bot.web._health import health_router
 from bot.web._secret import form_link_secret
-from conversations import Dialogue
+from conversations import Dialogue, Incoming, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class WebContext:
     shared_state: SharedState
     form_links: FormLinks
     worker_id: str = field(default_factory=lambda: f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    windows: list[PassiveWindow] = field(default_factory=list)  # closed on shutdown
+    closers: list[Callable[[], None]] = field(default_factory=list)  # run on shutdown, last first
 
 
 def create_app(
@@ -69,8 +69,8 @@ def create_app(
         try:
             yield
         finally:
-            for window in web.windows:
-                await anyio.to_thread.run_sync(window.close)
+            for close in reversed(web.closers):
+                await anyio.to_thread.run_sync(close)
             if owned:
                 web.dialogue.store.close()
 
@@ -117,4 +117,48 @@ def _dialogue(settings: Settings) -> Dialogue:
 
 
 def _mount_channels(app: FastAPI, web: WebContext) -> None:
-    """The channel webhooks built from this worker's objects; one call each."""
+    """The channel webhooks built from this worker's objects; one call each (a Telegram webhook goes
+    here too). Routes added during start-up serve from the first request on."""
+    token = web.settings.wechat_token
+    if token is not None and token.get_secret_value().strip():
+        app.include_router(_wechat_router(web))
+
+
+def _wechat_router(web: WebContext) -> APIRouter:
+    """``GET/POST /wechat``: the 公众号 adapter behind this worker's passive window."""
+    from bot.channels.wechat import CustomerServiceClient, WeChatConfig, render_replies, wechat_router
+
+    settings = web.settings
+    pusher: CustomerServiceClient | None = None
+    if settings.wechat_customer_service:
+        if settings.wechat_app_id and settings.wechat_app_secret is not None:
+            pusher = CustomerServiceClient(
+                web.shared_state,
+                settings.wechat_app_id,
+                settings.wechat_app_secret.get_secret_value(),
+                api_base=settings.wechat_api_base,
+                worker_id=web.worker_id,
+            )
+            web.closers.append(pusher.close)
+        else:
+            logger.warning(
+                "APPLICANT_BOT_WECHAT_APP_ID/APP_SECRET are not set: slow answers wait for the user's next "
+                "message instead of a 客服消息"
+            )
+    links = web.form_links
+
+    def renderer(incoming: Incoming, replies: list[Reply]) -> list[str]:
+        """How the adapter renders a user's replies, for answers recovered from a dead worker."""
+        return render_replies(replies, incoming.user_id, links.url_for)
+
+    window = PassiveWindow(
+        web.shared_state,
+        web.dialogue.handle,
+        pusher,
+        push_enabled=pusher is not None,
+        deadline_s=settings.passive_deadline_s,
+        renderer=renderer,
+    )
+    web.closers.append(window.close)
+    config = WeChatConfig.from_settings(settings)
+    return wechat_router(config, web.shared_state, window, web.form_links.url_for)

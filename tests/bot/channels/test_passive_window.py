@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,8 +16,9 @@ from bot.channels._passive_window import (
     PassiveWindow,
     PushRefused,
 )
-from bot.shared_state import MemorySharedState
-from conversations import Incoming, Reply
+from bot.shared_state import DatabaseSharedState, MemorySharedState, RedisSharedState, SharedState
+from conversations import Incoming, Reply, Store
+from tests.services import postgres_schema_url, redis_prefix, sqlite_url
 
 USER = "openid-applicant-1"
 
@@ -73,7 +75,7 @@ def message(text: str, msg_id: str) -> Incoming:
 def windows() -> Iterator[Callable[..., PassiveWindow]]:
     made: list[PassiveWindow] = []
 
-    def make(state: MemorySharedState, dialogue: FakeDialogue, pusher: RecordingPusher | None, **kw: object):
+    def make(state: SharedState, dialogue: FakeDialogue, pusher: RecordingPusher | None, **kw: object):
         options: dict[str, object] = {"deadline_s": 0.2, "push_backoff_s": 0.01, **kw}
         window = PassiveWindow(state, dialogue, pusher, **options)  # type: ignore[arg-type]
         made.append(window)
@@ -295,3 +297,83 @@ def test_twenty_concurrent_deliveries_of_one_key_run_the_dialogue_once(
     assert dialogue.calls == ["截止日期"]
     assert {tuple(outcome.texts) for outcome in outcomes} == {("答复：截止日期",)}
     assert pusher.pushed == []
+
+
+@pytest.fixture(params=["sqlite", "postgres", "redis"])
+def shared_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedState]:
+    """The backends serve workers really share: the store's database, or Redis."""
+    if request.param == "redis":
+        for url, prefix in redis_prefix():
+            yield RedisSharedState(url, prefix=prefix)
+        return
+    urls = [sqlite_url(tmp_path)] if request.param == "sqlite" else postgres_schema_url()
+    for url in urls:
+        store = Store(url)
+        try:
+            yield DatabaseSharedState(store.engine)
+        finally:
+            store.close()
+
+
+def test_two_workers_on_a_real_backend_answer_a_retried_key_once(
+    windows: Callable[..., PassiveWindow], shared_backend: SharedState
+) -> None:
+    dialogues = [FakeDialogue(), FakeDialogue()]
+    workers = [windows(shared_backend, dialogue, RecordingPusher(), deadline_s=30) for dialogue in dialogues]
+    barrier = threading.Barrier(20)
+    outcomes: list[PassiveOutcome] = []
+    lock = threading.Lock()
+
+    def deliver(worker: PassiveWindow) -> None:
+        barrier.wait()
+        outcome = worker.respond("m1", message("截止日期", "m1"), render)
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=deliver, args=(workers[n % 2],)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert dialogues[0].calls + dialogues[1].calls == ["截止日期"]
+    assert {tuple(outcome.texts) for outcome in outcomes} == {("答复：截止日期",)}
+
+
+def test_an_answer_refused_on_one_worker_is_shown_by_another_on_a_real_backend(
+    windows: Callable[..., PassiveWindow], shared_backend: SharedState
+) -> None:
+    gate = threading.Event()
+    first = windows(shared_backend, FakeDialogue(gate), RecordingPusher(refuse=True))
+    assert first.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
+    gate.set()
+    first.close()
+    second = windows(shared_backend, FakeDialogue(), RecordingPusher())
+    shown = second.respond("m2", message("谢谢", "m2"), render).texts
+    assert shown == [f"{KEPT_LEAD}\n答复：评分标准？\n\n答复：谢谢"]
+
+
+def test_an_answer_acknowledged_by_a_killed_worker_is_pushed_by_the_sweep_of_another(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    never = threading.Event()
+    dead_pusher = RecordingPusher()
+    dead = windows(state, FakeDialogue(never), dead_pusher, lease_s=3600, clock=lambda: 0.0)
+    assert dead.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
+    # ...killed here; the user writes nothing more.
+
+    pusher = RecordingPusher()
+    alive = windows(
+        state,
+        FakeDialogue(),
+        pusher,
+        clock=lambda: 7200.0,
+        renderer=lambda _incoming, replies: render(replies),
+    )
+    assert alive.sweep() == 1
+    alive.close()
+    assert pusher.pushed == [(USER, "答复：评分标准？")]
+    assert alive.sweep() == 0  # delivered: nothing left to take over
+    never.set()
+    dead.close()
+    assert dead_pusher.pushed == []
