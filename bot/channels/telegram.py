@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import unicodedata
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
@@ -41,6 +40,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels._text import fitting_prefix
 from conversations import Incoming, IncomingKind, Rating, Reply
 
 # The public names are listed once, in bot/channels/__init__.py.
@@ -139,28 +139,13 @@ def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _attaches_to_previous(char: str) -> bool:
-    """A combining mark, joiner or variation selector: splitting before it would break a character."""
-    return (
-        bool(unicodedata.combining(char))
-        or char in "\u200d\ufe0e\ufe0f"
-        or "\U0001f3fb" <= char <= "\U0001f3ff"
-    )
+def _utf16_units(char: str) -> int:
+    return 2 if ord(char) > 0xFFFF else 1
 
 
 def _fitting_prefix(text: str, limit: int) -> int:
     """How many characters of ``text`` fit in ``limit`` UTF-16 units, not cutting a character apart."""
-    used = 0
-    end = 0
-    for char in text:
-        used += 2 if ord(char) > 0xFFFF else 1
-        if used > limit:
-            break
-        end += 1
-    # Step back over marks that belong to the character before the cut (é as e + ◌́, 👍🏽, ZWJ emoji).
-    while 0 < end < len(text) and (_attaches_to_previous(text[end]) or text[end - 1] == "\u200d"):
-        end -= 1
-    return end or 1
+    return fitting_prefix(text, limit, _utf16_units)
 
 
 def split_message(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> list[str]:

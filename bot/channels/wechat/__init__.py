@@ -12,7 +12,11 @@
 Needs the ``wechat`` extra (wechatpy, defusedxml, FastAPI).
 """
 
-from bot.channels.wechat._client import CustomerServiceClient, WeChatApiError, WeChatUnavailable
+from bot.channels.wechat._client import (
+    CustomerServiceClient,
+    WeChatApiError,
+    WeChatUnavailable,
+)
 from bot.channels.wechat._crypto import SafeModeCipher
 from bot.channels.wechat._endpoint import (
     APOLOGY,
@@ -24,7 +28,14 @@ from bot.channels.wechat._endpoint import (
 )
 from bot.channels.wechat._inbound import WECHAT_CHANNEL, WELCOME, InboundMessage, Route, menu_command
 from bot.channels.wechat._push import PushRefused
-from bot.channels.wechat._render import TEXT_LIMIT_BYTES, FormLinker, render_replies, split_text
+from bot.channels.wechat._render import (
+    TEXT_LIMIT_BYTES,
+    FormLinker,
+    PassiveSplit,
+    render_replies,
+    split_passive,
+    split_text,
+)
 from bot.channels.wechat._routes import wechat_router
 from bot.channels.wechat._security import Rejected, RequestGuard, SignedQuery, sign
 from bot.channels.wechat._xml import MAX_BODY_BYTES, cdata, parse_fields, text_reply_xml
@@ -41,6 +52,7 @@ __all__ = [
     "InboundMessage",
     "PassiveResponder",
     "PassiveResult",
+    "PassiveSplit",
     "PushRefused",
     "Rejected",
     "RequestGuard",
@@ -56,6 +68,7 @@ __all__ = [
     "parse_fields",
     "render_replies",
     "sign",
+    "split_passive",
     "split_text",
     "text_reply_xml",
     "wechat_router",

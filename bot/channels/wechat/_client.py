@@ -70,7 +70,9 @@ class CustomerServiceClient:
         self._state = state
         self._app_id = app_id
         self._app_secret = app_secret
-        self._http = httpx.Client(base_url=api_base.rstrip("/"), timeout=timeout_s, transport=transport)
+        # A short connect timeout: an unreachable API should fail fast and be retried by the window.
+        timeout = httpx.Timeout(timeout_s, connect=min(2.0, timeout_s))
+        self._http = httpx.Client(base_url=api_base.rstrip("/"), timeout=timeout, transport=transport)
         self._lease_wait_s = lease_wait_s
         self._poll_s = poll_s
         self._worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from bot.channels.wechat._crypto import SafeModeCipher
 from bot.channels.wechat._inbound import InboundMessage
-from bot.channels.wechat._render import FormLinker, render_replies
+from bot.channels.wechat._render import FormLinker, render_replies, split_passive
 from bot.channels.wechat._security import TIMESTAMP_WINDOW_S, Rejected, RequestGuard, SignedQuery
 from bot.channels.wechat._xml import parse_fields, text_reply_xml
 from bot.settings import Settings
@@ -140,7 +140,9 @@ class WeChatEndpoint:
         except Exception:
             logger.exception("the passive window failed on a wechat %s message", message.kind)
             return APOLOGY
-        if outcome.duplicate or not outcome.texts:
+        if outcome.duplicate:
             return None
-        # The window sends at most one text passively (it packs the rest or pushes them).
-        return "\n\n".join(outcome.texts)
+        split = split_passive(outcome.texts)
+        if split.rest:  # the window's contract: it pushes or keeps everything but the passive text
+            logger.error("the passive window returned %d texts for one passive reply", len(outcome.texts))
+        return split.passive

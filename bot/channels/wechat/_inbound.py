@@ -53,7 +53,6 @@ _KIND_LABELS = {
 }
 _WELCOME_EVENTS = {"subscribe", "scan"}
 _MENU_COMMAND = re.compile(r"^CMD_([A-Z][A-Z_]*)$")
-_MAX_TEXT_CHARS = 4000  # WeChat's own input limit is lower; anything longer is not from a user
 
 
 class InboundMessage(BaseModel):
@@ -66,8 +65,9 @@ class InboundMessage(BaseModel):
     create_time: int = Field(alias="CreateTime", ge=0)
     msg_type: str = Field(alias="MsgType", min_length=1, max_length=32)
     msg_id: str | None = Field(default=None, alias="MsgId", max_length=64)
-    content: str = Field(default="", alias="Content", max_length=_MAX_TEXT_CHARS)
-    recognition: str = Field(default="", alias="Recognition", max_length=_MAX_TEXT_CHARS)
+    # No length limit of its own: the body limit bounds it, and a long text is the user's to send.
+    content: str = Field(default="", alias="Content")
+    recognition: str = Field(default="", alias="Recognition")
     event: str = Field(default="", alias="Event", max_length=64)
     event_key: str = Field(default="", alias="EventKey", max_length=256)
 

@@ -9,9 +9,10 @@ break, else a sentence end, else a comma or space, never inside a character, and
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from bot.channels._text import fitting_prefix
 from conversations import Attachment, Reply
 
 # WeChat refuses a text reply or 客服消息 whose content is over 2048 bytes (UTF-8).
@@ -26,8 +27,23 @@ _SOFT_BREAKS = "，、,：: "
 _LABEL_ROOM = len("(99/99)\n")
 
 
+@dataclass(frozen=True)
+class PassiveSplit:
+    """WeChat takes ONE message in the reply to a request: `passive` goes there (None: reply "success"),
+    `rest` must be pushed as 客服消息 or kept for the user's next message."""
+
+    passive: str | None
+    rest: list[str]
+
+
+def split_passive(texts: list[str]) -> PassiveSplit:
+    """The first text for the passive reply, the others for 客服消息 (or for later)."""
+    return PassiveSplit(passive=texts[0] if texts else None, rest=list(texts[1:]))
+
+
 def render_replies(replies: list[Reply], user_id: str, linker: FormLinker) -> list[str]:
-    """The texts to send for one turn, in order, each within `TEXT_LIMIT_BYTES`."""
+    """The texts to send for one turn, in order, each within `TEXT_LIMIT_BYTES`; `split_passive` says
+    which one goes in the passive reply."""
     texts: list[str] = []
     for reply in replies:
         text = reply_text(reply, user_id, linker)
@@ -61,7 +77,7 @@ def _cut(text: str, limit: int) -> list[str]:
     parts: list[str] = []
     remaining = text
     while _size(remaining) > limit:
-        end = _fitting_prefix(remaining, limit)
+        end = fitting_prefix(remaining, limit, _utf8_bytes)
         line_break = remaining.rfind("\n", 0, end + 1)
         if line_break > end // 2:  # a line break not too far back: cut there, and drop it
             parts.append(remaining[:line_break])
@@ -79,27 +95,8 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _fitting_prefix(text: str, limit: int) -> int:
-    """How many characters of ``text`` fit in ``limit`` bytes, not cutting a character or emoji apart."""
-    used = 0
-    end = 0
-    for char in text:
-        used += len(char.encode("utf-8"))
-        if used > limit:
-            break
-        end += 1
-    # Step back over marks that belong to the character before the cut (é as e + ◌́, 👍🏽, ZWJ emoji).
-    while 0 < end < len(text) and (_attaches_to_previous(text[end]) or text[end - 1] == "\u200d"):
-        end -= 1
-    return end or 1
-
-
-def _attaches_to_previous(char: str) -> bool:
-    return (
-        bool(unicodedata.combining(char))
-        or char in "\u200d\ufe0e\ufe0f"
-        or "\U0001f3fb" <= char <= "\U0001f3ff"
-    )
+def _utf8_bytes(char: str) -> int:
+    return len(char.encode("utf-8"))
 
 
 def _last_boundary(text: str, end: int, marks: str) -> int:
