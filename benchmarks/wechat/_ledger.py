@@ -53,6 +53,20 @@ def fragments(reply_text: str) -> list[str]:
     return [head] if head == tail else [head, tail]
 
 
+def _shows(piece: str, screen_text: str, replies: list[tuple[str, str]]) -> int:
+    """How often `screen_text` shows the answer `piece` belongs to, not counting where it is quoted by
+    another answer shown there (an answer may repeat the passage another answer is made of)."""
+    found = screen_text.count(piece)
+    if not found:
+        return 0
+    owners = "\n".join(text for _, text in replies if piece in fragments(text))
+    for _, other in replies:
+        quotes = piece in other and piece not in fragments(other)
+        if quotes and any(p in screen_text and p not in owners for p in fragments(other)):
+            found -= other.count(piece)
+    return max(0, found)
+
+
 def screens(deliveries: Iterable[Delivery], pushed: Iterable[CustomMessage]) -> dict[str, list[Seen]]:
     """Everything each user saw, oldest first."""
     seen: dict[str, list[Seen]] = {}
@@ -82,19 +96,20 @@ def judge(
         by_user.setdefault(delivery.openid, []).append(delivery)
     for openid, sent in by_user.items():
         screen = [item.text for item in seen.get(openid, [])]
-        expected: Counter[str] = Counter()
-        wanted: dict[str, list[str]] = {}
+        replies: list[tuple[str, str]] = []  # (MsgId, reply text)
         for delivery in sent:
             texts = answers.get(delivery.msg_id)
             if not texts:
                 verdict.unanswered.append(delivery.msg_id)
                 verdict.lost.append(delivery.msg_id)
-                continue
-            wanted[delivery.msg_id] = [piece for text in texts for piece in fragments(text)]
-            expected.update(set(wanted[delivery.msg_id]))
-        shown = Counter({piece: sum(piece in text for text in screen) for piece in expected})
-        for msg_id, pieces in wanted.items():
-            if any(shown[piece] < expected[piece] for piece in pieces):
+            replies.extend((delivery.msg_id, text) for text in texts or [])
+        expected: Counter[str] = Counter(piece for _, text in replies for piece in set(fragments(text)))
+        shown = Counter({piece: sum(_shows(piece, text, replies) for text in screen) for piece in expected})
+        for msg_id, text in replies:
+            if (
+                any(shown[piece] < expected[piece] for piece in fragments(text))
+                and msg_id not in verdict.lost
+            ):
                 verdict.lost.append(msg_id)
         verdict.duplicates.extend(
             f"{openid}: {piece}" for piece in expected if shown[piece] > expected[piece]

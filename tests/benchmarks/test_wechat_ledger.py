@@ -71,3 +71,11 @@ def test_the_stalling_llm_answers_openai_style_with_a_citation() -> None:
         models = client.get(llm.base_url + "/models").json()
     assert "[1]" in reply["choices"][0]["message"]["content"]
     assert reply["model"] == "m" and models["data"][0]["id"] and llm.completions == 1
+
+
+def test_an_answer_quoted_inside_another_answer_is_not_counted_twice() -> None:
+    quoting = "通知中没有提到这一点。相关的内容是：" + ANSWER.replace("\n", "") + "如需确认，请咨询发布单位。"
+    deliveries = [delivery("1", ANSWER, 1.0), delivery("2", quoting, 2.0)]
+    assert judge(deliveries, [], {"1": [ANSWER], "2": [quoting]}).ok
+    only_the_quote = [delivery("1", ACK, 1.0), delivery("2", quoting, 2.0)]
+    assert judge(only_the_quote, [], {"1": [ANSWER], "2": [quoting]}).lost == ["1"]
