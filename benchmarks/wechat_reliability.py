@@ -65,6 +65,7 @@ AES_KEY = "YXBwbGljYW50LWJvdCB3ZWNoYXQgYmVuY2htYXJrISE"  # 43 characters, as WeC
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/14"  # a database number of its own; the run's keys are deleted after
 STALL_S = 10.0
+SETTLE_LIMIT_S = 60.0  # an answer not seen a minute after the last message counts as lost
 TARGET_P95_MS = 200.0
 TARGET_STALLED_P99_S = 4.5
 
@@ -244,15 +245,15 @@ def kill_a_worker_midway(bot: Bot, total: int, sent: list[int], killed: list[int
     return thread
 
 
-def settle(api: FakeWeChatAPI, quiet_s: float, limit_s: float) -> None:
-    """Wait for the answers still being pushed: until no 客服消息 arrived for `quiet_s`."""
-    deadline = time.monotonic() + limit_s
-    count, since = len(api.messages()), time.monotonic()
-    while time.monotonic() < deadline and time.monotonic() - since < quiet_s:
-        time.sleep(0.2)
-        now = len(api.messages())
-        if now != count:
-            count, since = now, time.monotonic()
+def settle(api: FakeWeChatAPI, deliveries: list[Delivery], database_url: str, limit_s: float) -> float:
+    """Wait for the answers still on their way (pushed when the dialogue is done): until every message's
+    answer was seen, or `limit_s`. Returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit_s:
+        if not judge(deliveries, api.messages(), stored_turns(database_url).answers).lost:
+            break
+        time.sleep(1.0)
+    return time.monotonic() - started
 
 
 # --- what the store holds ------------------------------------------------------------------------------
@@ -273,6 +274,21 @@ def lost_assessment_answers(database_url: str, deliveries: list[Delivery]) -> li
             else:
                 missing.append(f"{openid}: {score}")
     return missing
+
+
+def dump(path: Path, deliveries: list[Delivery], api: FakeWeChatAPI) -> None:
+    """Every delivery and 客服消息 as JSON lines, to look into a run (with --keep)."""
+    import dataclasses
+    import json
+
+    with path.open("w", encoding="utf-8") as out:
+        for delivery in deliveries:
+            out.write(json.dumps({"delivery": dataclasses.asdict(delivery)}, ensure_ascii=False) + "\n")
+        for message in api.messages():
+            out.write(json.dumps({"custom": dataclasses.asdict(message)}, ensure_ascii=False) + "\n")
+        out.write(json.dumps({"api_requests": dict(api.requests)}) + "\n")
+        for openid, errcode in api.refused():
+            out.write(json.dumps({"refused": {"openid": openid, "errcode": errcode}}) + "\n")
 
 
 # --- baselines ----------------------------------------------------------------------------------------
@@ -393,7 +409,7 @@ def main() -> int:
         run = drive(platform, openids, messages, sent_counter=sent)
         if watcher is not None:
             watcher.join(timeout=30)
-        settle(api, quiet_s=3.0, limit_s=STALL_S * 3 + 30 if stalled else 60)
+        waited = settle(api, run.deliveries, bot.database_url, limit_s=SETTLE_LIMIT_S)
         platform.close()
         stored = stored_turns(bot.database_url)
         verdict = judge(run.deliveries, api.messages(), stored.answers)
@@ -435,11 +451,14 @@ def main() -> int:
             if scores:
                 problems.append(f"{len(scores)} assessment answers lost: {scores[:5]}")
 
+        if args.keep is not None:
+            dump(root / "deliveries.jsonl", run.deliveries, api)
         pushed = len(api.messages())
         mode = "safe mode" if args.safe_mode else "plaintext"
         print(
             f"{users} users × {messages} messages, {args.scenario}, {args.layout} layout, {mode}, "
-            f"lost-answer retries {args.lost_rate:.0%}" + (f", killed pid {killed}" if killed else "")
+            f"lost-answer retries {args.lost_rate:.0%}, answers all seen {waited:.0f} s after the load"
+            + (f", killed pid {killed}" if killed else "")
         )
         print(
             "| scenario | layout | messages | retries | lost | duplicated | 客服消息 | token requests | "

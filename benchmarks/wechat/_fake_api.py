@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -82,6 +82,7 @@ class FakeWeChatAPI:
         self._failures: deque[int] = deque()
         self._refused: list[tuple[str, int]] = []
         self.token_requests = 0
+        self.requests: Counter[str] = Counter()  # path -> requests, whatever their outcome
         self._server = LoopbackServer(self._handle)
 
     # --- the server ------------------------------------------------------------------------------
@@ -138,6 +139,8 @@ class FakeWeChatAPI:
     # --- the endpoints -----------------------------------------------------------------------------
 
     def _handle(self, request: Request) -> Response:
+        with self._lock:
+            self.requests[request.path] += 1
         if self.latency_s:
             time.sleep(self.latency_s)
         if request.method == "GET" and request.path == "/cgi-bin/token":

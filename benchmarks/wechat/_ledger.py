@@ -8,6 +8,9 @@ long answer is split into several WeChat messages at line breaks, so each fragme
 - lost: a MsgId whose answer the user never sees (not passively, not by 客服消息, not in a later
   passive reply), or that the bot never stored an answer for;
 - duplicate: an answer shown more often than the messages it answers (the same answer twice).
+
+Fragments are counted as occurrences: what the user saw must hold each fragment exactly as often as
+the stored answers do (an answer quoting another one's passage holds it too).
 """
 
 from __future__ import annotations
@@ -53,20 +56,6 @@ def fragments(reply_text: str) -> list[str]:
     return [head] if head == tail else [head, tail]
 
 
-def _shows(piece: str, screen_text: str, replies: list[tuple[str, str]]) -> int:
-    """How often `screen_text` shows the answer `piece` belongs to, not counting where it is quoted by
-    another answer shown there (an answer may repeat the passage another answer is made of)."""
-    found = screen_text.count(piece)
-    if not found:
-        return 0
-    owners = "\n".join(text for _, text in replies if piece in fragments(text))
-    for _, other in replies:
-        quotes = piece in other and piece not in fragments(other)
-        if quotes and any(p in screen_text and p not in owners for p in fragments(other)):
-            found -= other.count(piece)
-    return max(0, found)
-
-
 def screens(deliveries: Iterable[Delivery], pushed: Iterable[CustomMessage]) -> dict[str, list[Seen]]:
     """Everything each user saw, oldest first."""
     seen: dict[str, list[Seen]] = {}
@@ -103,8 +92,10 @@ def judge(
                 verdict.unanswered.append(delivery.msg_id)
                 verdict.lost.append(delivery.msg_id)
             replies.extend((delivery.msg_id, text) for text in texts or [])
-        expected: Counter[str] = Counter(piece for _, text in replies for piece in set(fragments(text)))
-        shown = Counter({piece: sum(_shows(piece, text, replies) for text in screen) for piece in expected})
+        pieces = {piece for _, text in replies for piece in fragments(text)}
+        # Counted as occurrences, so an answer that quotes another one expects that passage twice.
+        expected = Counter({piece: sum(text.count(piece) for _, text in replies) for piece in pieces})
+        shown = Counter({piece: sum(text.count(piece) for text in screen) for piece in pieces})
         for msg_id, text in replies:
             if (
                 any(shown[piece] < expected[piece] for piece in fragments(text))
