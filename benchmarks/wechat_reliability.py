@@ -202,15 +202,19 @@ def drive(
     platform: WeChatPlatform,
     users: list[str],
     messages: int,
-    on_sent: threading.Event | None = None,
+    think_s: float,
     sent_counter: list[int] | None = None,
 ) -> Run:
     run = Run()
     lock = threading.Lock()
 
     def one_user(number: int) -> None:
+        pause = random.Random(number)
+        time.sleep(pause.uniform(0, think_s))  # users arrive over the first pause, not all at one instant
         for text in script(number, messages):
             platform.send_text(users[number], text)
+            if think_s:  # reading the reply and typing the next message
+                time.sleep(pause.uniform(0.5, 1.5) * think_s)
             if sent_counter is not None:
                 with lock:
                     sent_counter[0] += 1
@@ -221,6 +225,20 @@ def drive(
     run.wall_s = time.perf_counter() - started
     run.deliveries = list(platform.deliveries)
     return run
+
+
+def warm_up(bot: Bot, platform: WeChatPlatform, workers: int) -> float:
+    """Questions from users outside the run, several per worker at once, so each worker has loaded the index
+    before the measured load (a fresh worker's first question loads it). Returns the slowest, in ms."""
+    texts = [QUESTIONS[n % len(QUESTIONS)] for n in range(workers * 4)]
+    with ThreadPoolExecutor(max_workers=len(texts)) as pool:
+        warm = list(
+            pool.map(
+                lambda n: platform.send_text(f"warm-{uuid.uuid4().hex[:8]}", texts[n]), range(len(texts))
+            )
+        )
+    platform.deliveries.clear()
+    return max(attempt.latency_s for delivery in warm for attempt in delivery.attempts) * 1000
 
 
 def kill_a_worker_midway(bot: Bot, total: int, sent: list[int], killed: list[int]) -> threading.Thread:
@@ -294,7 +312,7 @@ def dump(path: Path, deliveries: list[Delivery], api: FakeWeChatAPI) -> None:
 # --- baselines ----------------------------------------------------------------------------------------
 
 
-def echo_p95_ms(root: Path, users: int, messages: int, workers: int) -> float:
+def echo_p95_ms(root: Path, users: int, messages: int, workers: int, think_s: float) -> float:
     """The same load against a bare FastAPI echo app on the same uvicorn settings."""
     port = free_port()
     command = [
@@ -321,7 +339,7 @@ def echo_p95_ms(root: Path, users: int, messages: int, workers: int) -> float:
         cwd=REPO,
     ):
         platform = WeChatPlatform(f"http://127.0.0.1:{port}/wechat", TOKEN)
-        run = drive(platform, [f"echo-{n}" for n in range(users)], messages)
+        run = drive(platform, [f"echo-{n}" for n in range(users)], messages, think_s)
         platform.close()
     return percentile([a.latency_s * 1000 for d in run.deliveries for a in d.attempts], 0.95)
 
@@ -364,6 +382,12 @@ def main() -> int:
     parser.add_argument("--scenario", choices=["normal", "stalled-llm", "kill-worker"], default="normal")
     parser.add_argument("--layout", choices=["default", "scale-out"], default="default")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (default layout)")
+    parser.add_argument(
+        "--think-s",
+        type=float,
+        default=2.0,
+        help="a user's pause between a reply and their next message, on average (0: as fast as answered)",
+    )
     parser.add_argument("--lost-rate", type=float, default=0.1, help="share of answers lost on the way back")
     parser.add_argument("--safe-mode", action="store_true", help="AES safe mode (msg_signature, <Encrypt>)")
     parser.add_argument("--seed", type=int, default=1)
@@ -399,6 +423,7 @@ def main() -> int:
             lost_response_rate=args.lost_rate,
             seed=args.seed,
         )
+        cold_ms = warm_up(bot, platform, args.workers * len(bot.services))
         sent = [0]
         killed: list[int] = []
         watcher = (
@@ -406,7 +431,7 @@ def main() -> int:
             if args.scenario == "kill-worker"
             else None
         )
-        run = drive(platform, openids, messages, sent_counter=sent)
+        run = drive(platform, openids, messages, args.think_s, sent_counter=sent)
         if watcher is not None:
             watcher.join(timeout=30)
         waited = settle(api, run.deliveries, bot.database_url, limit_s=SETTLE_LIMIT_S)
@@ -429,7 +454,7 @@ def main() -> int:
         if args.scenario == "normal":
             if p95 > TARGET_P95_MS:
                 problems.append(f"passive p95 {p95:.0f} ms > {TARGET_P95_MS:.0f} ms")
-            echo = echo_p95_ms(root, users, messages, args.workers)
+            echo = echo_p95_ms(root, users, messages, args.workers, args.think_s)
             asked = [d.content for d in run.deliveries if d.content in QUESTIONS]
             ask = ask_p95_ms(bot, asked)
             ratios = f"{p95 / echo:.1f}× echo ({echo:.1f} ms), {p95 / ask:.1f}× ask ({ask:.1f} ms)"
@@ -457,7 +482,8 @@ def main() -> int:
         mode = "safe mode" if args.safe_mode else "plaintext"
         print(
             f"{users} users × {messages} messages, {args.scenario}, {args.layout} layout, {mode}, "
-            f"lost-answer retries {args.lost_rate:.0%}, answers all seen {waited:.0f} s after the load"
+            f"think time {args.think_s:g} s, lost-answer retries {args.lost_rate:.0%}, "
+            f"answers all seen {waited:.0f} s after the load, slowest cold reply {cold_ms:.0f} ms"
             + (f", killed pid {killed}" if killed else "")
         )
         print(
