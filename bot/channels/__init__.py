@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.channels._passive_window import PassiveOutcome, PassiveWindow, PushRefused, PushSender
+
 if TYPE_CHECKING:
     from bot.channels.telegram import (
         TELEGRAM_CHANNEL,
@@ -24,6 +26,10 @@ __all__ = [
     "TELEGRAM_MESSAGE_LIMIT",
     "CallbackDataStore",
     "DialogueHandler",
+    "PassiveOutcome",
+    "PassiveWindow",
+    "PushRefused",
+    "PushSender",
     "TelegramAdapter",
     "build_application",
     "split_message",
@@ -31,7 +37,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name in __all__ and name not in globals():  # a Telegram name: import python-telegram-bot now
         from bot.channels import telegram
 
         return getattr(telegram, name)

@@ -9,6 +9,9 @@ not; the answer may be slower (a stalled LLM). `PassiveWindow.respond` answers e
 - Pushing goes through `PushSender`, within a per-user allowance (WeChat: 5 messages within 48 h of
   the user's last message). Refused, disabled, used up, or failing after retries: the texts are *kept*
   and shown first in the reply to the user's next message ("pull mode"). An answer is never dropped.
+- One user's messages are handled in the order sent, across workers: a message's dialogue job first
+  waits until the user's earlier unfinished messages (``passive:pending:<user>``) are handled ("9分"
+  must not overtake the "/assess" still waiting for a slow answer).
 - A retried key is answered from the key's record: the same passive texts once answered, nothing new
   once acknowledged; while the first delivery is still working, the retry waits for it.
 
@@ -34,6 +37,7 @@ import socket
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -49,6 +53,7 @@ ACK_PUSH = "正在为您查询，答案稍后发送。"
 ACK_PULL = "正在为您查询，答案准备好后，会在您下次发消息时先发给您。"
 KEPT_LEAD = "您上一条消息的回复："
 DEFERRED_KEY = "passive:deferred"  # acknowledged messages whose answer is still to be delivered
+DEFERRED_SHARDS = 8  # that list in 8 keys, so a stalled answerer does not make every message wait on one
 
 Dialogue = Callable[[Incoming], list[Reply]]
 Render = Callable[[list[Reply]], list[str]]
@@ -113,6 +118,7 @@ class PassiveWindow:
         push_attempts: int = 3,
         push_backoff_s: float = 0.5,
         poll_s: float = 0.05,
+        order_wait_s: float = 120.0,
         clock: Callable[[], float] = time.time,
         renderer: Callable[[Incoming, list[Reply]], list[str]] | None = None,
     ) -> None:
@@ -132,6 +138,8 @@ class PassiveWindow:
         self._push_attempts = push_attempts
         self._push_backoff_s = push_backoff_s
         self._poll_s = poll_s
+        self._order_wait_s = order_wait_s  # at most this long behind an earlier message of the user
+        self._order_poll_s = max(poll_s, 0.1)
         self._clock = clock
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="passive-window")
@@ -154,7 +162,14 @@ class PassiveWindow:
 
     # --- one delivery ----------------------------------------------------------------------------------
 
-    def respond(self, key: str, incoming: Incoming, render: Render) -> PassiveOutcome:
+    def respond(
+        self, key: str, incoming: Incoming, render: Render, *, received_at: float | None = None
+    ) -> PassiveOutcome:
+        """The passive reply to one delivery of `key`, within `deadline_s` of `received_at` (a
+        `time.monotonic()` taken when the request arrived; default: now)."""
+        # Nothing slow runs after the deadline: under load the shared state can be slow, so the
+        # bookkeeping is done by the dialogue job or in the background.
+        deadline = (time.monotonic() if received_at is None else received_at) + self._deadline_s
         record_key = _record_key(key)
         record = _Record(
             state="processing",
@@ -166,19 +181,21 @@ class PassiveWindow:
         )
         if self._state.add(record_key, record.dumps(), self._record_ttl_s):
             self._own(record_key, record.dumps())
-            if self._pusher is not None:
-                self._reset_allowance(incoming)
+            # Queued now, before the job waits for a thread: the user's messages keep the order they came.
             self._add_pending(incoming, key)
-            return self._run(record_key, incoming, render, self._clock() + self._deadline_s)
-        return self._retried(record_key, incoming, render)
+            return self._run(record_key, incoming, render, deadline)
+        return self._retried(record_key, incoming, render, deadline)
 
     def _run(self, record_key: str, incoming: Incoming, render: Render, deadline: float) -> PassiveOutcome:
         """As the key's owner: run the dialogue, answer passively or acknowledge."""
         future = self._pool.submit(self._finish_then_handle, incoming, render, record_key)
         try:
-            replies = future.result(timeout=max(0.0, deadline - self._clock()))
+            replies = future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
-            return self._defer(record_key, incoming, render, future)
+            # Registered before the ack goes out: if this worker dies now, another one's sweep finds it.
+            self._register_deferred(record_key)
+            self._background(self._defer, record_key, incoming, render, future)
+            return PassiveOutcome(texts=[self.ack_text], duplicate=False)
         texts = self._compose(incoming, render(replies))
         passive, outbox = texts[:1], texts[1:]
         outcome = self._advance(
@@ -205,16 +222,14 @@ class PassiveWindow:
 
     def _defer(
         self, record_key: str, incoming: Incoming, render: Render, future: Future[list[Reply]]
-    ) -> PassiveOutcome:
+    ) -> None:
+        """After an acknowledgement: mark the record deferred, and push the answer once it is ready."""
         outcome = self._advance(
             record_key, lambda record: record.but(state="deferred") if record.state == "processing" else None
         )
         if outcome is None:  # taken over (our lease lapsed): the taker answers
-            return PassiveOutcome(texts=[], duplicate=True)
-        if outcome[1]:
-            self._register_deferred(record_key)
+            return
         self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
-        return PassiveOutcome(texts=[self.ack_text], duplicate=False)
 
     def _background(self, job: Callable[..., None], *args: Any) -> None:
         try:
@@ -226,9 +241,10 @@ class PassiveWindow:
         """`job` in the pool once `future` is done; never in the caller's thread (a request)."""
         future.add_done_callback(lambda _done: self._background(job, *args))
 
-    def _retried(self, record_key: str, incoming: Incoming, render: Render) -> PassiveOutcome:
+    def _retried(
+        self, record_key: str, incoming: Incoming, render: Render, deadline: float
+    ) -> PassiveOutcome:
         """Another delivery of a claimed key: answer from its record, waiting for its owner."""
-        deadline = self._clock() + self._deadline_s
         while True:
             raw = self._state.get(record_key)
             if raw is None:  # expired between the claim and now: treat as new
@@ -247,7 +263,7 @@ class PassiveWindow:
                     logger.info("took over message %s from %s", _key_of(record_key), record.owner)
                     return self._run(record_key, incoming, render, deadline)
                 continue
-            if self._clock() >= deadline:
+            if time.monotonic() >= deadline:
                 # The owner is slow and the platform gave up on its request: this retry's reply is the
                 # one shown. Flip to deferred so the owner pushes the answer instead of replying to nobody.
                 if self._state.replace(
@@ -273,8 +289,10 @@ class PassiveWindow:
     ) -> None:
         try:
             replies = future.result()
-        except Exception:  # the dialogue never raises; a bug must not lose the record: next message retries
+        except Exception:  # the dialogue never raises; should a bug make it, another worker tries again
             logger.exception("deferred answer failed for message %s", _key_of(record_key))
+            with self._owned_lock:
+                self._owned.pop(record_key, None)  # the lease runs out: the sweep or the next message retries
             return
         if self._owned_value(record_key) is None:
             return  # taken over: the taker delivers
@@ -283,8 +301,8 @@ class PassiveWindow:
         self._finished(record_key, incoming, deferred=True)
 
     def _take_over_later(self, record_key: str, raw: str, record: _Record, render: Render) -> bool:
-        """A deferred record of a dead worker: answer it again here, in the background, by push."""
-        mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
+        """An acknowledged record of a dead worker: answer it again here, in the background, by push."""
+        mine = record.but(state="deferred", owner=self.worker_id, lease=self._clock() + self._lease_s)
         if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
             return False
         self._own(record_key, mine.dumps())
@@ -302,7 +320,7 @@ class PassiveWindow:
         for record_key in self._deferred():
             raw = self._state.get(record_key)
             record = _Record.loads(raw) if raw is not None else None
-            if record is None or record.state != "deferred":
+            if record is None or record.state not in ("processing", "deferred"):
                 self._unregister_deferred(record_key)
             elif record.lease < self._clock() and self._renderer is not None:
                 incoming = Incoming.model_validate(record.incoming)
@@ -311,13 +329,33 @@ class PassiveWindow:
         return taken
 
     def _finish_then_handle(self, incoming: Incoming, render: Render, record_key: str) -> list[Reply]:
-        """The dialogue job of a claimed message: first the user's unfinished earlier messages (a dead
-        worker's), in order, their answers kept to be shown first; then this one."""
-        for key in self._pending(incoming):
-            other = _record_key(key)
-            if other != record_key:
-                self._recover(other, incoming, render)
+        """The dialogue job of a claimed message. One user's messages are handled in the order sent, on
+        whichever workers they land: this one waits until the user's earlier unfinished messages are
+        handled (a dead worker's is taken over and handled here first, its answer kept to be shown
+        first), then runs."""
+        if self._pusher is not None:
+            self._reset_allowance(incoming)  # a new message from the user: a new 客服消息 window
+        pending = self._add_pending(incoming, _key_of(record_key))  # already there, but for a takeover
+        for key in pending[: pending.index(_key_of(record_key))]:
+            self._wait_for_earlier(_record_key(key), incoming, render)
         return self._dialogue(incoming)
+
+    def _wait_for_earlier(self, record_key: str, incoming: Incoming, render: Render) -> None:
+        """Return once that earlier message is handled (answered or delivered); a dead owner's is taken
+        over and handled here. Gives up after `order_wait_s`, rather than never answering."""
+        give_up = time.monotonic() + self._order_wait_s
+        while True:
+            self._recover(record_key, incoming, render)  # acts on a dead owner's record only; cleans up
+            if self._handled(record_key):
+                return
+            if time.monotonic() >= give_up:
+                logger.warning("message %s unfinished: the next one is handled anyway", _key_of(record_key))
+                return
+            time.sleep(self._order_poll_s)
+
+    def _handled(self, record_key: str) -> bool:
+        raw = self._state.get(record_key)
+        return raw is None or _Record.loads(raw).state in ("answered", "delivered")
 
     def _recover(self, record_key: str, incoming: Incoming, render: Render) -> None:
         raw = self._state.get(record_key)
@@ -342,15 +380,19 @@ class PassiveWindow:
         logger.info("recovered message %s of a dead worker %s", _key_of(record_key), record.owner)
         self._keep(incoming, texts)
         self._advance(record_key, lambda record: record.but(state="delivered", outbox=[]))
-        self._finished(record_key, incoming, deferred=record.state == "deferred")
+        self._finished(record_key, incoming, deferred=True)
 
     # --- composing, pushing, keeping -------------------------------------------------------------------
 
     def _compose(self, incoming: Incoming, fresh: list[str]) -> list[str]:
         """The texts for the user now: what was kept for them first (with a lead line), then `fresh`."""
         kept = self._take_kept(incoming)
-        texts = [f"{KEPT_LEAD}\n{kept[0]}", *kept[1:], *fresh] if kept else list(fresh)
-        return _pack(texts, self._max_text_bytes)
+        if not kept:
+            return _pack(list(fresh), self._max_text_bytes)
+        led = f"{KEPT_LEAD}\n{kept[0]}"
+        # Never past the platform's size limit; and never the lead alone, which would show nothing new.
+        first = led if len(led.encode("utf-8")) <= self._max_text_bytes else kept[0]
+        return _pack([first, *kept[1:], *fresh], self._max_text_bytes)
 
     def _push_or_keep(self, incoming: Incoming, texts: list[str]) -> None:
         for index, text in enumerate(texts):
@@ -427,8 +469,17 @@ class PassiveWindow:
 
     # --- each user's unfinished keys -------------------------------------------------------------------
 
-    def _add_pending(self, incoming: Incoming, key: str) -> None:
-        self._update(_pending_key(incoming), lambda keys: [*(keys or []), key], self._record_ttl_s)
+    def _add_pending(self, incoming: Incoming, key: str) -> list[str]:
+        """Add `key` to the user's unfinished keys (kept in place when there: a taken-over message keeps
+        its turn); returns them all, oldest first."""
+        pending: list[str] = []
+
+        def add(keys: list[str] | None) -> list[str]:
+            pending[:] = keys if keys and key in keys else [*(keys or []), key]
+            return pending
+
+        self._update(_pending_key(incoming), add, self._record_ttl_s)
+        return pending
 
     def _remove_pending(self, incoming: Incoming, key: str) -> None:
         self._update(
@@ -436,10 +487,6 @@ class PassiveWindow:
             lambda keys: [k for k in keys or [] if k != key] or None,
             self._record_ttl_s,
         )
-
-    def _pending(self, incoming: Incoming) -> list[str]:
-        raw = self._state.get(_pending_key(incoming))
-        return list(json.loads(raw) or []) if raw else []
 
     def _finished(self, record_key: str, incoming: Incoming, *, deferred: bool = False) -> None:
         with self._owned_lock:
@@ -451,16 +498,23 @@ class PassiveWindow:
     # --- acknowledged messages still to deliver, for the sweep -----------------------------------------
 
     def _register_deferred(self, record_key: str) -> None:
-        self._update(DEFERRED_KEY, lambda keys: sorted({*(keys or []), record_key}), self._record_ttl_s)
+        self._update(
+            _deferred_key(record_key), lambda keys: sorted({*(keys or []), record_key}), self._record_ttl_s
+        )
 
     def _unregister_deferred(self, record_key: str) -> None:
         self._update(
-            DEFERRED_KEY, lambda keys: [k for k in keys or [] if k != record_key] or None, self._record_ttl_s
+            _deferred_key(record_key),
+            lambda keys: [k for k in keys or [] if k != record_key] or None,
+            self._record_ttl_s,
         )
 
     def _deferred(self) -> list[str]:
-        raw = self._state.get(DEFERRED_KEY)
-        return list(json.loads(raw) or []) if raw else []
+        keys: list[str] = []
+        for shard in range(DEFERRED_SHARDS):
+            raw = self._state.get(f"{DEFERRED_KEY}:{shard}")
+            keys.extend(json.loads(raw) or [] if raw else [])
+        return keys
 
     # --- compare-and-set on shared keys ------------------------------------------------------------------
 
@@ -571,6 +625,10 @@ def _record_key(key: str) -> str:
 
 def _key_of(record_key: str) -> str:
     return record_key.removeprefix("passive:msg:")
+
+
+def _deferred_key(record_key: str) -> str:
+    return f"{DEFERRED_KEY}:{zlib.crc32(record_key.encode('utf-8')) % DEFERRED_SHARDS}"
 
 
 def _user(incoming: Incoming) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import anyio
 from fastapi import APIRouter, FastAPI
 
-from bot.channels._passive_window import PassiveWindow
+from bot.channels import PassiveWindow
 from bot.settings import Settings
 from bot.shared_state import SharedState, shared_state_for
 from bot.web._forms import FormLinks, forms_router

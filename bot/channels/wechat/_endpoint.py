@@ -128,7 +128,7 @@ class WeChatEndpoint:
         route = message.route()
         if route.incoming is None:
             if route.reply is not None:
-                logger.info("wechat %s message answered without the dialogue", message.kind)
+                logger.info("wechat %r message answered without the dialogue", message.kind)
             return route.reply
         user_id = route.incoming.user_id
 
@@ -138,7 +138,7 @@ class WeChatEndpoint:
         try:
             outcome = self._window.respond(route.key, route.incoming, render)
         except Exception:
-            logger.exception("the passive window failed on a wechat %s message", message.kind)
+            logger.exception("the passive window failed on a wechat %r message", message.kind)
             return APOLOGY
         if outcome.duplicate:
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -177,7 +178,7 @@ def test_sixth_push_within_the_allowance_is_kept_and_a_new_message_resets_it(
     assert [text for _user, text in pusher.pushed] == [f"答复{n}：材料" for n in range(2, 7)]
 
     dialogue.replies_per_message = 1
-    later = windows(state, dialogue, pusher, allowance=5, max_text_bytes=20)
+    later = windows(state, dialogue, pusher, allowance=5, max_text_bytes=48)  # room for the lead line
     outcome = later.respond("m2", message("好", "m2"), render)
     later.close()
     assert outcome.texts == [f"{KEPT_LEAD}\n答复7：材料"]
@@ -377,3 +378,67 @@ def test_an_answer_acknowledged_by_a_killed_worker_is_pushed_by_the_sweep_of_ano
     never.set()
     dead.close()
     assert dead_pusher.pushed == []
+
+
+def test_a_kept_answer_at_the_size_limit_is_shown_whole_without_the_lead_line(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    gate = threading.Event()
+    first = windows(state, FakeDialogue(gate), None, push_enabled=False, max_text_bytes=30)
+    # "答复：" + 7 characters: 30 bytes, exactly the limit, no room for the lead line.
+    assert first.respond("m1", message("申报条件是什么", "m1"), render).texts == [ACK_PULL]
+    gate.set()
+    first.close()
+    later = windows(state, FakeDialogue(), None, push_enabled=False, max_text_bytes=30)
+    shown = later.respond("m2", message("好", "m2"), render).texts
+    assert shown == ["答复：申报条件是什么"]
+    assert all(len(text.encode("utf-8")) <= 30 for text in shown)
+
+
+class LoggingDialogue:
+    """Logs when each message's handling starts and ends, in one log shared by several workers."""
+
+    def __init__(self, log: list[str], gate: threading.Event | None = None) -> None:
+        self.log = log
+        self.gate = gate
+
+    def __call__(self, incoming: Incoming) -> list[Reply]:
+        self.log.append(f"start:{incoming.text}")
+        if self.gate is not None:
+            self.gate.wait(timeout=30)
+        self.log.append(f"done:{incoming.text}")
+        return [Reply(text=f"答复：{incoming.text}")]
+
+
+def test_a_users_next_message_on_another_worker_waits_for_the_unfinished_one(
+    windows: Callable[..., PassiveWindow],
+) -> None:
+    state = MemorySharedState()
+    log: list[str] = []
+    gate = threading.Event()
+    pusher = RecordingPusher()
+    first = windows(state, LoggingDialogue(log, gate), pusher)
+    second = windows(state, LoggingDialogue(log), pusher)
+    assert first.respond("m1", message("/assess qinghai-2025-star", "m1"), render).texts == [ACK_PUSH]
+    # "9分" answers the assessment's first item: it must not be handled before "/assess" is.
+    assert second.respond("m2", message("9分", "m2"), render).texts == [ACK_PUSH]
+    gate.set()
+    first.close()
+    second.close()
+    assert log == [
+        "start:/assess qinghai-2025-star",
+        "done:/assess qinghai-2025-star",
+        "start:9分",
+        "done:9分",
+    ]
+    assert [text for _user, text in pusher.pushed] == ["答复：/assess qinghai-2025-star", "答复：9分"]
+
+
+def test_the_deadline_counts_from_when_the_request_arrived(windows: Callable[..., PassiveWindow]) -> None:
+    gate = threading.Event()
+    window = windows(MemorySharedState(), FakeDialogue(gate), RecordingPusher(), deadline_s=30)
+    # The request spent its whole allowance before reaching the window (a slow signature check...).
+    arrived = time.monotonic() - 30
+    assert window.respond("m1", message("条件", "m1"), render, received_at=arrived).texts == [ACK_PUSH]
+    gate.set()

@@ -98,3 +98,12 @@ def test_serve_without_the_serve_extra_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if uvicorn were not installed
     assert main(["serve", "--port", str(_free_port())]) == 2
     assert 'pip install -e ".[serve]"' in capsys.readouterr().err
+
+
+def test_serve_with_a_wechat_token_but_without_the_wechat_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("APPLICANT_BOT_WECHAT_TOKEN", "token-from-the-official-account")
+    monkeypatch.setitem(sys.modules, "bot.channels.wechat", None)  # as if wechatpy were not installed
+    assert main(["serve", "--port", str(_free_port())]) == 2
+    assert 'pip install -e ".[wechat]"' in capsys.readouterr().err

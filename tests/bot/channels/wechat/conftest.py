@@ -21,8 +21,9 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.wechat import WeChatConfig, wechat_router
 from bot.settings import ENV_PREFIX
-from bot.shared_state import MemorySharedState
-from conversations import Attachment, Incoming, Reply, SourceRef
+from bot.shared_state import DatabaseSharedState, MemorySharedState, RedisSharedState, SharedState
+from conversations import Attachment, Incoming, Reply, SourceRef, Store
+from tests.services import postgres_schema_url, redis_prefix, sqlite_url
 
 TOKEN = "applicant-bot-test-token"
 APP_ID = "wx0123456789abcdef"
@@ -155,7 +156,7 @@ class Platform:
         return fields
 
 
-def make_app(window: FakeWindow, *, safe: bool = False, state: MemorySharedState | None = None) -> FastAPI:
+def make_app(window: FakeWindow, *, safe: bool = False, state: SharedState | None = None) -> FastAPI:
     config = WeChatConfig(token=TOKEN, app_id=APP_ID, aes_key=AES_KEY if safe else None)
     app = FastAPI()
     app.include_router(
@@ -170,6 +171,24 @@ def _no_stray_wechat_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
         if name.startswith(ENV_PREFIX + "WECHAT_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no .env file
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres", "redis"])
+def shared_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedState]:
+    """Each backend the serve workers really share (this machine's Postgres and Redis included)."""
+    if request.param == "memory":
+        yield MemorySharedState()
+    elif request.param == "redis":
+        for url, prefix in redis_prefix():
+            yield RedisSharedState(url, prefix=prefix)
+    else:
+        urls = [sqlite_url(tmp_path)] if request.param == "sqlite" else postgres_schema_url()
+        for url in urls:
+            store = Store(url)
+            try:
+                yield DatabaseSharedState(store.engine)
+            finally:
+                store.close()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from bot.channels.wechat import (
     WeChatApiError,
     WeChatUnavailable,
 )
-from bot.shared_state import MemorySharedState
+from bot.shared_state import MemorySharedState, SharedState
 
 APP_ID = "wx0123456789abcdef"
 SECRET = "app-secret-never-logged"
@@ -56,7 +56,7 @@ class FakeWeChatApi:
         return httpx.Response(200, json={"errcode": errcode, "errmsg": "ok" if errcode == 0 else "error"})
 
 
-def _client(api: FakeWeChatApi, state: MemorySharedState, **kwargs: object) -> CustomerServiceClient:
+def _client(api: FakeWeChatApi, state: SharedState, **kwargs: object) -> CustomerServiceClient:
     return CustomerServiceClient(
         state,
         APP_ID,
@@ -75,20 +75,18 @@ def test_send_text_posts_utf8_json_to_the_user() -> None:
     assert "您的自评表".encode() in api.raw_bodies[0]  # raw UTF-8, not \\u escapes
 
 
-def test_two_workers_share_one_access_token() -> None:
+def test_two_workers_share_one_access_token(shared_state: SharedState) -> None:
     api = FakeWeChatApi()
-    state = MemorySharedState()
-    first, second = _client(api, state), _client(api, state)
+    first, second = _client(api, shared_state), _client(api, shared_state)
     first.send_text("oUser-1", "第一条")
     second.send_text("oUser-2", "第二条")
     assert api.tokens_issued == 1
     assert [token for token, _payload in api.sent] == ["token-1", "token-1"]
 
 
-def test_eight_workers_at_once_fetch_the_token_once() -> None:
+def test_eight_workers_at_once_fetch_the_token_once(shared_state: SharedState) -> None:
     api = FakeWeChatApi(token_delay_s=0.2)
-    state = MemorySharedState()
-    clients = [_client(api, state) for _ in range(8)]
+    clients = [_client(api, shared_state) for _ in range(8)]
     start = threading.Barrier(8)
     errors: list[BaseException] = []
 
@@ -121,9 +119,9 @@ def test_a_token_is_fetched_again_before_it_expires() -> None:
     assert [token for token, _payload in api.sent] == ["token-1", "token-2"]
 
 
-def test_an_invalid_token_is_refreshed_once_and_the_message_sent_once() -> None:
+def test_an_invalid_token_is_refreshed_once_and_the_message_sent_once(shared_state: SharedState) -> None:
     api = FakeWeChatApi(send_errors=[40001])
-    _client(api, MemorySharedState()).send_text("oUser-1", "答案")
+    _client(api, shared_state).send_text("oUser-1", "答案")
     assert api.tokens_issued == 2
     assert api.sent == [("token-2", {"touser": "oUser-1", "msgtype": "text", "text": {"content": "答案"}})]
 

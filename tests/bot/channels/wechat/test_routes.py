@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from wechatpy.crypto import WeChatCrypto
 
-from bot.channels.wechat import WELCOME
+from bot.channels.wechat import APOLOGY, WELCOME
+from bot.shared_state import SharedState
 from conversations import Reply
 from tests.bot.channels.wechat.conftest import (
     ACCOUNT,
@@ -97,11 +98,8 @@ def test_a_replayed_signed_request_is_forbidden(platform: Platform, window: Fake
     assert len(window.calls) == 1
 
 
-def test_the_nonce_cache_is_shared_by_every_worker(window: FakeWindow) -> None:
-    from bot.shared_state import MemorySharedState
-
-    state = MemorySharedState()
-    first_app, second_app = make_app(window, state=state), make_app(window, state=state)
+def test_the_nonce_cache_is_shared_by_every_worker(window: FakeWindow, shared_state: SharedState) -> None:
+    first_app, second_app = make_app(window, state=shared_state), make_app(window, state=shared_state)
     with TestClient(first_app) as first, TestClient(second_app) as second:
         query = Platform(first).query(nonce="shared")
         assert Platform(first).post(text_message("截止时间？"), query=query).status_code == 200
@@ -139,6 +137,17 @@ def test_a_duplicate_delivery_gets_success_and_shows_nothing(platform: Platform)
         response = Platform(client).post(text_message("截止时间？"))
     assert response.status_code == 200
     assert response.text == "success"
+
+
+def test_a_failing_window_gets_the_user_an_apology_not_a_5xx(window: FakeWindow) -> None:
+    def broken(incoming: object) -> list[Reply]:
+        raise RuntimeError("store unreachable")
+
+    window.replies = broken
+    with TestClient(make_app(window), raise_server_exceptions=False) as client:
+        platform = Platform(client)
+        reply = platform.reply_fields(platform.post(text_message("截止时间？")))
+    assert reply["Content"] == APOLOGY
 
 
 def test_subscribing_gets_the_welcome(platform: Platform, window: FakeWindow) -> None:
@@ -255,7 +264,7 @@ def test_bad_bodies_are_refused_without_a_5xx_and_never_reach_the_dialogue(
     assert "申报截止时间" not in refusals[0].getMessage()
 
 
-def test_a_streamed_body_over_the_limit_is_refused_before_it_is_all_read(
+def test_a_chunked_body_over_the_limit_is_refused(
     platform: Platform, window: FakeWindow
 ) -> None:
     def chunks():  # type: ignore[no-untyped-def]
