@@ -44,8 +44,9 @@ def token(client: httpx.Client, secret: str = SECRET) -> dict[str, object]:
 
 
 def send(client: httpx.Client, access_token: object, openid: str, content: str) -> int:
+    params = {"access_token": str(access_token)}
     body = {"touser": openid, "msgtype": "text", "text": {"content": content}}
-    response = client.post("/cgi-bin/message/custom/send", params={"access_token": access_token}, json=body)
+    response = client.post("/cgi-bin/message/custom/send", params=params, json=body)
     return int(response.json()["errcode"])
 
 

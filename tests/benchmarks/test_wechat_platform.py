@@ -9,7 +9,9 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, cast
 
+import httpx
 import pytest
 
 from benchmarks.wechat import LoopbackServer, WeChatPlatform, cdata, signature
@@ -24,7 +26,7 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, as WeC
 class EchoBot:
     """Checks WeChat's signature, answers "收到：<content>"; `hold` makes chosen deliveries wait."""
 
-    crypto: object | None = None
+    crypto: Any = None  # wechatpy's WeChatCrypto in safe mode
     hold: Callable[[int], bool] = lambda _number: False
     released: threading.Event = field(default_factory=threading.Event)
     reply_to: str | None = None  # address the reply to someone else
@@ -151,7 +153,8 @@ def test_the_echo_app_the_bot_is_compared_with_checks_the_signature() -> None:
     from benchmarks.wechat._echo import TOKEN as ECHO_TOKEN
     from benchmarks.wechat._echo import app
 
-    with TestClient(app) as client:
+    with TestClient(app) as test_client:
+        client = cast(httpx.Client, test_client)  # an httpx client in front of the app
         good = WeChatPlatform("/wechat", ECHO_TOKEN, client=client).send_text("alice", "回声")
         forged = WeChatPlatform("/wechat", "not-the-token", client=client).send_text("alice", "回声")
     assert good.shown == "回声"
