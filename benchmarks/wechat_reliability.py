@@ -44,6 +44,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.qa_eval import percentile  # noqa: E402
 from benchmarks.wechat import (  # noqa: E402
     Delivery,
     FakeWeChatAPI,
@@ -91,11 +92,6 @@ def script(user: int, messages: int) -> list[str]:
     while len(order) < messages:
         order.append(next(extra))
     return order[:messages]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 @dataclass

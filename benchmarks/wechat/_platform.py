@@ -31,6 +31,8 @@ RETRIES = 3  # and then delivers the message again, three times at most ("总共
 ACCOUNT = "gh_applicant_bot"  # ToUserName: the 公众号's original id
 
 
+# The platform side is written again here from WeChat's documentation, not imported from the bot's
+# adapter (bot.channels.wechat.sign/cdata): a simulator sharing the bot's code would agree with its bugs.
 def signature(*parts: str) -> str:
     """WeChat's signature: sha1 of the parts sorted and joined (token, timestamp, nonce[, encrypt])."""
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
