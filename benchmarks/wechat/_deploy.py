@@ -33,6 +33,14 @@ EXAMPLE_PORTS = (8001, 8002)  # the upstream servers of the nginx example
 CHROMA_EXAMPLE_PORT = 8000
 
 
+def nginx_executable() -> str | None:
+    """nginx on PATH, or where Debian's package puts it (/usr/sbin is not on every user's PATH)."""
+    found = shutil.which("nginx")
+    if found is None and Path("/usr/sbin/nginx").is_file():
+        found = "/usr/sbin/nginx"
+    return found
+
+
 @dataclass(frozen=True)
 class Unit:
     """The parts of a systemd unit file the example uses (the last value of a repeated key wins)."""
@@ -130,7 +138,7 @@ class ScaleOut:
     timings: dict[str, float] = field(default_factory=dict)  # seconds from start until each part answered
 
     def start(self) -> ScaleOut:
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        nginx = nginx_executable() or "nginx"
         state = self.root / "var"
         (state / "chroma").mkdir(parents=True, exist_ok=True)
         chroma_port = free_port()

@@ -11,7 +11,6 @@ fails under CI=true.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from benchmarks.wechat._deploy import (
     ScaleOut,
     Unit,
     nginx_config,
+    nginx_executable,
     read_env_file,
 )
 from bot.settings import ENV_PREFIX, Settings
@@ -90,7 +90,7 @@ def test_the_units_run_the_bot_from_its_virtualenv_on_the_ports_the_proxy_and_se
 
 
 def test_nginx_accepts_the_site_config(tmp_path: Path) -> None:
-    nginx = _required_executable("nginx", shutil.which("nginx"))
+    nginx = _required_executable("nginx", nginx_executable())
     conf = tmp_path / "nginx.conf"
     conf.write_text(nginx_config(NGINX_SITE.read_text(), tmp_path, 18080, [18001, 18002]))
     checked = subprocess.run(
@@ -137,7 +137,7 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def layout(tmp_path: Path, redis_db: str, postgres_url: str) -> Iterator[tuple[ScaleOut, FakeWeChatAPI]]:
-    _required_executable("nginx", shutil.which("nginx"))
+    _required_executable("nginx", nginx_executable())
     _required_executable("chroma", venv_executable("chroma"))
     notices = tmp_path / "notices"
     notices.mkdir()
