@@ -108,11 +108,12 @@ class PassiveWindow:
         *,
         push_enabled: bool = True,
         deadline_s: float = 4.0,
-        lease_s: float = 6.0,
+        lease_s: float = 30.0,
         allowance: int = 5,
         allowance_window_s: float = 48 * 3600,
         max_text_bytes: int = 2048,
-        max_workers: int = 16,
+        max_workers: int = 12,  # below the store's 15 connections: each running turn holds one
+        max_waiting: int = 256,
         record_ttl_s: float = 48 * 3600,
         kept_ttl_s: float = 30 * 24 * 3600,
         push_attempts: int = 3,
@@ -139,13 +140,17 @@ class PassiveWindow:
         self._push_backoff_s = push_backoff_s
         self._poll_s = poll_s
         self._order_wait_s = order_wait_s  # at most this long behind an earlier message of the user
-        self._order_poll_s = max(poll_s, 0.1)
+        self._order_poll_s = max(poll_s, 0.25)
         self._clock = clock
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="passive-window")
+        # Messages waiting behind the same user's earlier one wait here, not in the dialogue pool: a
+        # stalled answer must not leave other users' messages without a thread.
+        self._queue = ThreadPoolExecutor(max_workers=max_waiting, thread_name_prefix="passive-queue")
         # The records this worker owns, as last written: the heartbeat renews their leases.
         self._owned: dict[str, str] = {}
         self._owned_lock = threading.Lock()
+        self._settled: dict[str, threading.Event] = {}  # records a local message waits on
         self._stopping = threading.Event()
         self._heartbeat = threading.Thread(target=self._renew_leases, name="passive-lease", daemon=True)
         self._heartbeat.start()
@@ -156,6 +161,7 @@ class PassiveWindow:
 
     def close(self) -> None:
         """Finish the answers still being delivered, then stop."""
+        self._queue.shutdown(wait=True)
         self._pool.shutdown(wait=True)
         self._stopping.set()
         self._heartbeat.join(timeout=5)
@@ -188,12 +194,12 @@ class PassiveWindow:
 
     def _run(self, record_key: str, incoming: Incoming, render: Render, deadline: float) -> PassiveOutcome:
         """As the key's owner: run the dialogue, answer passively or acknowledge."""
-        future = self._pool.submit(self._finish_then_handle, incoming, render, record_key)
+        future = self._queue.submit(self._finish_then_handle, incoming, render, record_key)
         try:
             replies = future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
-            # Registered before the ack goes out: if this worker dies now, another one's sweep finds it.
-            self._register_deferred(record_key)
+            # Nothing is written before the ack: under load a write can take seconds. The message is in
+            # its user's queue already, so were this worker to die now, the next message would finish it.
             self._background(self._defer, record_key, incoming, render, future)
             return PassiveOutcome(texts=[self.ack_text], duplicate=False)
         texts = self._compose(incoming, render(replies))
@@ -223,7 +229,9 @@ class PassiveWindow:
     def _defer(
         self, record_key: str, incoming: Incoming, render: Render, future: Future[list[Reply]]
     ) -> None:
-        """After an acknowledgement: mark the record deferred, and push the answer once it is ready."""
+        """After an acknowledgement: mark the record deferred (and list it for the sweep), and push the
+        answer once it is ready."""
+        self._register_deferred(record_key)
         outcome = self._advance(
             record_key, lambda record: record.but(state="deferred") if record.state == "processing" else None
         )
@@ -232,8 +240,9 @@ class PassiveWindow:
         self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
 
     def _background(self, job: Callable[..., None], *args: Any) -> None:
+        """Bookkeeping and delivery, in the queue's threads: never behind stalled dialogues."""
         try:
-            self._pool.submit(job, *args)
+            self._queue.submit(job, *args)
         except RuntimeError:  # shutting down: finish it here rather than drop an answer
             job(*args)
 
@@ -338,24 +347,33 @@ class PassiveWindow:
         pending = self._add_pending(incoming, _key_of(record_key))  # already there, but for a takeover
         for key in pending[: pending.index(_key_of(record_key))]:
             self._wait_for_earlier(_record_key(key), incoming, render)
-        return self._dialogue(incoming)
+        return self._pool.submit(self._dialogue, incoming).result()
 
     def _wait_for_earlier(self, record_key: str, incoming: Incoming, render: Render) -> None:
         """Return once that earlier message is handled (answered or delivered); a dead owner's is taken
         over and handled here. Gives up after `order_wait_s`, rather than never answering."""
+        try:
+            self._wait_until_handled(record_key, incoming, render)
+        finally:
+            with self._owned_lock:
+                self._settled.pop(record_key, None)
+
+    def _wait_until_handled(self, record_key: str, incoming: Incoming, render: Render) -> None:
         give_up = time.monotonic() + self._order_wait_s
         while True:
-            self._recover(record_key, incoming, render)  # acts on a dead owner's record only; cleans up
-            if self._handled(record_key):
+            raw = self._state.get(record_key)
+            record = _Record.loads(raw) if raw is not None else None
+            if record is None or record.state in ("answered", "delivered"):
                 return
+            if record.lease < self._clock():
+                self._recover(record_key, incoming, render)  # a dead owner's: handled here, first
+                continue
             if time.monotonic() >= give_up:
                 logger.warning("message %s unfinished: the next one is handled anyway", _key_of(record_key))
                 return
-            time.sleep(self._order_poll_s)
-
-    def _handled(self, record_key: str) -> bool:
-        raw = self._state.get(record_key)
-        return raw is None or _Record.loads(raw).state in ("answered", "delivered")
+            with self._owned_lock:
+                local = self._settled.setdefault(record_key, threading.Event())
+            local.wait(self._order_poll_s)  # woken at once when this worker settles it
 
     def _recover(self, record_key: str, incoming: Incoming, render: Render) -> None:
         raw = self._state.get(record_key)
@@ -585,6 +603,11 @@ class PassiveWindow:
         with self._owned_lock:
             if record_key in self._owned:
                 self._owned[record_key] = value
+            settled = (
+                self._settled.pop(record_key, None) if record.state in ("answered", "delivered") else None
+            )
+        if settled is not None:
+            settled.set()
         return True
 
     def _renew_leases(self) -> None:

@@ -30,7 +30,7 @@ from bot.shared_state import SharedState, shared_state_for
 from bot.web._forms import FormLinks, forms_router
 from bot.web._health import health_router
 from bot.web._secret import form_link_secret
-from conversations import Dialogue, Incoming, Reply
+from conversations import Dialogue, Incoming, Reply, Store
 
 logger = logging.getLogger(__name__)
 
@@ -96,15 +96,25 @@ def _context(
 ) -> WebContext:
     if dialogue is None:
         dialogue = _dialogue(settings)
+    closers: list[Callable[[], None]] = []
     if shared_state is None:
-        shared_state = shared_state_for(settings, dialogue.store.engine)
+        engine = dialogue.store.engine
+        if not settings.redis_url:
+            # Its own connection pool: a turn holds one of the store's connections while it answers
+            # (seconds, with a slow LLM), and the shared state's short calls must not queue behind them.
+            state_store = Store(settings.resolved_database_url())
+            closers.append(state_store.close)
+            engine = state_store.engine
+        shared_state = shared_state_for(settings, engine)
     base_url = settings.public_base_url or DEFAULT_BASE_URL
     if settings.public_base_url is None:
         logger.warning("APPLICANT_BOT_PUBLIC_BASE_URL is not set: form links point at %s", base_url)
     links = FormLinks(
         form_link_secret(settings), base_url, ttl_s=settings.form_link_ttl_hours * 3600, clock=clock
     )
-    return WebContext(settings=settings, dialogue=dialogue, shared_state=shared_state, form_links=links)
+    return WebContext(
+        settings=settings, dialogue=dialogue, shared_state=shared_state, form_links=links, closers=closers
+    )
 
 
 def _dialogue(settings: Settings) -> Dialogue:
