@@ -101,15 +101,15 @@ class WeChatEndpoint:
         """GET: the echostr back when the request is signed (also in safe mode: only messages are
         encrypted for a 公众号, its URL verification is plaintext)."""
         query = self.check_signature(params)
-        self._guard.claim_nonce(query)
         echostr = params.get("echostr", "")
+        self._guard.claim_nonce(query, echostr.encode("utf-8"))
         if not echostr or len(echostr) > _MAX_ECHOSTR:
             raise Rejected(400, "missing or oversized echostr")
         return echostr
 
     def handle_message(self, query: SignedQuery, params: dict[str, str], body: bytes) -> str:
         """POST, after `check_signature`: the passive reply's XML, or ``success``."""
-        self._guard.claim_nonce(query)
+        self._guard.claim_nonce(query, body)
         fields = parse_fields(body)
         if self._cipher is not None:
             encrypted = fields.get("Encrypt", "")

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from bot.shared_state import SharedState
 
-# WeChat stamps each request when it sends it; ±5 minutes absorbs clock skew. A platform retry of a
-# message is a new request with its own timestamp and nonce, so the replay cache does not refuse it
-# (the MsgId dedupe of the passive window makes it answer once).
+# WeChat stamps each request when it sends it; ±5 minutes absorbs clock skew. The same signed request
+# may arrive twice (a platform retry, or a reverse proxy retrying it on another worker after one died):
+# the replay cache lets an identical body through, and the MsgId dedupe of the passive window answers
+# it once. Only a seen nonce with a different body is a replay.
 TIMESTAMP_WINDOW_S = 300
 _MAX_PARAMETER = 128  # timestamp, nonce and signatures are short; longer ones are not WeChat's
 
@@ -83,10 +84,10 @@ class RequestGuard:
         self._window_s = window_s
         self._clock = clock
 
-    def verify(self, query: SignedQuery) -> None:
-        """Raises `Rejected` (403) unless the request is signed with our token, fresh and new."""
+    def verify(self, query: SignedQuery, body: bytes) -> None:
+        """Raises `Rejected` (403) unless the request is signed with our token, fresh and not a replay."""
         self.check_signature(query)
-        self.claim_nonce(query)
+        self.claim_nonce(query, body)
 
     def check_signature(self, query: SignedQuery) -> None:
         """Signature and timestamp: no I/O, so the web layer runs it before reading the body."""
@@ -96,10 +97,15 @@ class RequestGuard:
             raise Rejected(403, "bad signature")
         self._check_timestamp(query.timestamp)
 
-    def claim_nonce(self, query: SignedQuery) -> None:
+    def claim_nonce(self, query: SignedQuery, body: bytes) -> None:
         """The replay cache (shared state: blocking I/O). Only for requests whose signature passed, so
-        unsigned requests cannot fill it."""
-        if not self._state.add(f"wechat:nonce:{query.nonce}:{query.timestamp}", "1", 2 * self._window_s):
+        unsigned requests cannot fill it. The nonce remembers its body's digest: the same request again
+        is a redelivery and passes; the nonce with another body is refused."""
+        key = f"wechat:nonce:{query.nonce}:{query.timestamp}"
+        digest = hashlib.sha256(body).hexdigest()
+        if self._state.add(key, digest, 2 * self._window_s):
+            return
+        if not hmac.compare_digest(self._state.get(key) or "", digest):
             raise Rejected(403, "replayed nonce")
 
     def verify_message_signature(self, query: SignedQuery, msg_signature: str, encrypted: str) -> None:

@@ -103,7 +103,24 @@ def test_the_nonce_cache_is_shared_by_every_worker(window: FakeWindow, shared_st
     with TestClient(first_app) as first, TestClient(second_app) as second:
         query = Platform(first).query(nonce="shared")
         assert Platform(first).post(text_message("截止时间？"), query=query).status_code == 200
-        assert Platform(second).post(text_message("截止时间？"), query=query).status_code == 403
+        replayed = Platform(second).post(text_message("我要自评", msg_id="24100"), query=query)
+        assert replayed.status_code == 403
+    assert [incoming.text for _, incoming in window.calls] == ["截止时间？"]
+
+
+def test_the_same_signed_request_again_is_a_redelivery_not_a_replay(
+    window: FakeWindow, shared_state: SharedState
+) -> None:
+    """A reverse proxy retries a request on the other worker when the first died mid-way; WeChat may
+    resend a request unchanged. Refusing it would lose the message; the MsgId dedupe answers it once."""
+    first_app, second_app = make_app(window, state=shared_state), make_app(window, state=shared_state)
+    with TestClient(first_app) as first, TestClient(second_app) as second:
+        query = Platform(first).query(nonce="resent")
+        body = text_message("截止时间？", msg_id="24101")
+        assert Platform(first).post(body, query=query).status_code == 200
+        again = Platform(second).post(body, query=query)
+        assert again.status_code == 200
+        assert ANSWER in again.text
 
 
 # --- answers -----------------------------------------------------------------------------------------
