@@ -57,14 +57,13 @@ from benchmarks.wechat import (  # noqa: E402
     serve_command,
     stored_turns,
 )
-from benchmarks.wechat._deploy import ScaleOut  # noqa: E402
+from benchmarks.wechat._deploy import ScaleOut, claimed_redis_db  # noqa: E402
 
 TOKEN = "bench-wechat-token"
 APP_ID = "wxbench0000000000"
 APP_SECRET = "bench-app-secret"
 AES_KEY = "YXBwbGljYW50LWJvdCB3ZWNoYXQgYmVuY2htYXJrISE"  # 43 characters, as WeChat issues them
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-REDIS = "redis://127.0.0.1:6379/14"  # a database number of its own; the run's keys are deleted after
 STALL_S = 10.0
 SETTLE_LIMIT_S = 60.0  # an answer not seen a minute after the last message counts as lost
 TARGET_P95_MS = 200.0
@@ -172,23 +171,24 @@ def default_layout(root: Path, settings: dict[str, str], workers: int) -> Iterat
 @contextlib.contextmanager
 def scale_out_layout(root: Path, settings: dict[str, str]) -> Iterator[Bot]:
     import psycopg
-    import redis
 
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(POSTGRES, autocommit=True) as admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
     database_url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    overrides = {**settings, "APPLICANT_BOT_DATABASE_URL": database_url, "APPLICANT_BOT_REDIS_URL": REDIS}
-    overrides["APPLICANT_BOT_DATA_DIR"] = str(root / "var")
     try:
-        with ScaleOut(root, overrides) as layout:
-            yield Bot(layout.url, database_url, layout.env, layout.serve, root / "var")
+        with claimed_redis_db() as redis_url:
+            overrides = {
+                **settings,
+                "APPLICANT_BOT_DATABASE_URL": database_url,
+                "APPLICANT_BOT_REDIS_URL": redis_url,
+            }
+            overrides["APPLICANT_BOT_DATA_DIR"] = str(root / "var")
+            with ScaleOut(root, overrides) as layout:
+                yield Bot(layout.url, database_url, layout.env, layout.serve, root / "var")
     finally:
         with psycopg.connect(POSTGRES, autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        client = redis.Redis.from_url(REDIS)
-        for key in client.scan_iter(match="applicant-bot:*"):
-            client.delete(key)
 
 
 # --- the load ----------------------------------------------------------------------------------------
@@ -301,6 +301,7 @@ def dump(path: Path, deliveries: list[Delivery], api: FakeWeChatAPI) -> None:
         for message in api.messages():
             out.write(json.dumps({"custom": dataclasses.asdict(message)}, ensure_ascii=False) + "\n")
         out.write(json.dumps({"api_requests": dict(api.requests)}) + "\n")
+        out.write(json.dumps({"tokens": {"issued": api.issued_tokens, "refused": api.refused_tokens}}) + "\n")
         for openid, errcode in api.refused():
             out.write(json.dumps({"refused": {"openid": openid, "errcode": errcode}}) + "\n")
 

@@ -5,13 +5,15 @@ tests/deploy/test_scale_out.py both run it, so the documented layout is the meas
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,3 +217,36 @@ class ScaleOut:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+REDIS_CLAIM_KEY = "applicant-bot-bench:claimed"  # outside the bot's "applicant-bot:" keys
+REDIS_CLAIM_TTL_S = 1800
+
+
+@contextlib.contextmanager
+def claimed_redis_db(
+    base: str = "redis://127.0.0.1:6379", candidates: Sequence[int] = range(8, 15)
+) -> Iterator[str]:
+    """A Redis database number no other run is using (the bot's keys carry no per-run prefix, so two runs
+    sharing one would share a MsgId dedupe and an access_token): the first of `candidates` whose claim key
+    this run sets. Yields its URL; afterwards the bot's keys there are deleted and the claim released."""
+    import redis
+
+    token = uuid.uuid4().hex
+    for number in candidates:
+        client = redis.Redis.from_url(f"{base}/{number}", socket_connect_timeout=3)
+        if client.set(REDIS_CLAIM_KEY, token, nx=True, ex=REDIS_CLAIM_TTL_S):
+            break
+        client.close()
+    else:
+        raise RuntimeError(f"every Redis database {list(candidates)} is claimed by another run")
+    try:
+        for key in client.scan_iter(match="applicant-bot:*"):  # left by a run that died
+            client.delete(key)
+        yield f"{base}/{number}"
+    finally:
+        for key in client.scan_iter(match="applicant-bot:*"):
+            client.delete(key)
+        if client.get(REDIS_CLAIM_KEY) == token.encode():
+            client.delete(REDIS_CLAIM_KEY)
+        client.close()

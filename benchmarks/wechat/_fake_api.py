@@ -82,6 +82,8 @@ class FakeWeChatAPI:
         self._failures: deque[int] = deque()
         self._refused: list[tuple[str, int]] = []
         self.token_requests = 0
+        self.issued_tokens: list[str] = []
+        self.refused_tokens: list[str] = []  # the access_token of every refused send
         self.requests: Counter[str] = Counter()  # path -> requests, whatever their outcome
         self._server = LoopbackServer(self._handle)
 
@@ -162,6 +164,7 @@ class FakeWeChatAPI:
             self._tokens = {t: min(expiry, now + OLD_TOKEN_GRACE_S) for t, expiry in self._tokens.items()}
             token = "FAKE-" + secrets.token_urlsafe(24)
             self._tokens[token] = now + TOKEN_TTL_S
+            self.issued_tokens.append(token)
             return json_response({"access_token": token, "expires_in": TOKEN_TTL_S})
 
     def _send(self, request: Request) -> Response:
@@ -174,6 +177,7 @@ class FakeWeChatAPI:
                 self._messages.append(CustomMessage(openid, payload["text"]["content"], self._clock()))
             else:
                 self._refused.append((openid, errcode))
+                self.refused_tokens.append(request.query.get("access_token", ""))
         return _error(errcode)
 
     def _send_errcode(self, token: str, openid: str, payload: dict[str, object]) -> int:

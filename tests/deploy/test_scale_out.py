@@ -30,6 +30,7 @@ from benchmarks.wechat._deploy import (
     SERVE_UNIT,
     ScaleOut,
     Unit,
+    claimed_redis_db,
     nginx_config,
     nginx_executable,
     read_env_file,
@@ -41,7 +42,7 @@ pytest.importorskip("bot.channels.wechat", reason="the WeChat channel (wechat ex
 
 TOKEN = "deploy-test-token"
 APP_ID, APP_SECRET = "wxdeploytest00000", "deploy-secret"
-REDIS_URL = "redis://127.0.0.1:6379/13"  # a database number of its own; its bot keys are deleted after
+REDIS_BASE = "redis://127.0.0.1:6379"
 
 CATALOG = """documents:
   - file: qh-2025.txt
@@ -114,20 +115,21 @@ def _required_executable(name: str, found: str | Path | None) -> str:
 
 @pytest.fixture
 def redis_db() -> Iterator[str]:
+    """A Redis database number of this test's own (claimed: another suite may run at the same time)."""
     redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
     try:
-        client.ping()
+        redis.Redis.from_url(REDIS_BASE, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
         if running_under_ci(os.environ):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {error}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    try:
-        yield REDIS_URL
-    finally:
-        for key in client.scan_iter(match="applicant-bot:*"):
-            client.delete(key)
-        client.close()
+            pytest.fail(f"Redis is not reachable at {REDIS_BASE}: {error}")
+        pytest.skip(f"Redis is not reachable at {REDIS_BASE}")
+    with claimed_redis_db(REDIS_BASE) as url:
+        yield url
+
+
+def test_two_runs_at_once_get_redis_databases_of_their_own(redis_db: str) -> None:
+    with claimed_redis_db(REDIS_BASE) as other, claimed_redis_db(REDIS_BASE) as third:
+        assert len({redis_db, other, third}) == 3
 
 
 @pytest.fixture
