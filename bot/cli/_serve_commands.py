@@ -62,6 +62,7 @@ def run_serve(args: argparse.Namespace) -> int:
             importlib.import_module("bot.channels.wechat")
         except ImportError as error:
             raise UsageError(WECHAT_HINT) from error
+        _check_safe_mode(settings)
     _check_port_free(args.host, args.port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _prepare(settings)
@@ -90,6 +91,25 @@ def _stopped(_signum: int, _frame: object) -> None:
 def _wechat_configured(settings: Settings) -> bool:
     token = getattr(settings, "wechat_token", None)
     return token is not None and bool(token.get_secret_value().strip())
+
+
+def _check_safe_mode(settings: Settings) -> None:
+    """A broken safe-mode configuration in one line here, not a traceback from every worker."""
+    from bot.channels.wechat import SafeModeCipher, WeChatConfig
+
+    config = WeChatConfig.from_settings(settings)
+    if not config.safe_mode:
+        return
+    if not config.app_id:
+        raise UsageError(
+            "已设置 APPLICANT_BOT_WECHAT_AES_KEY（安全模式），还需要设置 APPLICANT_BOT_WECHAT_APP_ID。"
+        )
+    try:
+        SafeModeCipher(config.token or "", config.aes_key or "", config.app_id)
+    except ValueError as error:
+        raise UsageError(
+            f"APPLICANT_BOT_WECHAT_AES_KEY 无效（{error}）：请从公众号后台复制 43 位的 EncodingAESKey。"
+        ) from error
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -85,6 +85,10 @@ def create_app(
 def app_from_environment() -> FastAPI:
     """The uvicorn factory (``bot.web:app_from_environment``, ``factory=True``): settings from the
     environment, as `applicant-bot serve` passes them to every worker process."""
+    # A worker is a fresh interpreter (spawned): without this its own INFO lines (takeovers, refusals)
+    # would not reach the log.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its URLs carry the WeChat access_token
     return create_app(Settings())
 
 

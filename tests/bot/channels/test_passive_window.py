@@ -22,6 +22,7 @@ from conversations import Incoming, Reply, Store
 from tests.services import postgres_schema_url, redis_prefix, sqlite_url
 
 USER = "openid-applicant-1"
+HELD = 0.2  # the deadline where the dialogue is held on purpose: the acknowledgement comes at once
 
 
 class FakeDialogue:
@@ -77,7 +78,9 @@ def windows() -> Iterator[Callable[..., PassiveWindow]]:
     made: list[PassiveWindow] = []
 
     def make(state: SharedState, dialogue: FakeDialogue, pusher: RecordingPusher | None, **kw: object):
-        options: dict[str, object] = {"deadline_s": 0.2, "push_backoff_s": 0.01, **kw}
+        # A generous deadline where the answer is expected passively (a loaded machine must not turn
+        # it into an acknowledgement); tests that hold the dialogue pass deadline_s=HELD.
+        options: dict[str, object] = {"deadline_s": 30.0, "push_backoff_s": 0.01, **kw}
         window = PassiveWindow(state, dialogue, pusher, **options)  # type: ignore[arg-type]
         made.append(window)
         return window
@@ -108,7 +111,7 @@ def test_texts_beyond_one_message_are_pushed_in_order(windows: Callable[..., Pas
 def test_slow_answer_is_acknowledged_then_pushed_once(windows: Callable[..., PassiveWindow]) -> None:
     gate = threading.Event()
     pusher = RecordingPusher()
-    window = windows(MemorySharedState(), FakeDialogue(gate), pusher)
+    window = windows(MemorySharedState(), FakeDialogue(gate), pusher, deadline_s=HELD)
     outcome = window.respond("m1", message("评分标准？", "m1"), render)
     assert outcome.texts == [ACK_PUSH]
     assert pusher.pushed == []
@@ -120,7 +123,7 @@ def test_slow_answer_is_acknowledged_then_pushed_once(windows: Callable[..., Pas
 def test_retriable_push_failure_is_retried(windows: Callable[..., PassiveWindow]) -> None:
     gate = threading.Event()
     pusher = RecordingPusher(fail=1)
-    window = windows(MemorySharedState(), FakeDialogue(gate), pusher)
+    window = windows(MemorySharedState(), FakeDialogue(gate), pusher, deadline_s=HELD)
     window.respond("m1", message("评分标准？", "m1"), render)
     gate.set()
     window.close()
@@ -134,7 +137,7 @@ def test_refused_push_is_kept_and_shown_first_on_the_next_message(
     state = MemorySharedState()
     gate = threading.Event()
     pusher = RecordingPusher(refuse=True)
-    first = windows(state, FakeDialogue(gate), pusher)
+    first = windows(state, FakeDialogue(gate), pusher, deadline_s=HELD)
     assert first.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
     gate.set()
     first.close()
@@ -153,7 +156,7 @@ def test_pull_mode_acknowledges_differently_and_keeps_the_answer(
     state = MemorySharedState()
     gate = threading.Event()
     pusher = RecordingPusher()
-    window = windows(state, FakeDialogue(gate), pusher, push_enabled=False)
+    window = windows(state, FakeDialogue(gate), pusher, push_enabled=False, deadline_s=HELD)
     assert window.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PULL]
     gate.set()
     window.close()
@@ -220,7 +223,7 @@ def test_retry_after_answer_repeats_it_and_after_ack_shows_nothing(
     assert dialogue.calls == ["条件"]
 
     gate = threading.Event()
-    slow = windows(state, FakeDialogue(gate), RecordingPusher())
+    slow = windows(state, FakeDialogue(gate), RecordingPusher(), deadline_s=HELD)
     assert slow.respond("m2", message("材料", "m2"), render).texts == [ACK_PUSH]
     assert slow.respond("m2", message("材料", "m2"), render) == PassiveOutcome(texts=[], duplicate=True)
     gate.set()
@@ -259,7 +262,7 @@ def test_an_answer_acknowledged_by_a_killed_worker_reaches_the_user_on_the_next_
     state = MemorySharedState()
     never = threading.Event()
     dead_pusher = RecordingPusher()
-    dead = windows(state, FakeDialogue(never), dead_pusher, lease_s=3600, clock=lambda: 0.0)
+    dead = windows(state, FakeDialogue(never), dead_pusher, lease_s=3600, clock=lambda: 0.0, deadline_s=HELD)
     assert dead.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
     # ...killed here: its dialogue never returns and it never pushes.
 
@@ -344,7 +347,7 @@ def test_an_answer_refused_on_one_worker_is_shown_by_another_on_a_real_backend(
     windows: Callable[..., PassiveWindow], shared_backend: SharedState
 ) -> None:
     gate = threading.Event()
-    first = windows(shared_backend, FakeDialogue(gate), RecordingPusher(refuse=True))
+    first = windows(shared_backend, FakeDialogue(gate), RecordingPusher(refuse=True), deadline_s=HELD)
     assert first.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
     gate.set()
     first.close()
@@ -359,7 +362,7 @@ def test_an_answer_acknowledged_by_a_killed_worker_is_pushed_by_the_sweep_of_ano
     state = MemorySharedState()
     never = threading.Event()
     dead_pusher = RecordingPusher()
-    dead = windows(state, FakeDialogue(never), dead_pusher, lease_s=3600, clock=lambda: 0.0)
+    dead = windows(state, FakeDialogue(never), dead_pusher, lease_s=3600, clock=lambda: 0.0, deadline_s=HELD)
     assert dead.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
     # ...killed here; the user writes nothing more.
 
@@ -385,7 +388,7 @@ def test_a_kept_answer_at_the_size_limit_is_shown_whole_without_the_lead_line(
 ) -> None:
     state = MemorySharedState()
     gate = threading.Event()
-    first = windows(state, FakeDialogue(gate), None, push_enabled=False, max_text_bytes=30)
+    first = windows(state, FakeDialogue(gate), None, push_enabled=False, max_text_bytes=30, deadline_s=HELD)
     # "答复：" + 7 characters: 30 bytes, exactly the limit, no room for the lead line.
     assert first.respond("m1", message("申报条件是什么", "m1"), render).texts == [ACK_PULL]
     gate.set()
@@ -418,8 +421,8 @@ def test_a_users_next_message_on_another_worker_waits_for_the_unfinished_one(
     log: list[str] = []
     gate = threading.Event()
     pusher = RecordingPusher()
-    first = windows(state, LoggingDialogue(log, gate), pusher)
-    second = windows(state, LoggingDialogue(log), pusher)
+    first = windows(state, LoggingDialogue(log, gate), pusher, deadline_s=HELD)
+    second = windows(state, LoggingDialogue(log), pusher, deadline_s=HELD)
     assert first.respond("m1", message("/assess qinghai-2025-star", "m1"), render).texts == [ACK_PUSH]
     # "9分" answers the assessment's first item: it must not be handled before "/assess" is.
     assert second.respond("m2", message("9分", "m2"), render).texts == [ACK_PUSH]

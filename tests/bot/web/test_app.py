@@ -141,3 +141,19 @@ def test_a_link_from_one_worker_is_served_by_another(
     with TestClient(create_app(settings, clock=clock)) as second_worker:
         response = second_worker.get(_path(url))
     assert response.status_code == 200 and response.content == form.data
+
+
+class UnreachableSharedState(MemorySharedState):
+    """A shared state whose server went away (Redis down): every call fails."""
+
+    def set(self, key: str, value: str, ttl_s: float) -> None:
+        raise ConnectionError("Connection refused (127.0.0.1:6379)")
+
+
+def test_healthz_is_503_and_names_the_shared_state_when_it_is_unreachable(settings: Settings) -> None:
+    with TestClient(create_app(settings, shared_state=UnreachableSharedState())) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["store"] == "ok" and checks["index"] == "ok"
+    assert checks["shared_state"].startswith("error") and "Connection refused" in checks["shared_state"]

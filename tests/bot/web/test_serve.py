@@ -107,3 +107,14 @@ def test_serve_with_a_wechat_token_but_without_the_wechat_extra_says_how_to_inst
     monkeypatch.setitem(sys.modules, "bot.channels.wechat", None)  # as if wechatpy were not installed
     assert main(["serve", "--port", str(_free_port())]) == 2
     assert 'pip install -e ".[wechat]"' in capsys.readouterr().err
+
+
+def test_serve_with_a_broken_safe_mode_key_says_what_is_wrong_before_starting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("wechatpy")
+    monkeypatch.setenv("APPLICANT_BOT_WECHAT_TOKEN", "token-from-the-official-account")
+    monkeypatch.setenv("APPLICANT_BOT_WECHAT_APP_ID", "wx0123456789abcdef")
+    monkeypatch.setenv("APPLICANT_BOT_WECHAT_AES_KEY", "too-short")
+    assert main(["serve", "--port", str(_free_port())]) == 2
+    assert "APPLICANT_BOT_WECHAT_AES_KEY 无效" in capsys.readouterr().err
