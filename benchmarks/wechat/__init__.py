@@ -13,7 +13,7 @@ from benchmarks.wechat._answers import StoredTurns, assessment_inputs, stored_tu
 from benchmarks.wechat._fake_api import CustomMessage, FakeWeChatAPI
 from benchmarks.wechat._ledger import Seen, Verdict, fragments, judge, screens
 from benchmarks.wechat._llm import StallingLLM
-from benchmarks.wechat._loopback import LoopbackServer
+from benchmarks.wechat._loopback import LoopbackFake, LoopbackServer
 from benchmarks.wechat._platform import (
     Attempt,
     Delivery,
@@ -29,6 +29,7 @@ __all__ = [
     "CustomMessage",
     "Delivery",
     "FakeWeChatAPI",
+    "LoopbackFake",
     "LoopbackServer",
     "Seen",
     "Service",

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from benchmarks.wechat._loopback import LoopbackServer, Request, Response, json_response
+from benchmarks.wechat._loopback import LoopbackFake, Request, Response, json_response
 
 TOKEN_TTL_S = 7200
 OLD_TOKEN_GRACE_S = 300
@@ -57,7 +57,7 @@ class CustomMessage:
     at: float  # the fake's clock when it was accepted
 
 
-class FakeWeChatAPI:
+class FakeWeChatAPI(LoopbackFake):
     def __init__(
         self,
         app_id: str,
@@ -85,27 +85,12 @@ class FakeWeChatAPI:
         self.issued_tokens: list[str] = []
         self.refused_tokens: list[str] = []  # the access_token of every refused send
         self.requests: Counter[str] = Counter()  # path -> requests, whatever their outcome
-        self._server = LoopbackServer(self._handle)
-
-    # --- the server ------------------------------------------------------------------------------
+        super().__init__()
 
     @property
     def base_url(self) -> str:
         """What the bot's ``APPLICANT_BOT_WECHAT_API_BASE`` points at."""
-        return self._server.url
-
-    def start(self) -> FakeWeChatAPI:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> FakeWeChatAPI:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+        return self.url
 
     # --- what the platform and the benchmark tell it ----------------------------------------------
 
@@ -140,7 +125,7 @@ class FakeWeChatAPI:
 
     # --- the endpoints -----------------------------------------------------------------------------
 
-    def _handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Response:
         with self._lock:
             self.requests[request.path] += 1
         if self.latency_s:

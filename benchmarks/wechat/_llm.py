@@ -9,39 +9,26 @@ from __future__ import annotations
 import threading
 import time
 
-from benchmarks.wechat._loopback import LoopbackServer, Request, Response, json_response
+from benchmarks.wechat._loopback import LoopbackFake, Request, Response, json_response
 
 MODEL = "stalling-model"
 REPLY = "根据通知原文，请以通知的规定为准[1]。"
 
 
-class StallingLLM:
+class StallingLLM(LoopbackFake):
     def __init__(self, stall_s: float, reply: str = REPLY) -> None:
         self.stall_s = stall_s
         self.reply = reply
         self.completions = 0
         self._lock = threading.Lock()
-        self._server = LoopbackServer(self._handle)
+        super().__init__()
 
     @property
     def base_url(self) -> str:
         """What ``APPLICANT_BOT_LLM_BASE_URL`` points at."""
-        return self._server.url + "/v1"
+        return self.url + "/v1"
 
-    def start(self) -> StallingLLM:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> StallingLLM:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    def _handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Response:
         if request.method == "GET" and request.path == "/v1/models":
             return json_response({"object": "list", "data": [{"id": MODEL, "object": "model"}]})
         if request.method == "POST" and request.path == "/v1/chat/completions":

@@ -8,7 +8,7 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 HOST = "127.0.0.1"
@@ -65,6 +65,33 @@ class LoopbackServer:
         self._thread.join(timeout=5)
 
     def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class LoopbackFake:
+    """A fake endpoint answered by `handle` on its own `LoopbackServer`; started and stopped with `with`."""
+
+    def __init__(self) -> None:
+        self._server = LoopbackServer(self.handle)
+
+    def handle(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *_exc: object) -> None:
