@@ -52,6 +52,8 @@ logger = logging.getLogger(__name__)
 ACK_PUSH = "正在为您查询，答案稍后发送。"
 ACK_PULL = "正在为您查询，答案准备好后，会在您下次发消息时先发给您。"
 KEPT_LEAD = "您上一条消息的回复："
+# The states in which a message counts as handled for the order of its user's messages.
+HANDLED = ("answered", "ready", "delivered")
 DEFERRED_KEY = "passive:deferred"  # acknowledged messages whose answer is still to be delivered
 DEFERRED_SHARDS = 8  # that list in 8 keys, so a stalled answerer does not make every message wait on one
 
@@ -79,7 +81,7 @@ class PassiveOutcome:
 class _Record:
     """What the key's value holds (JSON), so any worker can take the message over."""
 
-    state: str  # processing | answered | deferred | delivered
+    state: str  # processing | answered | deferred | ready (texts computed, pushing) | delivered
     owner: str
     lease: float  # wall-clock time after which the owner is presumed dead
     incoming: dict[str, Any]
@@ -261,7 +263,7 @@ class PassiveWindow:
             record = _Record.loads(raw)
             if record.state == "answered":
                 return PassiveOutcome(texts=record.passive, duplicate=False)
-            if record.state in ("deferred", "delivered"):
+            if record.state in ("deferred", "ready", "delivered"):
                 if record.lease < self._clock() and record.state == "deferred":
                     self._take_over_later(record_key, raw, record, render)
                 return PassiveOutcome(texts=[], duplicate=True)
@@ -289,9 +291,12 @@ class PassiveWindow:
         current = self._owned_value(record_key)
         if current is None:
             return
+        was_ready = _Record.loads(current).state == "ready"  # a dead pusher's texts, taken over
         self._push_or_keep(incoming, _Record.loads(current).outbox)
-        self._advance(record_key, lambda record: record.but(outbox=[]))
-        self._finished(record_key, incoming)
+        self._advance(
+            record_key, lambda record: record.but(outbox=[], state="delivered" if was_ready else record.state)
+        )
+        self._finished(record_key, incoming, deferred=was_ready)
 
     def _deliver_deferred(
         self, record_key: str, incoming: Incoming, render: Render, future: Future[list[Reply]]
@@ -305,8 +310,14 @@ class PassiveWindow:
             return
         if self._owned_value(record_key) is None:
             return  # taken over: the taker delivers
-        self._push_or_keep(incoming, self._compose(incoming, render(replies)))
-        self._advance(record_key, lambda record: record.but(state="delivered"))
+        texts = self._compose(incoming, render(replies))
+        # "ready": handled, so the user's next message goes ahead even if pushing is slow; the texts
+        # stay in the record until sent, for a worker that takes over.
+        if self._advance(record_key, lambda record: record.but(state="ready", outbox=texts)) is None:
+            self._restore_kept(incoming, texts)
+            return
+        self._push_or_keep(incoming, texts)
+        self._advance(record_key, lambda record: record.but(state="delivered", outbox=[]))
         self._finished(record_key, incoming, deferred=True)
 
     def _take_over_later(self, record_key: str, raw: str, record: _Record, render: Render) -> bool:
@@ -329,8 +340,17 @@ class PassiveWindow:
         for record_key in self._deferred():
             raw = self._state.get(record_key)
             record = _Record.loads(raw) if raw is not None else None
-            if record is None or record.state not in ("processing", "deferred"):
+            if record is None or record.state not in ("processing", "deferred", "ready"):
                 self._unregister_deferred(record_key)
+            elif record.state == "ready" and record.lease < self._clock():
+                # Killed while pushing: the texts are in the record; send what is left from here.
+                mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
+                if raw is not None and self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
+                    self._own(record_key, mine.dumps())
+                    self._background(
+                        self._deliver_outbox, record_key, Incoming.model_validate(record.incoming)
+                    )
+                    taken += 1
             elif record.lease < self._clock() and self._renderer is not None:
                 incoming = Incoming.model_validate(record.incoming)
                 render = functools.partial(self._renderer, incoming)
@@ -363,7 +383,7 @@ class PassiveWindow:
         while True:
             raw = self._state.get(record_key)
             record = _Record.loads(raw) if raw is not None else None
-            if record is None or record.state in ("answered", "delivered"):
+            if record is None or record.state in HANDLED:
                 return
             if record.lease < self._clock():
                 self._recover(record_key, incoming, render)  # a dead owner's: handled here, first
@@ -391,7 +411,7 @@ class PassiveWindow:
         if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
             return
         self._own(record_key, mine.dumps())
-        if record.state == "answered":
+        if record.state in ("answered", "ready"):
             texts = record.outbox
         else:
             texts = render(self._dialogue(Incoming.model_validate(record.incoming)))
@@ -603,9 +623,7 @@ class PassiveWindow:
         with self._owned_lock:
             if record_key in self._owned:
                 self._owned[record_key] = value
-            settled = (
-                self._settled.pop(record_key, None) if record.state in ("answered", "delivered") else None
-            )
+            settled = self._settled.pop(record_key, None) if record.state in HANDLED else None
         if settled is not None:
             settled.set()
         return True

@@ -445,3 +445,32 @@ def test_the_deadline_counts_from_when_the_request_arrived(windows: Callable[...
     arrived = time.monotonic() - 30
     assert window.respond("m1", message("条件", "m1"), render, received_at=arrived).texts == [ACK_PUSH]
     gate.set()
+
+
+class SlowPusher(RecordingPusher):
+    """Pushes only once `release` is set (a WeChat API that hangs); `entered` tells a push began."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def push(self, user_id: str, texts: list[str]) -> None:
+        self.entered.set()
+        self.release.wait(timeout=30)
+        super().push(user_id, texts)
+
+
+def test_a_slow_push_does_not_hold_up_the_users_next_message(windows: Callable[..., PassiveWindow]) -> None:
+    state = MemorySharedState()
+    gate = threading.Event()
+    pusher = SlowPusher()
+    first = windows(state, FakeDialogue(gate), pusher, deadline_s=HELD)
+    assert first.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
+    gate.set()
+    assert pusher.entered.wait(10)  # m1 is answered; its push hangs
+    second = windows(state, FakeDialogue(), RecordingPusher())
+    assert second.respond("m2", message("截止日期", "m2"), render).texts == ["答复：截止日期"]
+    pusher.release.set()
+    first.close()
+    assert pusher.pushed == [(USER, "答复：评分标准？")]
