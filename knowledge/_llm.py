@@ -36,9 +36,11 @@ MAX_PASSAGES = 6
 MAX_PASSAGE_CHARS = 700
 _CITATION = re.compile(r"[\[［【]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]］】]")
 _QUOTE = re.compile(r"「([^」]{2,})」\s*((?:[\[［【]\s*\d{1,2}(?:\s*[,，、]\s*\d{1,2})*\s*[\]］】]\s*)+)")
-# One worker per process is enough: questions are answered one at a time per user, and a model
-# that hangs past its timeout must not block the next question's call for long.
-_EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
+# The calls wait on a remote endpoint, so threads are cheap; a server answers many users at once, and
+# with a slow model (10 s) a small pool would make every other user's question queue behind it. A model
+# that hangs past its timeout keeps its thread, so the pool is larger than the users one worker serves.
+LLM_MAX_CONCURRENT_CALLS = 32
+_EXECUTOR = ThreadPoolExecutor(max_workers=LLM_MAX_CONCURRENT_CALLS, thread_name_prefix="llm")
 
 
 class Prompts(BaseModel):

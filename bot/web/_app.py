@@ -127,6 +127,11 @@ def _dialogue(settings: Settings) -> Dialogue:
 
     built = dialogue(settings)
     ensure_index(built.answerer, settings, None)  # `serve` built it before the workers started
+    # Load the index, the tokenizer and the question analyser now (a search, never the LLM), so the
+    # worker's first applicant does not wait 1-2 s for them past WeChat's deadline.
+    search = getattr(built.answerer, "search", None)
+    if callable(search):
+        search("申报条件")
     return built
 
 
