@@ -550,7 +550,8 @@ class ExtractiveAnswerer:
         "首问负责制是啥意思", "一是实行首问负责制。" and the rest of its paragraph; for "什么人能报",
         "…杰出管理者申报条件：" and the first items of the list below it."""
         best = chosen[0]
-        announces = best.unit.text.rstrip().endswith(("：", ":"))
+        # a line ending in a colon, or a heading ("五、申报流程"): what is asked is below it
+        announces = best.unit.text.rstrip().endswith(("：", ":")) or _is_heading(best.unit.text)
         names = analysis.meaning and len(best.unit.text) <= _NAMING_SENTENCE_CHARS
         if not (announces or names) or candidate.chunk.id != best.chunk.id:
             return False

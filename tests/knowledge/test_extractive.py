@@ -628,3 +628,25 @@ def test_what_the_notices_lack_is_named_as_the_question_writes_it():
     assert as_asked(["面积", "大面", "参评"], "近三年有过大面积投诉还能参评吗") == ["大面积", "参评"]
     assert as_asked(["奖金"], "获奖以后有多少奖金") == ["奖金"]
     assert as_asked(["税收", "优惠"], "能享受哪些税收优惠") == ["税收优惠"]  # touching: one phrase
+
+
+def test_a_heading_that_names_the_steps_is_answered_with_every_step_below_it():
+    steps = make_chunk(
+        LYG,
+        "五、申报流程",
+        "五、申报流程\n第一步：自评。申报单位对照评价表组织自评。\n第二步：单位推荐。单位内部公示5个工作日。\n"
+        "第三步：市级评审。市质量协会组织专家评审，结果公示7天。",
+    )
+    chunks = [*CHUNKS, steps]
+    context = AnswerContext(programmes=PROGRAMMES, stats=CorpusStats.from_chunks(chunks), today=TODAY)
+    question = "连云港服务之星申报流程是怎样的，分几步"
+    scope = resolve_scope(question, PROGRAMMES)
+    analysis = analyse_question(question, drop_spans=scope.mention_spans, corpus=context.stats)
+    # the passage found first by the words too, as the index finds it
+    hits = [
+        SearchHit(chunk=c, score=1.0 / (i + 1), lexical_rank=i, lexical_score=10.0 / (i + 1))
+        for i, c in enumerate([steps, *CHUNKS[:3]])
+    ]
+    answer = ExtractiveAnswerer().answer(question, analysis, hits, scope, context).answer
+    assert answer.answered
+    assert all(step in answer.answer for step in ("自评", "单位推荐", "市级评审", "公示7天"))
