@@ -650,3 +650,24 @@ def test_a_heading_that_names_the_steps_is_answered_with_every_step_below_it():
     answer = ExtractiveAnswerer().answer(question, analysis, hits, scope, context).answer
     assert answer.answered
     assert all(step in answer.answer for step in ("自评", "单位推荐", "市级评审", "公示7天"))
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "verdict"),
+    [
+        ("管理人员能报个人类别吗", "企业中层及以上管理人员不得以个人类别申报。", "不可以。"),
+        ("三星级要不要做视频", "申报三星级不需要准备视频。", "不需要。"),
+        ("杰出管理者要交组织机构代码证吗", "杰出管理者必须提供单位的组织机构代码证复印件。", "需要。"),
+        # the rule is about something else than asked: no verdict
+        ("三星级要不要做视频", "申报五星级须提交现场评价报告。", None),
+        # a negative question turns the rule around: no verdict rather than a wrong one
+        ("没评上能报个人类别吗", "企业中层及以上管理人员不得以个人类别申报。", None),
+        # not a permission or obligation question
+        ("个人类别是什么", "企业中层及以上管理人员不得以个人类别申报。", None),
+    ],
+)
+def test_yes_or_no_comes_first_only_when_the_quoted_rule_settles_it(question, sentence, verdict):
+    from knowledge._verdict import yes_no_verdict
+
+    terms = analyse_question(question).key_terms
+    assert yes_no_verdict(question, terms, sentence) == verdict
