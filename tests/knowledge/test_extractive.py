@@ -671,3 +671,23 @@ def test_yes_or_no_comes_first_only_when_the_quoted_rule_settles_it(question, se
 
     terms = analyse_question(question).key_terms
     assert yes_no_verdict(question, terms, sentence) == verdict
+
+
+def test_an_as_of_date_in_parentheses_is_not_taken_for_the_deadline():
+    condition = make_chunk(
+        LYG, "二、申报条件", "在服务一线岗位连续工作满3年（截至2016年5月31日），现仍在一线岗位工作。"
+    )
+    deadline = make_chunk(
+        LYG, "六、时间安排", "2016年6月30日前：各区质量协会将初审合格的申报材料报送市质量协会，逾期不予受理。"
+    )
+    chunks = [*CHUNKS[1:], condition, deadline]  # without the other deadline passage
+    context = AnswerContext(programmes=PROGRAMMES, stats=CorpusStats.from_chunks(chunks), today=TODAY)
+    question = "连云港服务之星今年啥时候截止啊"
+    scope = resolve_scope(question, PROGRAMMES)
+    analysis = analyse_question(question, drop_spans=scope.mention_spans, corpus=context.stats)
+    hits = [
+        SearchHit(chunk=c, score=1.0 / (i + 1), lexical_rank=i, lexical_score=10.0 / (i + 1))
+        for i, c in enumerate([condition, deadline, *CHUNKS[1:3]])
+    ]
+    answer = ExtractiveAnswerer().answer(question, analysis, hits, scope, context).answer
+    assert answer.answered and "6月30日前" in answer.answer
