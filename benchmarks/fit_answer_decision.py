@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.eval_set import EvalItem, load_eval  # noqa: E402
 from benchmarks.qa_eval import must_contain_ok  # noqa: E402
-from benchmarks.qa_sets import QuestionSets, new_notice_corpus  # noqa: E402
+from benchmarks.qa_sets import BENCHMARKS, QuestionSets, new_notice_corpus  # noqa: E402
 from knowledge import KnowledgeBase, KnowledgeConfig  # noqa: E402
 from knowledge._decision import DECISION_FILE, FEATURE_NAMES, AnswerDecision, Validation  # noqa: E402
 from knowledge._extractive import ExtractiveAnswerer  # noqa: E402
@@ -101,7 +101,10 @@ def collect(notices: Path) -> tuple[list[Row], list[Question], list[str]]:
     recorded: list[list[GroupAnswer]] = []
     answerer = ExtractiveAnswerer(decision=neutral_decision(), record=recorded.append)
     with tempfile.TemporaryDirectory(prefix="fit-decision-") as tmp:
-        folders = {"sample": notices, "new_notices": new_notice_corpus(notices, Path(tmp) / "new")}
+        # every corpus a set names, put together as qa_sets.py does (new_notices, new_notices_2, ...)
+        folders = {"sample": notices}
+        for corpus in sorted({qs.corpus for qs in sets} - {"sample"}):
+            folders[corpus] = new_notice_corpus(notices, Path(tmp) / f"corpus-{corpus}", BENCHMARKS / corpus)
         bases: dict[str, KnowledgeBase] = {}
         for corpus, folder in folders.items():
             kb = KnowledgeBase(KnowledgeConfig(index_dir=Path(tmp) / f"index-{corpus}"), extractive=answerer)

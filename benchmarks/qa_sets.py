@@ -180,7 +180,10 @@ def main() -> int:
                 rows.append(row_for(f"all {status} sets", status, pooled, *by_corpus["sample"]))
         for corpus in sorted(by_corpus.keys() - {"sample"}):
             new_sets = [item for qs, items in loaded if qs.corpus == corpus for item in items]
-            rows.append(row_for(f"new-notice corpus ({corpus})", "blind", new_sets, *by_corpus[corpus]))
+            # blind only while none of its sets has had its failures read
+            statuses = {qs.status for qs, _ in loaded if qs.corpus == corpus}
+            status = "blind" if statuses == {"blind"} else "dev"
+            rows.append(row_for(f"new-notice corpus ({corpus})", status, new_sets, *by_corpus[corpus]))
     rendered = table(rows)
     print(rendered)
     if args.json:

@@ -29,6 +29,11 @@ _TITLE_REGION_RE = re.compile(
     r"(?:19|20)\d\d\s*年度?\s*[“\"《]?([\u4e00-\u9fff]{2,10}?(?:自治区|特别行政区|省|市|自治州|州|盟|县|区|旗))"
 )
 _ISSUER_LINE_RE = re.compile(r"^[\u4e00-\u9fff（）()\s]{4,80}$")
+# A line shaped as an official document's title ("关于开展…的通知", "…管理办法"): it beats a
+# letterhead or issuer line printed above it ("重庆市质量协会", "厦门市质量协会文件").
+_TITLE_SHAPE_RE = re.compile(r"^关于.{4,}|.{4,}(?:通知|办法|细则|方案|意见|决定|公告|通告|规定|标准)$")
+_TITLE_LOOKAHEAD = 8  # meaningful lines read for a title-shaped one
+EXAMPLES_KIND = "examples"  # catalog `kind` of sample write-ups: rules of no programme
 
 
 class CatalogError(ValueError):
@@ -68,15 +73,21 @@ def load_catalog(folder: Path) -> Catalog:
 
 
 def first_meaningful_line(text: str) -> str | None:
-    """The first line that reads as a title: not a document number, an appendix marker or a mark."""
+    """The line that reads as the title: the first title-shaped one among the first meaningful
+    lines, else the first meaningful one (not a document number, an appendix marker or a mark)."""
+    meaningful: list[str] = []
     for raw in text.split("\n"):
         line = raw.strip().lstrip("#").strip()
         if not line or not _WORD_RE.search(line) or "\t" in raw:
             continue
         if _DOC_NUMBER_RE.search(line) or _APPENDIX_RE.match(line):
             continue
-        return line[:120]
-    return None
+        if _TITLE_SHAPE_RE.match(line):
+            return line[:120]
+        meaningful.append(line)
+        if len(meaningful) >= _TITLE_LOOKAHEAD:
+            break
+    return meaningful[0][:120] if meaningful else None
 
 
 def meta_for(path: Path, text: str, catalog: Catalog) -> DocumentMeta:
@@ -88,9 +99,12 @@ def complete_meta(path: Path, text: str, registered: DocumentMeta | None) -> Doc
     """`registered` (the file's catalog entry) with every field it does not set read from the text:
     title, document number, issuer, region, publication date. A field the entry sets, even to null
     ("published: null # not stated"), is kept. A file the catalog does not list at all is a
-    programme of its own, named by the file (staff add a notice by adding its file)."""
+    programme of its own, named by the file (staff add a notice by adding its file); so is a listed
+    file whose entry names no programme, unless it says so (`programme: null`) or is a write-up."""
     if registered is None:
         registered = DocumentMeta(file=path.name, title="", programme=path.stem)
+    elif "programme" not in registered.model_fields_set and registered.kind != EXAMPLES_KIND:
+        registered = registered.model_copy(update={"programme": path.stem})
     given = registered.model_fields_set if registered.title else registered.model_fields_set - {"title"}
     read = read_meta(text)
     read.setdefault("title", path.stem)

@@ -58,6 +58,7 @@ from knowledge._question import (
     default_segmenter,
 )
 from knowledge._scope import Mention, Scope
+from knowledge._verdict import yes_no_verdict
 
 __all__ = [
     "AnswerContext",
@@ -73,6 +74,7 @@ __all__ = [
 ]
 
 _NAMING_SENTENCE_CHARS = 30  # a sentence this short names a practice rather than explains it
+YES_NO_FIRST = True  # a verdict before the quote when the rule settles it (knowledge/_verdict.py)
 _READ_ON_SENTENCES = 2  # ...and this many after it (or after a line ending in a colon) say it
 
 
@@ -550,7 +552,8 @@ class ExtractiveAnswerer:
         "首问负责制是啥意思", "一是实行首问负责制。" and the rest of its paragraph; for "什么人能报",
         "…杰出管理者申报条件：" and the first items of the list below it."""
         best = chosen[0]
-        announces = best.unit.text.rstrip().endswith(("：", ":"))
+        # a line ending in a colon, or a heading ("五、申报流程"): what is asked is below it
+        announces = best.unit.text.rstrip().endswith(("：", ":")) or _is_heading(best.unit.text)
         names = analysis.meaning and len(best.unit.text) <= _NAMING_SENTENCE_CHARS
         if not (announces or names) or candidate.chunk.id != best.chunk.id:
             return False
@@ -661,6 +664,10 @@ class ExtractiveAnswerer:
             label = "、".join(context.label(p) for p in programmes)
             lines.append(f"【{label}】{body}{note}" if labelled else f"{body}{note}")
             citations.extend(_citation(c) for c in _reading_order(group.chosen))
+        if YES_NO_FIRST and len(groups) == 1 and AnswerKind.YES_NO in analysis.kinds:
+            verdict = yes_no_verdict(analysis.text, analysis.key_terms, groups[0].chosen[0].unit.text)
+            if verdict is not None:
+                lines[0] = f"{verdict}{lines[0]}"
         return Answer(
             question=question,
             answer="\n".join(lines),

@@ -132,6 +132,7 @@ class QuestionCues(BaseModel):
     synonyms: list[list[str]]
     confusables: list[list[str]]
     injection_patterns: list[str]
+    english_words: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("kinds")
     @classmethod
@@ -165,6 +166,22 @@ class QuestionCues(BaseModel):
     @classmethod
     def load(cls, path: Path = CUES_PATH) -> QuestionCues:
         return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    @cached_property
+    def _english_pattern(self) -> re.Pattern[str] | None:
+        if not self.english_words:
+            return None
+        words = sorted(self.english_words, key=len, reverse=True)
+        return re.compile(
+            r"(?<![A-Za-z])(" + "|".join(map(re.escape, words)) + r")(?![A-Za-z])", re.IGNORECASE
+        )
+
+    def gloss_english(self, question: str) -> str:
+        """English words of a Chinese question as the Chinese the notices use ("deadline" -> 截止日期)."""
+        pattern = self._english_pattern
+        if pattern is None:
+            return question
+        return pattern.sub(lambda m: self.english_words[m.group(1).lower()], question)
 
     @cached_property
     def phrase_pattern(self) -> re.Pattern[str]:
@@ -430,6 +447,8 @@ class QuestionAnalyser:
         ):
             return False
         segmenter = self.segmenter
+        if term.isascii() and term.isalpha():
+            return True  # an English word of a Chinese question the notices never use: a gloss or filler
         if len(term) == 2 and term[0] == "不":
             return True  # 不太, 不算: how sure the applicant is, not what about
         if len(term) == 2 and term[1] in _COMPLEMENTS and segmenter.is_verb(term[0]):

@@ -46,6 +46,11 @@ HONOUR_AFTER_PLACE = re.compile(
     r"(?:省|市|区|县)?级?[\u4e00-\u9fff]{0,4}?"
     r"(?:劳动奖章|劳动模范|劳模|红旗手|文明号|文明岗|先锋号|先进个人|先进集体|先进工作者|荣誉称号|奖章|标兵)"
 )
+# A year the applicant won or held something in ("2020年度已经评上", "2022年评上过", "2019年获得"):
+# the asker's history, not the edition asked about, so never scope (general Chinese verbs).
+PAST_HONOUR_AFTER_YEAR = re.compile(
+    r"[\u4e00-\u9fff]{0,3}?(?:已经|已|曾经|曾)?(?:评上|获得|获评|荣获|被评为|评为|拿到|拿过|得过|获过|评过|入选)"
+)
 RELATIVE_YEARS = {"今年": 0, "本年度": 0, "明年": 1, "去年": -1, "前年": -2, "后年": 2}
 
 
@@ -412,8 +417,10 @@ def resolve_scope(
     named_place = bool(candidates)
     # "今年/明年" names no edition the applicant could know: the notices answer with their own year
     # (and flag a passed deadline); only a written year can be outside the corpus.
-    spans.extend((mention.start, mention.end) for mention in years if mention.relative)
-    years = [mention for mention in years if not mention.relative]
+    spans.extend(
+        (mention.start, mention.end) for mention in years if mention.relative or _past_honour(text, mention)
+    )
+    years = [mention for mention in years if not mention.relative and not _past_honour(text, mention)]
     if years:
         pool = candidates if named_place else [p for p in programmes if p.year is not None]
         matched_years: list[Programme] = []
@@ -456,6 +463,10 @@ def resolve_scope(
         uncovered=_unique_mentions(uncovered),
         mention_spans=spans,
     )
+
+
+def _past_honour(text: str, mention: YearMention) -> bool:
+    return PAST_HONOUR_AFTER_YEAR.match(text, mention.end) is not None
 
 
 def _names_an_honour(text: str, place_end: int) -> bool:

@@ -31,7 +31,9 @@ _WHITESPACE = re.compile(r"\s+")
 # "1、" "1." "1．" "（1）" "(1)" "（一）" "一、" "①": the number and its style.
 _ENUMERATOR = re.compile(
     r"^\s*(?:(?P<arabic>\d{1,2})\s*[、.．](?!\d)|[（(](?P<paren>\d{1,2}|[一二三四五六七八九十]{1,3})[）)]"
-    r"|(?P<chinese>[一二三四五六七八九十]{1,3})、|(?P<circled>[①-⑳]))"
+    r"|(?P<chinese>[一二三四五六七八九十]{1,3})、|(?P<circled>[①-⑳])"
+    # steps and articles: "第一步：自评", "第二条", "第三阶段"
+    r"|第(?P<ordinal>[一二三四五六七八九十]{1,3})(?:步|条|项|阶段|环节)\s*[：:、.．]?)"
 )
 _CHINESE_NUMBERS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 
@@ -213,7 +215,7 @@ def _enumerator_number(piece: str) -> int | None:
     match = _ENUMERATOR.match(piece)
     if not match:
         return None
-    value = match.group("arabic") or match.group("paren") or match.group("chinese")
+    value = match.group("arabic") or match.group("paren") or match.group("chinese") or match.group("ordinal")
     if value:
         return int(value) if value.isdigit() else _chinese_number(value)
     return ord(match.group("circled")) - ord("①") + 1
@@ -225,7 +227,7 @@ def enumerator_style(piece: str) -> str | None:
         return None
     if match.group("paren"):
         return "paren-digit" if match.group("paren").isdigit() else "paren-chinese"
-    return next(name for name in ("arabic", "chinese", "circled") if match.group(name))
+    return next(name for name in ("arabic", "chinese", "circled", "ordinal") if match.group(name))
 
 
 def _chinese_number(value: str) -> int:
@@ -261,6 +263,11 @@ def _list_blocks(text: str, units: list[Unit]) -> list[Unit]:
                 break
             j += 1
         if items >= 2:
+            # the last item keeps the rest of its line ("第五步：公示。评审结果公示7天。")
+            while last + 1 < len(units) and "\n" not in text[units[last].end : units[last + 1].start]:
+                if units[last + 1].kind != "sentence" or enumerator_style(units[last + 1].text) is not None:
+                    break
+                last += 1
             first = i - 1 if i > 0 and _introduces(units[i - 1].text) else i
             start, end = units[first].start, units[last].end
             shown = display_text(text[start:end])

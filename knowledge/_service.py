@@ -182,6 +182,7 @@ class KnowledgeBase:
         text = prepare_question(question if isinstance(question, str) else "")
         if not text:
             return []
+        text = self._analyser.cues.gloss_english(text)
         corpus = self._corpus_view()
         today = self._today()
         scope = self._scope(text, programme, corpus, today)
@@ -231,6 +232,7 @@ class KnowledgeBase:
                 question,
                 "抱歉，我只能回答用中文提出的申报问题。请用中文描述您想了解的内容，例如：“申报需要哪些材料？”",
             )
+        text = self._analyser.cues.gloss_english(text)  # after the Chinese check: English alone is refused
         corpus = self._corpus_view()
         today = self._today()
         scope = self._scope(text, programme, corpus, today)

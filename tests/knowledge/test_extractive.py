@@ -628,3 +628,66 @@ def test_what_the_notices_lack_is_named_as_the_question_writes_it():
     assert as_asked(["面积", "大面", "参评"], "近三年有过大面积投诉还能参评吗") == ["大面积", "参评"]
     assert as_asked(["奖金"], "获奖以后有多少奖金") == ["奖金"]
     assert as_asked(["税收", "优惠"], "能享受哪些税收优惠") == ["税收优惠"]  # touching: one phrase
+
+
+def test_a_heading_that_names_the_steps_is_answered_with_every_step_below_it():
+    steps = make_chunk(
+        LYG,
+        "五、申报流程",
+        "五、申报流程\n第一步：自评。申报单位对照评价表组织自评。\n第二步：单位推荐。单位内部公示5个工作日。\n"
+        "第三步：市级评审。市质量协会组织专家评审，结果公示7天。",
+    )
+    chunks = [*CHUNKS, steps]
+    context = AnswerContext(programmes=PROGRAMMES, stats=CorpusStats.from_chunks(chunks), today=TODAY)
+    question = "连云港服务之星申报流程是怎样的，分几步"
+    scope = resolve_scope(question, PROGRAMMES)
+    analysis = analyse_question(question, drop_spans=scope.mention_spans, corpus=context.stats)
+    # the passage found first by the words too, as the index finds it
+    hits = [
+        SearchHit(chunk=c, score=1.0 / (i + 1), lexical_rank=i, lexical_score=10.0 / (i + 1))
+        for i, c in enumerate([steps, *CHUNKS[:3]])
+    ]
+    answer = ExtractiveAnswerer().answer(question, analysis, hits, scope, context).answer
+    assert answer.answered
+    assert all(step in answer.answer for step in ("自评", "单位推荐", "市级评审", "公示7天"))
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "verdict"),
+    [
+        ("管理人员能报个人类别吗", "企业中层及以上管理人员不得以个人类别申报。", "不可以。"),
+        ("三星级要不要做视频", "申报三星级不需要准备视频。", "不需要。"),
+        ("杰出管理者要交组织机构代码证吗", "杰出管理者必须提供单位的组织机构代码证复印件。", "需要。"),
+        # the rule is about something else than asked: no verdict
+        ("三星级要不要做视频", "申报五星级须提交现场评价报告。", None),
+        # a negative question turns the rule around: no verdict rather than a wrong one
+        ("没评上能报个人类别吗", "企业中层及以上管理人员不得以个人类别申报。", None),
+        # not a permission or obligation question
+        ("个人类别是什么", "企业中层及以上管理人员不得以个人类别申报。", None),
+    ],
+)
+def test_yes_or_no_comes_first_only_when_the_quoted_rule_settles_it(question, sentence, verdict):
+    from knowledge._verdict import yes_no_verdict
+
+    terms = analyse_question(question).key_terms
+    assert yes_no_verdict(question, terms, sentence) == verdict
+
+
+def test_an_as_of_date_in_parentheses_is_not_taken_for_the_deadline():
+    condition = make_chunk(
+        LYG, "二、申报条件", "在服务一线岗位连续工作满3年（截至2016年5月31日），现仍在一线岗位工作。"
+    )
+    deadline = make_chunk(
+        LYG, "六、时间安排", "2016年6月30日前：各区质量协会将初审合格的申报材料报送市质量协会，逾期不予受理。"
+    )
+    chunks = [*CHUNKS[1:], condition, deadline]  # without the other deadline passage
+    context = AnswerContext(programmes=PROGRAMMES, stats=CorpusStats.from_chunks(chunks), today=TODAY)
+    question = "连云港服务之星今年啥时候截止啊"
+    scope = resolve_scope(question, PROGRAMMES)
+    analysis = analyse_question(question, drop_spans=scope.mention_spans, corpus=context.stats)
+    hits = [
+        SearchHit(chunk=c, score=1.0 / (i + 1), lexical_rank=i, lexical_score=10.0 / (i + 1))
+        for i, c in enumerate([condition, deadline, *CHUNKS[1:3]])
+    ]
+    answer = ExtractiveAnswerer().answer(question, analysis, hits, scope, context).answer
+    assert answer.answered and "6月30日前" in answer.answer

@@ -345,3 +345,25 @@ def test_the_sample_corpus_loads_with_its_catalog(sample_corpus) -> None:
     assert metas["lianyungang-2016-service-star.txt"].programme == "lianyungang-2016-service-star"
     assert metas["jiangsu-changzhou-2011-service-star.txt"].year == 2011
     assert metas["service-star-example-deeds.txt"].kind == "examples"
+
+
+def test_a_notice_listed_with_only_its_file_is_a_programme_titled_from_its_text(tmp_path: Path) -> None:
+    """Staff register a new notice by its file alone: it is still a programme of its own, and its
+    title is the "关于…的通知" line, not the issuer's letterhead printed above it."""
+    (tmp_path / "catalog.yaml").write_text(
+        "documents:\n  - file: cq.txt\n  - file: deeds.txt\n    kind: examples\n"
+        "  - file: misc.txt\n    programme: null\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "cq.txt").write_text(
+        "渝质协〔2022〕3号\n\n重庆市质量协会\n关于开展2021年度重庆市用户满意服务标杆评选工作的通知\n\n正文。\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "deeds.txt").write_text("服务明星事迹材料范文\n\n正文。\n", encoding="utf-8")
+    (tmp_path / "misc.txt").write_text("说明\n\n正文。\n", encoding="utf-8")
+    loaded, _skipped = load_notices(tmp_path)
+    metas = {path.name: meta for path, meta, _text in loaded}
+    assert metas["cq.txt"].title == "关于开展2021年度重庆市用户满意服务标杆评选工作的通知"
+    assert (metas["cq.txt"].programme, metas["cq.txt"].year) == ("cq", 2021)
+    assert metas["deeds.txt"].programme is None  # a write-up is no programme's rules
+    assert metas["misc.txt"].programme is None  # "programme: null" in the catalog is kept

@@ -130,6 +130,16 @@ def test_a_year_not_of_the_named_programme_is_uncovered(programmes):
     assert [m.text for m in scope.uncovered] == ["2026"]
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["我们2015年度已经评上连云港服务之星了，这次还能报吗", "我们班组2013年评上过连云港服务之星，能再报吗"],
+)
+def test_a_year_the_applicant_won_something_in_is_their_history_not_scope(programmes, question):
+    scope = resolve_scope(question, programmes)
+    assert scope.programmes == [LIANYUNGANG]
+    assert not scope.uncovered
+
+
 def test_an_undated_programme_takes_any_year_when_its_place_is_named(programmes):
     scope = resolve_scope("2026年广东服务明星有效期几年", programmes)
     assert scope.programmes == [GUANGDONG]

@@ -506,3 +506,12 @@ def test_a_write_up_found_by_its_name_is_searched_for_the_rest_of_the_question(t
     )
     answer = kb.ask("那篇热带森林公园的范文里投诉率多少")
     assert answer.answered and "0.05%" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("连云港服务之星 deadline 是哪天", "9月10日"), ("青海的报告 word limit 是多少", "1万字")],
+)
+def test_english_words_in_a_chinese_question_are_read_as_the_chinese_the_notices_use(kb, question, expected):
+    answer = kb.ask(question)
+    assert answer.answered and expected in answer.answer
