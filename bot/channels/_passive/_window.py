@@ -220,9 +220,7 @@ class PassiveWindow:
                     self._take_over_later(record_key, raw, record, render)
                 return PassiveOutcome(texts=[], duplicate=True)
             if record.lease < self._clock():  # processing, owner dead: run it again here
-                mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
-                if self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
-                    self._own(record_key, mine.dumps())
+                if self._claim(record_key, raw, record):
                     logger.info("took over message %s from %s", key_of(record_key), record.owner)
                     return self._run(record_key, incoming, render, deadline)
                 continue
@@ -274,10 +272,8 @@ class PassiveWindow:
 
     def _take_over_later(self, record_key: str, raw: str, record: Record, render: Render) -> bool:
         """An acknowledged record of a dead worker: answer it again here, in the background, by push."""
-        mine = record.but(state="deferred", owner=self.worker_id, lease=self._clock() + self._lease_s)
-        if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
+        if not self._claim(record_key, raw, record, state="deferred"):
             return False
-        self._own(record_key, mine.dumps())
         logger.info("took over acknowledged message %s from %s", key_of(record_key), record.owner)
         incoming = Incoming.model_validate(record.incoming)
         future = self._pool.submit(self._dialogue, incoming)
@@ -296,9 +292,7 @@ class PassiveWindow:
                 self._ledger.unregister_deferred(record_key)
             elif record.state == "ready" and record.lease < self._clock():
                 # Killed while pushing: the texts are in the record; send what is left from here.
-                mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
-                if raw is not None and self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
-                    self._own(record_key, mine.dumps())
+                if raw is not None and self._claim(record_key, raw, record):
                     self._background(
                         self._deliver_outbox, record_key, Incoming.model_validate(record.incoming)
                     )
@@ -359,10 +353,8 @@ class PassiveWindow:
             return
         if record.lease >= self._clock():
             return  # a live worker is on it
-        mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
-        if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
+        if not self._claim(record_key, raw, record):
             return
-        self._own(record_key, mine.dumps())
         if record.state in ("answered", "ready"):
             texts = record.outbox
         else:
@@ -380,6 +372,15 @@ class PassiveWindow:
             self._ledger.unregister_deferred(record_key)
 
     # --- this worker's records and their leases -------------------------------------------------------
+
+    def _claim(self, record_key: str, raw: str, record: Record, **changes: Any) -> bool:
+        """Take a record over from its (dead) owner while it is still `raw`: ours, with a fresh lease and
+        `changes`; False when another worker wrote it first."""
+        mine = record.but(**changes, owner=self.worker_id, lease=self._clock() + self._lease_s).dumps()
+        if not self._state.replace(record_key, raw, mine, self._record_ttl_s):
+            return False
+        self._own(record_key, mine)
+        return True
 
     def _own(self, record_key: str, value: str) -> None:
         with self._owned_lock:
