@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.channels._passive_window import PassiveOutcome, PassiveWindow, PushRefused, PushSender
+from bot.channels._passive import PassiveOutcome, PassiveWindow, PushRefused, PushSender
 
 if TYPE_CHECKING:
     from bot.channels.telegram import (

@@ -41,7 +41,7 @@ class PassiveResult(Protocol):
 
 
 class PassiveResponder(Protocol):
-    """The 5-second coordinator (``bot.channels._passive_window.PassiveWindow``) as this adapter uses it."""
+    """The 5-second coordinator (``bot.channels._passive.PassiveWindow``) as this adapter uses it."""
 
     def respond(self, key: str, incoming: Incoming, render: Render) -> PassiveResult: ...
 

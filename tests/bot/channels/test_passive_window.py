@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels._passive_window import (
+from bot.channels._passive import (
     ACK_PULL,
     ACK_PUSH,
     KEPT_LEAD,

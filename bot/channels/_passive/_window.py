@@ -1,49 +1,29 @@
-"""The reply-deadline rule of push-capable webhook channels (WeChat's 5 seconds), across workers.
+"""The coordinator: answers each webhook delivery within the deadline, across workers.
 
-A webhook must be answered within a deadline, and the platform retries the same message key when it is
-not; the answer may be slower (a stalled LLM). `PassiveWindow.respond` answers every delivery of a key:
-
-- The first delivery *claims* the key (`SharedState.add`) and runs the dialogue in a bounded thread
-  pool. Ready within `deadline_s`: its first text is the passive reply, the rest is pushed. Not ready:
-  a short acknowledgement now, and every text is pushed when the answer is ready.
-- Pushing goes through `PushSender`, within a per-user allowance (WeChat: 5 messages within 48 h of
-  the user's last message). Refused, disabled, used up, or failing after retries: the texts are *kept*
-  and shown first in the reply to the user's next message ("pull mode"). An answer is never dropped.
-- One user's messages are handled in the order sent, across workers: a message's dialogue job first
-  waits until the user's earlier unfinished messages (``passive:pending:<user>``) are handled ("9分"
-  must not overtake the "/assess" still waiting for a slow answer).
-- A retried key is answered from the key's record: the same passive texts once answered, nothing new
-  once acknowledged; while the first delivery is still working, the retry waits for it.
-
-Crashes (kill -9). Every record carries its owner's *lease*, renewed every ``lease_s / 3`` by the
-owner's heartbeat thread. A record whose lease ran out belongs to a dead worker, and any worker takes it
-over with `SharedState.replace` (so only one does) and runs the dialogue again on the incoming kept in
-the record; the store's message-id dedupe returns the stored replies when the dead worker's turn had
-committed, so nothing is answered twice. Three ways lead there: a platform retry of the key; the
-heartbeat's `sweep` of the acknowledged messages still to deliver (``passive:deferred``), which pushes
-the answer even if the user never writes again; and the user's next message, which first finishes that
-user's unfinished keys (``passive:pending:<user>``) and shows their answers first. Pushing is
-at-least-once across a crash: a worker killed between a push and marking it done gets that text sent
-again by the worker that takes over; without a crash every text is shown once.
+`PassiveWindow` is the one stateful piece the web app holds per worker: its thread pools, the records it
+owns and the heartbeat that renews their leases and sweeps dead workers' acknowledged messages. It decides
+what happens to a message when; the record format (`_records`), the per-user shared state (`_ledger`) and
+pushing or keeping texts (`_delivery`) live beside it. The rule itself is in the package docstring.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import socket
 import threading
 import time
 import uuid
-import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from bot.channels._passive._delivery import Delivery, PushSender
+from bot.channels._passive._ledger import Ledger
+from bot.channels._passive._records import HANDLED, Record, key_of, record_key_for
 from bot.shared_state import SharedState
 from conversations import Incoming, Reply
 
@@ -51,52 +31,15 @@ logger = logging.getLogger(__name__)
 
 ACK_PUSH = "正在为您查询，答案稍后发送。"
 ACK_PULL = "正在为您查询，答案准备好后，会在您下次发消息时先发给您。"
-KEPT_LEAD = "您上一条消息的回复："
-# The states in which a message counts as handled for the order of its user's messages.
-HANDLED = ("answered", "ready", "delivered")
-DEFERRED_KEY = "passive:deferred"  # acknowledged messages whose answer is still to be delivered
-DEFERRED_SHARDS = 8  # that list in 8 keys, so a stalled answerer does not make every message wait on one
 
 Dialogue = Callable[[Incoming], list[Reply]]
 Render = Callable[[list[Reply]], list[str]]
-
-
-class PushRefused(Exception):
-    """The platform will not take this message now (WeChat: allowance used up, or outside 48 h)."""
-
-
-class PushSender(Protocol):
-    def push(self, user_id: str, texts: list[str]) -> None:
-        """Send `texts` to `user_id`; `PushRefused` when refused, any other exception is retriable."""
-        ...
 
 
 @dataclass(frozen=True)
 class PassiveOutcome:
     texts: list[str]  # for the passive reply now (normally 0 or 1 text)
     duplicate: bool  # a retry that must show nothing new: answer the platform's "success"
-
-
-@dataclass(frozen=True)
-class _Record:
-    """What the key's value holds (JSON), so any worker can take the message over."""
-
-    state: str  # processing | answered | deferred | ready (texts computed, pushing) | delivered
-    owner: str
-    lease: float  # wall-clock time after which the owner is presumed dead
-    incoming: dict[str, Any]
-    passive: list[str]  # answered: the passive reply, repeated to retries
-    outbox: list[str]  # answered: texts still to push (or keep)
-
-    def dumps(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def loads(cls, raw: str) -> _Record:
-        return cls(**json.loads(raw))
-
-    def but(self, **changes: Any) -> _Record:
-        return _Record(**{**self.__dict__, **changes})
 
 
 class PassiveWindow:
@@ -133,13 +76,22 @@ class PassiveWindow:
         self._pusher = pusher if push_enabled else None
         self._deadline_s = deadline_s
         self._lease_s = lease_s
-        self._allowance = allowance
-        self._allowance_window_s = allowance_window_s
-        self._max_text_bytes = max_text_bytes
         self._record_ttl_s = record_ttl_s
-        self._kept_ttl_s = kept_ttl_s
-        self._push_attempts = push_attempts
-        self._push_backoff_s = push_backoff_s
+        self._ledger = Ledger(
+            state=state,
+            allowance=allowance,
+            allowance_window_s=allowance_window_s,
+            record_ttl_s=record_ttl_s,
+            kept_ttl_s=kept_ttl_s,
+            clock=clock,
+        )
+        self._delivery = Delivery(
+            ledger=self._ledger,
+            pusher=self._pusher,
+            max_text_bytes=max_text_bytes,
+            push_attempts=push_attempts,
+            push_backoff_s=push_backoff_s,
+        )
         self._poll_s = poll_s
         self._order_wait_s = order_wait_s  # at most this long behind an earlier message of the user
         self._order_poll_s = max(poll_s, 0.25)
@@ -178,8 +130,8 @@ class PassiveWindow:
         # Nothing slow runs after the deadline: under load the shared state can be slow, so the
         # bookkeeping is done by the dialogue job or in the background.
         deadline = (time.monotonic() if received_at is None else received_at) + self._deadline_s
-        record_key = _record_key(key)
-        record = _Record(
+        record_key = record_key_for(key)
+        record = Record(
             state="processing",
             owner=self.worker_id,
             lease=self._clock() + self._lease_s,
@@ -190,7 +142,7 @@ class PassiveWindow:
         if self._state.add(record_key, record.dumps(), self._record_ttl_s):
             self._own(record_key, record.dumps())
             # Queued now, before the job waits for a thread: the user's messages keep the order they came.
-            self._add_pending(incoming, key)
+            self._ledger.add_pending(incoming, key)
             return self._run(record_key, incoming, render, deadline)
         return self._retried(record_key, incoming, render, deadline)
 
@@ -204,7 +156,7 @@ class PassiveWindow:
             # its user's queue already, so were this worker to die now, the next message would finish it.
             self._background(self._defer, record_key, incoming, render, future)
             return PassiveOutcome(texts=[self.ack_text], duplicate=False)
-        texts = self._compose(incoming, render(replies))
+        texts = self._delivery.compose(incoming, render(replies))
         passive, outbox = texts[:1], texts[1:]
         outcome = self._advance(
             record_key,
@@ -220,7 +172,7 @@ class PassiveWindow:
             else:
                 self._background(self._finished, record_key, incoming)
             return PassiveOutcome(texts=passive, duplicate=False)
-        self._restore_kept(incoming, texts)
+        self._ledger.restore_kept(incoming, texts)
         if outcome is None:  # taken over (our lease lapsed): the taker answers
             return PassiveOutcome(texts=[], duplicate=True)
         # A retry flipped the record to deferred at its own deadline (our request is the one the
@@ -233,7 +185,7 @@ class PassiveWindow:
     ) -> None:
         """After an acknowledgement: mark the record deferred (and list it for the sweep), and push the
         answer once it is ready."""
-        self._register_deferred(record_key)
+        self._ledger.register_deferred(record_key)
         outcome = self._advance(
             record_key, lambda record: record.but(state="deferred") if record.state == "processing" else None
         )
@@ -259,8 +211,8 @@ class PassiveWindow:
         while True:
             raw = self._state.get(record_key)
             if raw is None:  # expired between the claim and now: treat as new
-                return self.respond(_key_of(record_key), incoming, render)
-            record = _Record.loads(raw)
+                return self.respond(key_of(record_key), incoming, render)
+            record = Record.loads(raw)
             if record.state == "answered":
                 return PassiveOutcome(texts=record.passive, duplicate=False)
             if record.state in ("deferred", "ready", "delivered"):
@@ -268,10 +220,8 @@ class PassiveWindow:
                     self._take_over_later(record_key, raw, record, render)
                 return PassiveOutcome(texts=[], duplicate=True)
             if record.lease < self._clock():  # processing, owner dead: run it again here
-                mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
-                if self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
-                    self._own(record_key, mine.dumps())
-                    logger.info("took over message %s from %s", _key_of(record_key), record.owner)
+                if self._claim(record_key, raw, record):
+                    logger.info("took over message %s from %s", key_of(record_key), record.owner)
                     return self._run(record_key, incoming, render, deadline)
                 continue
             if time.monotonic() >= deadline:
@@ -280,7 +230,7 @@ class PassiveWindow:
                 if self._state.replace(
                     record_key, raw, record.but(state="deferred").dumps(), self._record_ttl_s
                 ):
-                    self._register_deferred(record_key)
+                    self._ledger.register_deferred(record_key)
                     return PassiveOutcome(texts=[self.ack_text], duplicate=False)
                 continue
             time.sleep(self._poll_s)
@@ -291,8 +241,8 @@ class PassiveWindow:
         current = self._owned_value(record_key)
         if current is None:
             return
-        was_ready = _Record.loads(current).state == "ready"  # a dead pusher's texts, taken over
-        self._push_or_keep(incoming, _Record.loads(current).outbox)
+        was_ready = Record.loads(current).state == "ready"  # a dead pusher's texts, taken over
+        self._delivery.push_or_keep(incoming, Record.loads(current).outbox)
         self._advance(
             record_key, lambda record: record.but(outbox=[], state="delivered" if was_ready else record.state)
         )
@@ -304,29 +254,27 @@ class PassiveWindow:
         try:
             replies = future.result()
         except Exception:  # the dialogue never raises; should a bug make it, another worker tries again
-            logger.exception("deferred answer failed for message %s", _key_of(record_key))
+            logger.exception("deferred answer failed for message %s", key_of(record_key))
             with self._owned_lock:
                 self._owned.pop(record_key, None)  # the lease runs out: the sweep or the next message retries
             return
         if self._owned_value(record_key) is None:
             return  # taken over: the taker delivers
-        texts = self._compose(incoming, render(replies))
+        texts = self._delivery.compose(incoming, render(replies))
         # "ready": handled, so the user's next message goes ahead even if pushing is slow; the texts
         # stay in the record until sent, for a worker that takes over.
         if self._advance(record_key, lambda record: record.but(state="ready", outbox=texts)) is None:
-            self._restore_kept(incoming, texts)
+            self._ledger.restore_kept(incoming, texts)
             return
-        self._push_or_keep(incoming, texts)
+        self._delivery.push_or_keep(incoming, texts)
         self._advance(record_key, lambda record: record.but(state="delivered", outbox=[]))
         self._finished(record_key, incoming, deferred=True)
 
-    def _take_over_later(self, record_key: str, raw: str, record: _Record, render: Render) -> bool:
+    def _take_over_later(self, record_key: str, raw: str, record: Record, render: Render) -> bool:
         """An acknowledged record of a dead worker: answer it again here, in the background, by push."""
-        mine = record.but(state="deferred", owner=self.worker_id, lease=self._clock() + self._lease_s)
-        if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
+        if not self._claim(record_key, raw, record, state="deferred"):
             return False
-        self._own(record_key, mine.dumps())
-        logger.info("took over acknowledged message %s from %s", _key_of(record_key), record.owner)
+        logger.info("took over acknowledged message %s from %s", key_of(record_key), record.owner)
         incoming = Incoming.model_validate(record.incoming)
         future = self._pool.submit(self._dialogue, incoming)
         self._when_done(future, self._deliver_deferred, record_key, incoming, render, future)
@@ -337,16 +285,14 @@ class PassiveWindow:
         heartbeat runs this, so such an answer reaches the user even when they never write again.
         Returns how many were taken over."""
         taken = 0
-        for record_key in self._deferred():
+        for record_key in self._ledger.deferred():
             raw = self._state.get(record_key)
-            record = _Record.loads(raw) if raw is not None else None
+            record = Record.loads(raw) if raw is not None else None
             if record is None or record.state not in ("processing", "deferred", "ready"):
-                self._unregister_deferred(record_key)
+                self._ledger.unregister_deferred(record_key)
             elif record.state == "ready" and record.lease < self._clock():
                 # Killed while pushing: the texts are in the record; send what is left from here.
-                mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
-                if raw is not None and self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
-                    self._own(record_key, mine.dumps())
+                if raw is not None and self._claim(record_key, raw, record):
                     self._background(
                         self._deliver_outbox, record_key, Incoming.model_validate(record.incoming)
                     )
@@ -363,10 +309,10 @@ class PassiveWindow:
         handled (a dead worker's is taken over and handled here first, its answer kept to be shown
         first), then runs."""
         if self._pusher is not None:
-            self._reset_allowance(incoming)  # a new message from the user: a new 客服消息 window
-        pending = self._add_pending(incoming, _key_of(record_key))  # already there, but for a takeover
-        for key in pending[: pending.index(_key_of(record_key))]:
-            self._wait_for_earlier(_record_key(key), incoming, render)
+            self._ledger.reset_allowance(incoming)  # a new message from the user: a new 客服消息 window
+        pending = self._ledger.add_pending(incoming, key_of(record_key))  # already there, but for a takeover
+        for key in pending[: pending.index(key_of(record_key))]:
+            self._wait_for_earlier(record_key_for(key), incoming, render)
         return self._pool.submit(self._dialogue, incoming).result()
 
     def _wait_for_earlier(self, record_key: str, incoming: Incoming, render: Render) -> None:
@@ -382,14 +328,14 @@ class PassiveWindow:
         give_up = time.monotonic() + self._order_wait_s
         while True:
             raw = self._state.get(record_key)
-            record = _Record.loads(raw) if raw is not None else None
+            record = Record.loads(raw) if raw is not None else None
             if record is None or record.state in HANDLED:
                 return
             if record.lease < self._clock():
                 self._recover(record_key, incoming, render)  # a dead owner's: handled here, first
                 continue
             if time.monotonic() >= give_up:
-                logger.warning("message %s unfinished: the next one is handled anyway", _key_of(record_key))
+                logger.warning("message %s unfinished: the next one is handled anyway", key_of(record_key))
                 return
             with self._owned_lock:
                 local = self._settled.setdefault(record_key, threading.Event())
@@ -398,201 +344,58 @@ class PassiveWindow:
     def _recover(self, record_key: str, incoming: Incoming, render: Render) -> None:
         raw = self._state.get(record_key)
         if raw is None:
-            self._remove_pending(incoming, _key_of(record_key))
+            self._ledger.remove_pending(incoming, key_of(record_key))
             return
-        record = _Record.loads(raw)
+        record = Record.loads(raw)
         finished = record.state == "delivered" or (record.state == "answered" and not record.outbox)
         if finished:
-            self._remove_pending(incoming, _key_of(record_key))
+            self._ledger.remove_pending(incoming, key_of(record_key))
             return
         if record.lease >= self._clock():
             return  # a live worker is on it
-        mine = record.but(owner=self.worker_id, lease=self._clock() + self._lease_s)
-        if not self._state.replace(record_key, raw, mine.dumps(), self._record_ttl_s):
+        if not self._claim(record_key, raw, record):
             return
-        self._own(record_key, mine.dumps())
         if record.state in ("answered", "ready"):
             texts = record.outbox
         else:
             texts = render(self._dialogue(Incoming.model_validate(record.incoming)))
-        logger.info("recovered message %s of a dead worker %s", _key_of(record_key), record.owner)
-        self._keep(incoming, texts)
+        logger.info("recovered message %s of a dead worker %s", key_of(record_key), record.owner)
+        self._ledger.keep(incoming, texts)
         self._advance(record_key, lambda record: record.but(state="delivered", outbox=[]))
         self._finished(record_key, incoming, deferred=True)
-
-    # --- composing, pushing, keeping -------------------------------------------------------------------
-
-    def _compose(self, incoming: Incoming, fresh: list[str]) -> list[str]:
-        """The texts for the user now: what was kept for them first (with a lead line), then `fresh`."""
-        kept = self._take_kept(incoming)
-        if not kept:
-            return _pack(list(fresh), self._max_text_bytes)
-        led = f"{KEPT_LEAD}\n{kept[0]}"
-        # Never past the platform's size limit; and never the lead alone, which would show nothing new.
-        first = led if len(led.encode("utf-8")) <= self._max_text_bytes else kept[0]
-        return _pack([first, *kept[1:], *fresh], self._max_text_bytes)
-
-    def _push_or_keep(self, incoming: Incoming, texts: list[str]) -> None:
-        for index, text in enumerate(texts):
-            if self._pusher is None or not self._reserve_push(incoming):
-                self._keep(incoming, texts[index:])
-                return
-            try:
-                self._push_with_retries(incoming.user_id, text)
-            except PushRefused:
-                logger.info("push refused for a %s user: answer kept for the next message", incoming.channel)
-                self._use_up_allowance(incoming)
-                self._keep(incoming, texts[index:])
-                return
-            except Exception:
-                logger.warning("push failed after retries: answer kept for the next message", exc_info=True)
-                self._keep(incoming, texts[index:])
-                return
-
-    def _push_with_retries(self, user_id: str, text: str) -> None:
-        assert self._pusher is not None
-        for attempt in range(1, self._push_attempts + 1):
-            try:
-                self._pusher.push(user_id, [text])
-                return
-            except PushRefused:
-                raise
-            except Exception:
-                if attempt == self._push_attempts:
-                    raise
-                time.sleep(self._push_backoff_s * 2 ** (attempt - 1))
-
-    def _keep(self, incoming: Incoming, texts: list[str]) -> None:
-        if texts:
-            self._update(_kept_key(incoming), lambda kept: [*(kept or []), *texts], self._kept_ttl_s)
-
-    def _restore_kept(self, incoming: Incoming, texts: list[str]) -> None:
-        """Undo `_compose`'s taking of the kept texts (the whole answer goes out another way)."""
-        self._update(_kept_key(incoming), lambda kept: [*texts, *(kept or [])], self._kept_ttl_s)
-
-    def _take_kept(self, incoming: Incoming) -> list[str]:
-        taken: list[str] = []
-
-        def take(kept: list[str] | None) -> None:
-            taken[:] = kept or []
-
-        self._update(_kept_key(incoming), take, self._kept_ttl_s)
-        return taken
-
-    # --- the push allowance -----------------------------------------------------------------------------
-
-    def _reset_allowance(self, incoming: Incoming) -> None:
-        until = self._clock() + self._allowance_window_s
-        self._state.set(
-            _allowance_key(incoming), json.dumps({"used": 0, "until": until}), self._allowance_window_s
-        )
-
-    def _reserve_push(self, incoming: Incoming) -> bool:
-        granted = False
-
-        def reserve(value: dict[str, Any] | None) -> dict[str, Any] | None:
-            nonlocal granted
-            granted = value is not None and value["used"] < self._allowance and value["until"] > self._clock()
-            return {**value, "used": value["used"] + 1} if granted and value is not None else value
-
-        self._update(_allowance_key(incoming), reserve, None)
-        return granted
-
-    def _use_up_allowance(self, incoming: Incoming) -> None:
-        self._update(
-            _allowance_key(incoming),
-            lambda value: {**value, "used": self._allowance} if value is not None else None,
-            None,
-        )
-
-    # --- each user's unfinished keys -------------------------------------------------------------------
-
-    def _add_pending(self, incoming: Incoming, key: str) -> list[str]:
-        """Add `key` to the user's unfinished keys (kept in place when there: a taken-over message keeps
-        its turn); returns them all, oldest first."""
-        pending: list[str] = []
-
-        def add(keys: list[str] | None) -> list[str]:
-            pending[:] = keys if keys and key in keys else [*(keys or []), key]
-            return pending
-
-        self._update(_pending_key(incoming), add, self._record_ttl_s)
-        return pending
-
-    def _remove_pending(self, incoming: Incoming, key: str) -> None:
-        self._update(
-            _pending_key(incoming),
-            lambda keys: [k for k in keys or [] if k != key] or None,
-            self._record_ttl_s,
-        )
 
     def _finished(self, record_key: str, incoming: Incoming, *, deferred: bool = False) -> None:
         with self._owned_lock:
             self._owned.pop(record_key, None)
-        self._remove_pending(incoming, _key_of(record_key))
+        self._ledger.remove_pending(incoming, key_of(record_key))
         if deferred:
-            self._unregister_deferred(record_key)
+            self._ledger.unregister_deferred(record_key)
 
-    # --- acknowledged messages still to deliver, for the sweep -----------------------------------------
+    # --- this worker's records and their leases -------------------------------------------------------
 
-    def _register_deferred(self, record_key: str) -> None:
-        self._update(
-            _deferred_key(record_key), lambda keys: sorted({*(keys or []), record_key}), self._record_ttl_s
-        )
-
-    def _unregister_deferred(self, record_key: str) -> None:
-        self._update(
-            _deferred_key(record_key),
-            lambda keys: [k for k in keys or [] if k != record_key] or None,
-            self._record_ttl_s,
-        )
-
-    def _deferred(self) -> list[str]:
-        keys: list[str] = []
-        for shard in range(DEFERRED_SHARDS):
-            raw = self._state.get(f"{DEFERRED_KEY}:{shard}")
-            keys.extend(json.loads(raw) or [] if raw else [])
-        return keys
-
-    # --- compare-and-set on shared keys ------------------------------------------------------------------
-
-    def _update(self, key: str, change: Callable[[Any], Any], ttl_s: float | None) -> None:
-        """Apply `change` to the JSON value of `key` (None when absent) with a compare-and-set loop.
-        `change` returns the new value (None: delete; for "take" it may mutate and return None). A None
-        `ttl_s` keeps the value's own expiry (the allowance's `until`)."""
-        while True:
-            raw = self._state.get(key)
-            current = json.loads(raw) if raw is not None else None
-            new = change(current)
-            if new is None:
-                if raw is None:
-                    return
-                # "Delete if unchanged": there is no compare-and-delete, so a JSON null reads as absent.
-                if raw == "null" or self._state.replace(key, raw, "null", ttl_s or 60.0):
-                    return
-                continue
-            ttl = ttl_s if ttl_s is not None else max(1.0, float(new["until"]) - self._clock())
-            encoded = json.dumps(new, ensure_ascii=False)
-            if raw is None:
-                if self._state.add(key, encoded, ttl):
-                    return
-            elif new == current or self._state.replace(key, raw, encoded, ttl):
-                return
+    def _claim(self, record_key: str, raw: str, record: Record, **changes: Any) -> bool:
+        """Take a record over from its (dead) owner while it is still `raw`: ours, with a fresh lease and
+        `changes`; False when another worker wrote it first."""
+        mine = record.but(**changes, owner=self.worker_id, lease=self._clock() + self._lease_s).dumps()
+        if not self._state.replace(record_key, raw, mine, self._record_ttl_s):
+            return False
+        self._own(record_key, mine)
+        return True
 
     def _own(self, record_key: str, value: str) -> None:
         with self._owned_lock:
             self._owned[record_key] = value
 
     def _advance(
-        self, record_key: str, change: Callable[[_Record], _Record | None]
-    ) -> tuple[_Record, bool] | None:
+        self, record_key: str, change: Callable[[Record], Record | None]
+    ) -> tuple[Record, bool] | None:
         """Apply `change` to our record by compare-and-set, re-reading when the heartbeat or a retry
         wrote it meanwhile. (record now, whether `change` was applied: it returns None to leave the
         record as it is); None when the record is no longer ours."""
         with self._owned_lock:
             current = self._owned.get(record_key)  # no read first: on the hot path it is current
         while current is not None:
-            record = _Record.loads(current)
+            record = Record.loads(current)
             new = change(record)
             if new is None:
                 return record, False
@@ -610,12 +413,12 @@ class PassiveWindow:
         current = self._state.get(record_key)
         if current == mine:
             return mine
-        if current is not None and _Record.loads(current).owner == self.worker_id:
+        if current is not None and Record.loads(current).owner == self.worker_id:
             self._own(record_key, current)  # a retry on this worker flipped the state
             return current
         return None
 
-    def _swap(self, record_key: str, expected: str, record: _Record) -> bool:
+    def _swap(self, record_key: str, expected: str, record: Record) -> bool:
         """Replace our record (renewing the lease) while it is still `expected`."""
         value = record.but(lease=self._clock() + self._lease_s).dumps()
         if not self._state.replace(record_key, expected, value, self._record_ttl_s):
@@ -643,46 +446,6 @@ class PassiveWindow:
                         with self._owned_lock:
                             self._owned.pop(record_key, None)  # taken over by another worker
                     else:
-                        self._swap(record_key, current, _Record.loads(current))
+                        self._swap(record_key, current, Record.loads(current))
                 except Exception:  # the shared state may be briefly unreachable: try again next beat
                     logger.warning("lease renewal failed for %s", record_key, exc_info=True)
-
-
-def _pack(texts: list[str], limit: int) -> list[str]:
-    """Consecutive texts joined into one message while they fit (fewer pushes, and in pull mode the
-    user sees more per message); a text is never split here (the channel's renderer did that)."""
-    packed: list[str] = []
-    for text in texts:
-        if packed and len((packed[-1] + "\n\n" + text).encode("utf-8")) <= limit:
-            packed[-1] = packed[-1] + "\n\n" + text
-        else:
-            packed.append(text)
-    return packed
-
-
-def _record_key(key: str) -> str:
-    return f"passive:msg:{key}"
-
-
-def _key_of(record_key: str) -> str:
-    return record_key.removeprefix("passive:msg:")
-
-
-def _deferred_key(record_key: str) -> str:
-    return f"{DEFERRED_KEY}:{zlib.crc32(record_key.encode('utf-8')) % DEFERRED_SHARDS}"
-
-
-def _user(incoming: Incoming) -> str:
-    return f"{incoming.channel}:{incoming.user_id}"
-
-
-def _kept_key(incoming: Incoming) -> str:
-    return f"passive:kept:{_user(incoming)}"
-
-
-def _allowance_key(incoming: Incoming) -> str:
-    return f"passive:allowance:{_user(incoming)}"
-
-
-def _pending_key(incoming: Incoming) -> str:
-    return f"passive:pending:{_user(incoming)}"
