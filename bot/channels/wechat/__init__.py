@@ -12,6 +12,7 @@
 Needs the ``wechat`` extra (wechatpy, defusedxml, FastAPI).
 """
 
+from bot.channels._passive import PushRefused
 from bot.channels.wechat._client import (
     CustomerServiceClient,
     WeChatApiError,
@@ -27,7 +28,6 @@ from bot.channels.wechat._endpoint import (
     WeChatEndpoint,
 )
 from bot.channels.wechat._inbound import WECHAT_CHANNEL, WELCOME, InboundMessage, Route, menu_command
-from bot.channels.wechat._push import PushRefused
 from bot.channels.wechat._render import (
     TEXT_LIMIT_BYTES,
     FormLinker,

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels.wechat._push import PushRefused
+from bot.channels._passive import PushRefused
 from bot.shared_state import SharedState
 
 logger = logging.getLogger(__name__)
