@@ -27,7 +27,7 @@ from fastapi import APIRouter, FastAPI
 from bot.channels import PassiveWindow
 from bot.settings import Settings
 from bot.shared_state import SharedState, shared_state_for
-from bot.web._forms import FormLinks, forms_router
+from bot.web._forms import FormLinks, forms_router, redact_form_tokens_in_access_log
 from bot.web._health import health_router
 from bot.web._secret import form_link_secret
 from conversations import Dialogue, Incoming, Reply, Store
@@ -74,6 +74,7 @@ def create_app(
             if owned:
                 web.dialogue.store.close()
 
+    redact_form_tokens_in_access_log()
     app = FastAPI(title="申报助手", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.include_router(health_router())
     app.include_router(forms_router())

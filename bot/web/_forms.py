@@ -11,6 +11,8 @@ import base64
 import binascii
 import hmac
 import json
+import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +25,26 @@ from fastapi.responses import HTMLResponse, Response
 from conversations import DOCX_MEDIA_TYPE, Attachment, form_digest
 
 _CONTEXT = b"applicant-bot form link v1:"  # a key reused elsewhere never signs a valid form link
+_TOKEN_IN_PATH = re.compile(r"(/forms/)[^/?\s]+")
+
+
+class RedactFormTokens(logging.Filter):
+    """Keeps form-link tokens out of the access log: a token is the form itself for as long as it is
+    valid, and logs are read by more people, for longer, than the link's owner."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_PATH.sub(r"\1…", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
+def redact_form_tokens_in_access_log() -> None:
+    """Installs `RedactFormTokens` on uvicorn's access logger once per process."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(existing, RedactFormTokens) for existing in access.filters):
+        access.addFilter(RedactFormTokens())
 
 
 @dataclass(frozen=True)

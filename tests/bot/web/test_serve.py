@@ -71,8 +71,13 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(
         assert response.json()["checks"] == {"store": "ok", "index": "ok", "shared_state": "ok"}
         if workers > 1:
             assert _worker_processes(process.pid) == workers
+        refused = httpx.get(f"http://127.0.0.1:{port}/forms/TOKENTHATMUSTNOTBELOGGED", timeout=5)
+        assert refused.status_code == 403
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0, log.read_text(errors="replace")
+        # The access log shows the request, never the token (a valid one is the form itself).
+        logged = log.read_text(errors="replace")
+        assert "/forms/…" in logged and "TOKENTHATMUSTNOTBELOGGED" not in logged
     finally:
         if process.poll() is None:
             process.kill()
