@@ -140,9 +140,9 @@ class Answer(BaseModel):
     question: str
     answer: str
     answered: bool
-    # Derived from `answered` when not given. Not in the JSON (`model_dump`) for now: `ask --json`
-    # keeps its documented keys until bot/ shows the kind.
-    kind: ReplyKind = Field(default="answer", exclude=True)
+    # answer: cited; related: the closest rule, quoted and labelled as related (lower confidence);
+    # not_found: the notices do not say. Derived from `answered` when not given.
+    kind: ReplyKind = "answer"
     confidence: float = Field(ge=0.0, le=1.0)
     programme: str | None = None
     citations: list[Citation] = Field(default_factory=list)
