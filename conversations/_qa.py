@@ -19,6 +19,7 @@ def answer_question(ctx: TurnContext, question: str, *, programme: str | None, c
         answer=answer.answer,
         programme=answer.programme or programme,
         answered=answer.answered,
+        kind=answer.kind,
         confidence=answer.confidence,
         citations=[c.model_dump() for c in answer.citations],
         latency_ms=answer.latency_ms,

@@ -137,6 +137,8 @@ class QuestionLogRow(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     programme: Mapped[str | None] = mapped_column(String(128), nullable=True)
     answered: Mapped[bool] = mapped_column(Boolean)
+    # answer | related (the closest rule, labelled as related) | not_found (knowledge.ReplyKind)
+    kind: Mapped[str] = mapped_column(String(16), default="answer")
     confidence: Mapped[float] = mapped_column(Float)
     citations: Mapped[list[Any]] = mapped_column(default=list)
     latency_ms: Mapped[float] = mapped_column(Float)

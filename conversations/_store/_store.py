@@ -314,6 +314,7 @@ class Turn:
         citations: Sequence[dict[str, Any]],
         latency_ms: float,
         context: str,
+        kind: str | None = None,
     ) -> int:
         row = QuestionLogRow(
             user_id=self.user_id,
@@ -322,6 +323,7 @@ class Turn:
             answer=answer,
             programme=programme,
             answered=answered,
+            kind=kind or ("answer" if answered else "not_found"),
             confidence=confidence,
             citations=list(citations),
             latency_ms=latency_ms,

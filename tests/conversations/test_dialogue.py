@@ -66,9 +66,9 @@ def test_a_question_gets_a_cited_answer_that_can_be_rated(database_url: str) -> 
         Incoming(channel="test", user_id="alice", rating=(chat.last[0].rating_id or 0, "useless"))
     )
     rows = chat.dialogue.store.question_log()
-    assert [(row.question, row.answered, row.rating) for row in rows] == [
-        ("连云港服务之星申报截止到哪天？", True, "useful"),
-        ("奖金有多少", False, "useless"),
+    assert [(row.question, row.answered, row.kind, row.rating) for row in rows] == [
+        ("连云港服务之星申报截止到哪天？", True, "answer", "useful"),
+        ("奖金有多少", False, "not_found", "useless"),
     ]
 
 

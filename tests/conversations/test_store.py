@@ -5,14 +5,16 @@ from __future__ import annotations
 import threading
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, text
 
 from conversations import Incoming, Reply, Store, form_digest
 from conversations._store import DialogueStateRow, QuestionLogRow, TranscriptRow, count_rows
-from conversations._store._migrate import current_revision, head_revision
+from conversations._store._migrate import _config, current_revision, head_revision
 from conversations._store._schema import Base
+from conversations._store._store import _normalise_url
 
 TABLES = {
     "users",
@@ -182,3 +184,30 @@ def test_a_completed_form_is_found_by_its_owner_and_content_only(database_url: s
     assert store.completed_form("test", "bob", alice) is None  # another user's form is not theirs
     assert store.completed_form("test", "alice", form_digest(b"changed")) is None
     assert store.completed_form("test", "carol", alice) is None
+
+
+def test_questions_logged_before_reply_kinds_existed_get_theirs(database_url: str) -> None:
+    """A database from before migration 0003 keeps its question log: answered rows become answers,
+    refused ones "not found"."""
+    engine = create_engine(_normalise_url(database_url))
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "0002")
+        connection.execute(
+            text(
+                "INSERT INTO users (id, channel, channel_user_id, created_at) "
+                "VALUES (1, 'test', 'u1', CURRENT_TIMESTAMP)"
+            )
+        )
+        for answered in (True, False):
+            connection.execute(
+                text(
+                    "INSERT INTO question_log (user_id, channel, question, answer, answered, confidence, "
+                    "citations, latency_ms, context, created_at) VALUES (1, 'test', 'q', 'a', :answered, "
+                    "0.5, '[]', 1.0, 'qa', CURRENT_TIMESTAMP)"
+                ),
+                {"answered": answered},
+            )
+    engine.dispose()
+    store = Store(database_url)
+    kinds = [(row.answered, row.kind) for row in store.question_log()]
+    assert kinds == [(True, "answer"), (False, "not_found")]
