@@ -64,7 +64,12 @@ def _figure_units_rejoined(tokens: list[str], corpus: DocumentFrequency | None) 
     while i < len(tokens):
         token = tokens[i]
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if token.isdigit() and len(following) == 1 and following in _FIGURE_UNIT_CHARS:
+        if (
+            token.isdigit()
+            and len(following) == 1
+            and following in _FIGURE_UNIT_CHARS
+            and following != "号"  # "682号文" is a document number: 号文 is the word
+        ):
             out.append(token + following)
             i += 2
             continue
