@@ -33,8 +33,6 @@ from knowledge._extractive_text import (
     _surroundings,
     _units_of,
     _voice_fit,
-    asks_about_scoring,
-    is_points_band,
     question_figures,
 )
 from knowledge._extractive_types import Candidate, ExtractiveParams, ExtractiveResult, GroupAnswer
@@ -259,7 +257,6 @@ class ExtractiveAnswerer:
         deadline_terms = set(self.cues.deadline_terms)
         about_forms = any(term.endswith("表") or "填" in term for term in analysis.key_terms)
         figures = question_figures(analysis.text)
-        scoring_asked = asks_about_scoring(analysis.text)
         phrases = _phrases(analysis.key_terms, analysis.text)
         # "地址", "总分": a term that names the kind of answer asked for is answered by a sentence
         # that gives one ("太湖中路25号八楼", "（10分）"), whether or not it repeats the word.
@@ -362,10 +359,6 @@ class ExtractiveAnswerer:
                     score += candidate.band
                 if unit.kind == "block":
                     score += ranking.whole_list
-                if not figures and not scoring_asked and is_points_band(unit.text):
-                    # "满意度要达到多少分": the rule's threshold (不低于85分), not the rubric's row
-                    # that gives 21-25分 for 90分 and more.
-                    score -= ranking.points_band
                 if unit.text.endswith(("：", ":")):
                     score -= ranking.announces
                 elif _is_heading(unit.text) and (shape < 1.0 or not analysis.typed_kinds):

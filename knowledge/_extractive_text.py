@@ -161,18 +161,6 @@ _UPPER_BOUND = re.compile(
     r"|(\d+(?:\.\d+)?)\s*(分|%|个|人|年|元|字)\s*(?:及|或)?(?:以下|以内)"
 )
 BAND_BONUS = 0.12
-# A scoring rubric's row ("得分90分及以上 | 21-25分"): the points a row earns, not what one must reach.
-_POINTS_BAND = re.compile(r"\d+(?:\.\d+)?\s*[-－—~～至]\s*\d+(?:\.\d+)?\s*分")
-# Questions about how points are given, which such a row does answer. General Chinese.
-_ASKS_ABOUT_SCORING = re.compile(r"评分|打分|计分|算分|分值|[打给得算扣加评计拿]几分|扣分|加分|分档|档次|细则")
-
-
-def is_points_band(text: str) -> bool:
-    return bool(_POINTS_BAND.search(text))
-
-
-def asks_about_scoring(question: str) -> bool:
-    return bool(_ASKS_ABOUT_SCORING.search(question))
 
 
 def question_figures(question: str) -> list[tuple[float, str]]:

@@ -29,7 +29,6 @@ class RankingWeights:
     whole_list: float = 0.05  # ...plus this for a whole list (a list question is best answered by it)
     announces: float = 0.1  # ...minus this for a line ending in "：" (it only announces what follows)
     heading: float = 0.1  # ...minus this for a heading that does not hold the answer itself
-    points_band: float = 0.1  # ...minus this for a rubric row (21-25分) when no score system is asked
     too_short: float = 0.15  # ...minus this under 6 characters
     too_long: float = 0.05  # ...minus this over 300 characters
     # A group: coverage by its sentences (with surroundings), by themselves, shape, its best hit's rank.

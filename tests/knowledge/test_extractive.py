@@ -701,28 +701,3 @@ def test_a_bracketed_alternative_also_reads_as_the_pair_it_abbreviates():
     assert answerer._term_coverage("县区", text) == 1.0
     assert answerer._term_coverage("州市", text) == 1.0
     assert answerer._term_coverage("县", text) == 1.0
-
-
-POINTS = [
-    make_chunk(
-        QH,
-        "附件2 › 评分标准",
-        "| 评价项目 | 评价内容 | 得分 |\n| 顾客满意度（25分） | 第三方测评得分90分及以上 | 21-25分 |",
-    ),
-    make_chunk(QH, "二、申报条件", "第三方顾客满意度测评得分不低于85分。"),
-]
-
-
-@pytest.fixture(scope="module")
-def points_context() -> AnswerContext:
-    return AnswerContext(programmes=PROGRAMMES, stats=CorpusStats.from_chunks(POINTS + RULES), today=TODAY)
-
-
-def test_a_threshold_question_gets_the_rule_not_the_rubrics_points_row(points_context):
-    # "要达到多少分" asks what one must reach: the condition (不低于85分), not the rubric's row that
-    # gives 21-25分 for 90分 and more, even when the rubric ranks first.
-    answer = answer_in_order("青海 满意度要达到多少分", points_context, POINTS)
-    assert answer.answered and "85分" in answer.answer.split("。")[0]
-    # Asked how points are given, the rubric's row is the answer.
-    scored = answer_in_order("青海 满意度那项打几分", points_context, POINTS)
-    assert "21-25分" in scored.answer
