@@ -73,12 +73,14 @@ _PARENTHETICAL_INFIX = re.compile(r"([\u4e00-\u9fff])[（(]([\u4e00-\u9fff])[）
 
 @lru_cache(maxsize=8192)
 def _fold_parentheticals(text: str) -> str:
-    """ "企（事）业单位" read both ways: 企业单位 and 事业单位 (the bracket offers another character);
+    """ "企（事）业单位" read both ways: 企业单位 and 事业单位 (the bracket offers another character),
+    and as the pair it abbreviates: 企事业单位 (so 县区 is in "县（区）行业协会", 州市 in "州（市）");
     "标杆（五星）级" read without its aside: 标杆级."""
     return "\n".join(
         (
             _PARENTHETICAL_INFIX.sub(r"\1", text),
             _PARENTHETICAL_INFIX.sub(r"\2", text),
+            _PARENTHETICAL_INFIX.sub(r"\1\2", text),
             _PARENTHETICAL_ASIDE.sub("", text),
         )
     )

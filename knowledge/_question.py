@@ -51,6 +51,43 @@ _FIGURE = re.compile(
     r"^(?:第?[\d.]+|[第前近]?[一二两三四五六七八九十百千万半几多]+)"
     r"(?:[%个分字年月日号人名份项元万倍次家页岁天周篇条类种级星位格张栏行段遍回本]|个月|分钟|小时)?$"
 )
+_FIGURE_UNIT_CHARS = "%个分字年月日号人名份项元万倍次家页岁天周篇条类种级星位格张栏行段遍回本"
+
+
+def _figure_units_rejoined(tokens: list[str], corpus: DocumentFrequency | None) -> list[str]:
+    """A figure's unit given back to it: "21年评上过" is 21/年/评/上/过 to jieba, whose lone 年 and
+    评 would then be rejoined into a word 年评; a reader sees 21年/评/上过. Likewise a unit jieba glued
+    to the next word, unless that word is one the notices use (年度 of "21年度" stays). General
+    Chinese, about no corpus."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if (
+            token.isdigit()
+            and len(following) == 1
+            and following in _FIGURE_UNIT_CHARS
+            and following != "号"  # "682号文" is a document number: 号文 is the word
+        ):
+            out.append(token + following)
+            i += 2
+            continue
+        if (
+            token.isdigit()
+            and len(following) >= 2
+            and following[0] in _FIGURE_UNIT_CHARS
+            and not following.isascii()
+            and (corpus is None or corpus.df(following) == 0)
+        ):
+            out.extend([token + following[0], following[1:]])
+            i += 2
+            continue
+        out.append(token)
+        i += 1
+    return out
+
+
 # jieba's tags for words that carry no topic of their own: pronouns, adverbs, conjunctions,
 # prepositions, particles, interjections, localisers, numerals, measure words, times, adjectives.
 _FUNCTION_TAGS = frozenset(
@@ -643,7 +680,8 @@ class QuestionAnalyser:
                     terms.append(joined)
                 run.clear()
 
-        tokens = self._corpus_segmentation(self.segmenter.cut(segment), corpus)
+        tokens = _figure_units_rejoined(self.segmenter.cut(segment), corpus)
+        tokens = self._corpus_segmentation(tokens, corpus)
         tokens = self._repair_split_typos(tokens, corpus)
         for token in self._repair_sound_alike_chars(tokens, corpus):
             token = token.strip()

@@ -691,3 +691,13 @@ def test_an_as_of_date_in_parentheses_is_not_taken_for_the_deadline():
     ]
     answer = ExtractiveAnswerer().answer(question, analysis, hits, scope, context).answer
     assert answer.answered and "6月30日前" in answer.answer
+
+
+def test_a_bracketed_alternative_also_reads_as_the_pair_it_abbreviates():
+    # "县（区）行业协会" says 县区 as well as 县 and 区 (and "州（市）" 州市): a question writing the
+    # pair must find it there, not be refused for lacking it.
+    answerer = ExtractiveAnswerer()
+    text = "部分企业也可以直接通过所属县（区）行业协会申报，报送所在州（市）质量协会。"
+    assert answerer._term_coverage("县区", text) == 1.0
+    assert answerer._term_coverage("州市", text) == 1.0
+    assert answerer._term_coverage("县", text) == 1.0
