@@ -11,30 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-CATALOG = """\
-documents:
-  - file: qinghai-2025-notice.txt
-    title: 2025年青海省用户满意服务之星申报通知
-    issuer: 青海省质量管理协会
-    region: 青海省
-    published: 2025-06-01
-    programme: qinghai-2025
-    kind: notice
-"""
-
-NOTICE = """\
-2025年青海省用户满意服务之星申报通知
-
-一、申报要求
-（一）必须提供用户满意度测评报告（近1年内），测评报告应对调查对象、调查方式、调查时间详细说明。
-（二）自评分数80分及以上方可申报。
-
-二、申报时间
-材料申报截止日期为2025年8月25日。逾期不予受理。
-"""
-
 SCRIPT = [
     "青海服务之星申报截止日期是哪天？",
     "/assess qinghai-2025-star",
@@ -55,15 +31,6 @@ SCRIPT = [
     "跳过",
     "营业员",
 ]
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "notices"
-    folder.mkdir()
-    (folder / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
-    (folder / "qinghai-2025-notice.txt").write_text(NOTICE, encoding="utf-8")
-    return folder
 
 
 def _env(tmp_path: Path, corpus: Path, url: str) -> dict[str, str]:
