@@ -260,10 +260,7 @@ def test_an_answer_acknowledged_by_a_killed_worker_reaches_the_user_on_the_next_
     windows: Callable[..., PassiveWindow],
 ) -> None:
     state = MemorySharedState()
-    never = threading.Event()
-    dead_pusher = RecordingPusher()
-    dead = windows(state, FakeDialogue(never), dead_pusher, lease_s=3600, clock=lambda: 0.0, deadline_s=HELD)
-    assert dead.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
+    dead, never, dead_pusher = _acknowledged_then_killed(windows, state)
     # ...killed here: its dialogue never returns and it never pushes.
 
     alive_dialogue = FakeDialogue()
@@ -274,6 +271,18 @@ def test_an_answer_acknowledged_by_a_killed_worker_reaches_the_user_on_the_next_
     never.set()
     dead.close()
     assert dead_pusher.pushed == []  # taken over: the dead worker's late answer is not sent again
+
+
+def _acknowledged_then_killed(
+    windows: Callable[..., PassiveWindow], state: MemorySharedState
+) -> tuple[PassiveWindow, threading.Event, RecordingPusher]:
+    """A worker that acknowledged "评分标准？" (m1) and is then killed: its dialogue never returns (until
+    the event is set) and it never pushes. Returns (the worker, that event, its pusher)."""
+    never = threading.Event()
+    dead_pusher = RecordingPusher()
+    dead = windows(state, FakeDialogue(never), dead_pusher, lease_s=3600, clock=lambda: 0.0, deadline_s=HELD)
+    assert dead.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
+    return dead, never, dead_pusher
 
 
 def test_twenty_concurrent_deliveries_of_one_key_run_the_dialogue_once(
@@ -360,10 +369,7 @@ def test_an_answer_acknowledged_by_a_killed_worker_is_pushed_by_the_sweep_of_ano
     windows: Callable[..., PassiveWindow],
 ) -> None:
     state = MemorySharedState()
-    never = threading.Event()
-    dead_pusher = RecordingPusher()
-    dead = windows(state, FakeDialogue(never), dead_pusher, lease_s=3600, clock=lambda: 0.0, deadline_s=HELD)
-    assert dead.respond("m1", message("评分标准？", "m1"), render).texts == [ACK_PUSH]
+    dead, never, dead_pusher = _acknowledged_then_killed(windows, state)
     # ...killed here; the user writes nothing more.
 
     pusher = RecordingPusher()
