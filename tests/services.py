@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from bot.shared_state import SharedState
 
 POSTGRES_URL = os.environ.get("APPLICANT_BOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("APPLICANT_BOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -73,3 +77,27 @@ def redis_prefix() -> Iterator[tuple[str, str]]:
         for key in client.scan_iter(match=prefix + "*"):
             client.delete(key)
         client.close()
+
+
+def shared_states(
+    kind: str, directory: Path, clock: Callable[[], float] | None = None
+) -> Iterator[SharedState]:
+    """A fresh shared state of `kind` (memory, sqlite, postgres, redis), closed afterwards. `clock`
+    drives expiry where the backend takes one (Redis keeps its own time)."""
+    from bot.shared_state import DatabaseSharedState, MemorySharedState, RedisSharedState
+    from conversations import Store
+
+    clocked = {} if clock is None else {"clock": clock}  # else each backend's own default clock
+    if kind == "memory":
+        yield MemorySharedState(**clocked)
+    elif kind == "redis":
+        for url, prefix in redis_prefix():
+            yield RedisSharedState(url, prefix=prefix)
+    else:
+        urls = [sqlite_url(directory)] if kind == "sqlite" else postgres_schema_url()
+        for url in urls:
+            store = Store(url)
+            try:
+                yield DatabaseSharedState(store.engine, **clocked)
+            finally:
+                store.close()

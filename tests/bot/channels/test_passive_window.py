@@ -17,9 +17,9 @@ from bot.channels._passive import (
     PassiveWindow,
     PushRefused,
 )
-from bot.shared_state import DatabaseSharedState, MemorySharedState, RedisSharedState, SharedState
-from conversations import Incoming, Reply, Store
-from tests.services import postgres_schema_url, redis_prefix, sqlite_url
+from bot.shared_state import MemorySharedState, SharedState
+from conversations import Incoming, Reply
+from tests.services import shared_states
 
 USER = "openid-applicant-1"
 HELD = 0.2  # the deadline where the dialogue is held on purpose: the acknowledgement comes at once
@@ -315,17 +315,7 @@ def test_twenty_concurrent_deliveries_of_one_key_run_the_dialogue_once(
 @pytest.fixture(params=["sqlite", "postgres", "redis"])
 def shared_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedState]:
     """The backends serve workers really share: the store's database, or Redis."""
-    if request.param == "redis":
-        for url, prefix in redis_prefix():
-            yield RedisSharedState(url, prefix=prefix)
-        return
-    urls = [sqlite_url(tmp_path)] if request.param == "sqlite" else postgres_schema_url()
-    for url in urls:
-        store = Store(url)
-        try:
-            yield DatabaseSharedState(store.engine)
-        finally:
-            store.close()
+    yield from shared_states(request.param, tmp_path)
 
 
 def test_two_workers_on_a_real_backend_answer_a_retried_key_once(

@@ -14,13 +14,12 @@ import pytest
 from bot.settings import Settings
 from bot.shared_state import (
     DatabaseSharedState,
-    MemorySharedState,
     RedisSharedState,
     SharedState,
     shared_state_for,
 )
 from conversations import Store
-from tests.services import postgres_schema_url, redis_prefix, sqlite_url
+from tests.services import shared_states, sqlite_url
 
 Backend = tuple[SharedState, Callable[[float], None]]
 
@@ -43,19 +42,9 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     def advance_clock(seconds: float) -> None:
         clock.now += seconds
 
-    if request.param == "memory":
-        yield MemorySharedState(clock=clock), advance_clock
-    elif request.param == "redis":
-        for url, prefix in redis_prefix():
-            yield RedisSharedState(url, prefix=prefix), time.sleep
-    else:
-        urls = [sqlite_url(tmp_path)] if request.param == "sqlite" else postgres_schema_url()
-        for url in urls:
-            store = Store(url)
-            try:
-                yield DatabaseSharedState(store.engine, clock=clock), advance_clock
-            finally:
-                store.close()
+    advance = time.sleep if request.param == "redis" else advance_clock  # Redis keeps its own time
+    for state in shared_states(request.param, tmp_path, clock):
+        yield state, advance
 
 
 def test_a_key_is_claimed_once_until_it_expires(backend: Backend) -> None:

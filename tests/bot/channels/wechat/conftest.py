@@ -21,9 +21,9 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.wechat import WeChatConfig, wechat_router
 from bot.settings import ENV_PREFIX
-from bot.shared_state import DatabaseSharedState, MemorySharedState, RedisSharedState, SharedState
-from conversations import Attachment, Incoming, Reply, SourceRef, Store
-from tests.services import postgres_schema_url, redis_prefix, sqlite_url
+from bot.shared_state import MemorySharedState, SharedState
+from conversations import Attachment, Incoming, Reply, SourceRef
+from tests.services import shared_states
 
 TOKEN = "applicant-bot-test-token"
 APP_ID = "wx0123456789abcdef"
@@ -176,19 +176,7 @@ def _no_stray_wechat_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 @pytest.fixture(params=["memory", "sqlite", "postgres", "redis"])
 def shared_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedState]:
     """Each backend the serve workers really share (this machine's Postgres and Redis included)."""
-    if request.param == "memory":
-        yield MemorySharedState()
-    elif request.param == "redis":
-        for url, prefix in redis_prefix():
-            yield RedisSharedState(url, prefix=prefix)
-    else:
-        urls = [sqlite_url(tmp_path)] if request.param == "sqlite" else postgres_schema_url()
-        for url in urls:
-            store = Store(url)
-            try:
-                yield DatabaseSharedState(store.engine)
-            finally:
-                store.close()
+    yield from shared_states(request.param, tmp_path)
 
 
 @pytest.fixture
