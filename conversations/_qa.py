@@ -24,6 +24,7 @@ def answer_question(ctx: TurnContext, question: str, *, programme: str | None, c
         citations=[c.model_dump() for c in answer.citations],
         latency_ms=answer.latency_ms,
         context=context,
+        curated_answer_id=answer.curated_answer_id,
     )
     data = ctx.turn.data
     data["rating_target"] = log_id

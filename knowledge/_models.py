@@ -147,6 +147,8 @@ class Answer(BaseModel):
     programme: str | None = None
     citations: list[Citation] = Field(default_factory=list)
     latency_ms: float = 0.0
+    # Set when a staff-written answer (a `CuratedAnswers` lookup) replied instead of the notices.
+    curated_answer_id: int | None = None
 
     @model_validator(mode="after")
     def _kind_agrees(self) -> Answer:

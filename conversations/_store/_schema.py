@@ -143,6 +143,8 @@ class QuestionLogRow(Base):
     citations: Mapped[list[Any]] = mapped_column(default=list)
     latency_ms: Mapped[float] = mapped_column(Float)
     context: Mapped[str] = mapped_column(String(16), default="qa")  # qa | assessment | check
+    # The staff answer that replied, when one did (then the notices were not searched).
+    curated_answer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rating: Mapped[str | None] = mapped_column(String(8), nullable=True)  # useful | useless
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -158,3 +160,118 @@ class SharedStateRow(Base):
     value: Mapped[str] = mapped_column(Text)
     # Seconds since the epoch: every worker compares against its own wall clock, which NTP keeps close.
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+# --- the staff console (FAQ gaps, curated answers, staff accounts, notice jobs) ---------------------
+
+
+class CuratedAnswerRow(Base):
+    """A staff-written answer, consulted before the notices. `phrasings` are the questions it answers
+    (its own question and the paraphrases of the gap group it closed), matched as questions are.
+    Every edit bumps `version` and leaves the previous text in `curated_answer_versions`."""
+
+    __tablename__ = "curated_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    phrasings: Mapped[list[Any]] = mapped_column(default=list)
+    programme: Mapped[str | None] = mapped_column(String(128), nullable=True)  # None: every programme
+    cite_file: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    cite_section: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | removed
+    # Why staff should re-read it (the notice it cites was replaced or withdrawn); None when current.
+    flagged: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class CuratedAnswerVersionRow(Base):
+    """One saved version of a curated answer (the first, every edit, the removal)."""
+
+    __tablename__ = "curated_answer_versions"
+    __table_args__ = (UniqueConstraint("curated_answer_id", "version", name="uq_curated_answer_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    curated_answer_id: Mapped[int] = mapped_column(
+        ForeignKey("curated_answers.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    phrasings: Mapped[list[Any]] = mapped_column(default=list)
+    programme: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    cite_file: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    cite_section: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    edited_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GapDecisionRow(Base):
+    """A staff decision on a gap group: resolved (with the curated answer that closed it) or ignored.
+    Groups are recomputed from the question log; a decision covers the logged questions it names, so
+    regrouping keeps it. Reverting sets `reverted_at` (the row stays, for the audit)."""
+
+    __tablename__ = "gap_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_key: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # resolved | ignored
+    representative: Mapped[str] = mapped_column(Text, default="")
+    question_ids: Mapped[list[Any]] = mapped_column(default=list)
+    curated_answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("curated_answers.id", ondelete="SET NULL"), nullable=True
+    )
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class StaffAccountRow(Base):
+    """An association staff member who may open the staff pages. Only a password hash is kept."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StaffSessionRow(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, with the
+    session's CSRF token, so a stolen database does not sign anyone in."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class NoticeJobRow(Base):
+    """A background re-ingest started from the staff pages, with its progress, so that whichever
+    worker serves the page can show it."""
+
+    __tablename__ = "notice_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))  # add | replace | withdraw | reingest
+    file: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    current: Mapped[str] = mapped_column(String(255), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    started_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -315,6 +315,7 @@ class Turn:
         latency_ms: float,
         context: str,
         kind: str | None = None,
+        curated_answer_id: int | None = None,
     ) -> int:
         row = QuestionLogRow(
             user_id=self.user_id,
@@ -328,6 +329,7 @@ class Turn:
             citations=list(citations),
             latency_ms=latency_ms,
             context=context,
+            curated_answer_id=curated_answer_id,
         )
         self.session.add(row)
         self.session.flush()
