@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -48,6 +49,7 @@ CHANGING_ACTIONS = frozenset({"replace", "withdraw", "restore"})
 _LEASE_PREFIX = "notice-job:"
 INTERRUPTED = "导入被中断（服务重启或进程退出）；索引仍是上一次完整导入的版本。请重新提交这项操作。"
 BUSY = "另一个导入一直在更新索引，本次未能开始；索引未改动。请稍后重新提交。"
+INTERNAL_ERROR = "导入失败（内部错误）；索引未改动。请稍后重试或联系技术人员。"
 WAITING = "另一个导入正在更新索引，等它结束后开始……"
 
 
@@ -191,11 +193,20 @@ class NoticeJobs:
                 self._run(job_id)
             except Exception:  # the worker must outlive a job, whatever happened to it
                 logger.exception("notice job %s failed unexpectedly", job_id)
-                self._finish(job_id, "failed", "导入失败（内部错误）；索引未改动。请稍后重试或联系技术人员。")
+                # When the database itself fails, the lease lapses and the job reads as interrupted.
+                with suppress(Exception):
+                    self._finish(job_id, "failed", INTERNAL_ERROR)
             finally:
                 with self._owned_lock:
                     self._owned.discard(job_id)
-                self._leases.delete(self._lease_key(job_id))
+                self._release(job_id)
+
+    def _release(self, job_id: int) -> None:
+        """Drops a finished job's lease; one that cannot be dropped simply expires."""
+        try:
+            self._leases.delete(self._lease_key(job_id))
+        except Exception:
+            logger.warning("could not drop the lease of notice job %s", job_id, exc_info=True)
 
     def _run(self, job_id: int) -> None:
         self._update(job_id, status="running", message="正在导入……")

@@ -229,14 +229,14 @@ class NoticeLibrary:
     def prefill(self, filename: str, data: bytes) -> DocumentMeta:
         """The catalog fields the text gives, for the upload form; `NoticeRejected` with the reason
         when the upload cannot become a notice."""
-        _text, meta = self._check_upload(filename, data)
+        _name, meta = self._check_upload(filename, data)
         return meta
 
     # --- changes ---
 
     def add(self, filename: str, data: bytes, meta: DocumentMeta, *, by: str) -> NoticeRecord:
         """Adds a new notice. Refuses a name an active notice already has (that is a replacement)."""
-        self._check_upload(filename, data)
+        filename, _prefilled = self._check_upload(filename, data)
         with self._locked() as managed:
             self._refuse_taken_name(managed, filename, allowed=None)
             entry = self._store_upload(managed, filename, data, meta, by=by)
@@ -248,7 +248,7 @@ class NoticeLibrary:
     ) -> NoticeRecord:
         """Replaces an active notice (base or staff) by an upload: the old one is marked replaced and
         no longer indexed. The upload may keep the old file's name."""
-        self._check_upload(filename, data)
+        filename, _prefilled = self._check_upload(filename, data)
         with self._locked() as managed:
             source = self._active_source(managed, old_file)
             if source is None:
@@ -302,7 +302,8 @@ class NoticeLibrary:
     # --- internals ---
 
     def _check_upload(self, filename: str, data: bytes) -> tuple[str, DocumentMeta]:
-        """The upload's text and prefilled entry; every refusal happens here, before anything is written."""
+        """The upload's checked name and prefilled entry; every refusal happens here, before anything
+        is written."""
         name = _safe_name(filename)
         suffix = Path(name).suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
@@ -323,7 +324,7 @@ class NoticeLibrary:
         if not _CJK.search(text):
             scanned = "（可能是扫描件，没有文字层）" if suffix == ".pdf" else ""
             raise NoticeRejected(f"{name} 中没有中文文字{scanned}；请提供文字版 PDF、Word 或 TXT 文件。")
-        return text, complete_meta(Path(name), text, None)
+        return name, complete_meta(Path(name), text, None)
 
     def _store_upload(
         self, managed: ManagedCatalog, filename: str, data: bytes, meta: DocumentMeta, *, by: str

@@ -203,6 +203,12 @@ def test_an_added_notice_is_listed_as_staff_and_indexed_after_the_base(library: 
     assert load_catalog(library.managed_dir).by_file()[HUBEI_FILE].issuer == "湖北省质量协会"
 
 
+def test_an_upload_is_stored_under_its_checked_name(library: NoticeLibrary) -> None:
+    record = add_hubei(library, name=f"  {HUBEI_FILE} ")
+    assert record.file == HUBEI_FILE and indexed(library)[-1] == HUBEI_FILE
+    assert (library.managed_dir / HUBEI_FILE).is_file()
+
+
 def test_the_fields_staff_edit_are_the_ones_indexed(library: NoticeLibrary) -> None:
     data = HUBEI.encode()
     meta = library.prefill(HUBEI_FILE, data)
