@@ -162,6 +162,11 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @property
+    def managed_notices_dir(self) -> Path:
+        """Where the notices staff upload on the staff pages live (beside the read-only `notices`)."""
+        return self.data_dir / "notices"
+
+    @property
     def forms_dir(self) -> Path:
         """Where the console saves the completed forms it receives."""
         return self.data_dir / "forms"

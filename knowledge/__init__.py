@@ -19,6 +19,15 @@ from knowledge._index import (
     IngestReport,
     SkippedFile,
     ingest_folder,
+    ingest_library,
+)
+from knowledge._library import (
+    MAX_UPLOAD_BYTES,
+    NoticeLibrary,
+    NoticeRecord,
+    NoticeRejected,
+    NoticeSource,
+    NoticeStatus,
 )
 from knowledge._loaders import DocumentLoadError, list_notice_files, load_notices, read_document
 from knowledge._models import Answer, Catalog, Chunk, Citation, DocumentMeta, ReplyKind, SearchHit
@@ -33,6 +42,7 @@ from knowledge._vector_store import ChromaVectorStore, VectorStore, VectorStoreE
 
 __all__ = [
     "DECISION_FEATURES",
+    "MAX_UPLOAD_BYTES",
     "Answer",
     "AnswerDecision",
     "AnswerKind",
@@ -57,6 +67,11 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeConfig",
     "LLMConfig",
+    "NoticeLibrary",
+    "NoticeRecord",
+    "NoticeRejected",
+    "NoticeSource",
+    "NoticeStatus",
     "OpenAICompatibleEmbedder",
     "Programme",
     "QuestionAnalysis",
@@ -74,6 +89,7 @@ __all__ = [
     "chunk_document",
     "evidence_in_text",
     "ingest_folder",
+    "ingest_library",
     "list_notice_files",
     "load_catalog",
     "load_notices",

@@ -41,7 +41,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -59,6 +59,9 @@ from knowledge._vector_store import (
     list_collection_names,
     validate_collection_name,
 )
+
+if TYPE_CHECKING:
+    from knowledge._library import NoticeLibrary
 
 # 2: each file's entry holds its catalog entry (issuer, document number...), so a process that
 # opens the index knows the programmes as the ingest did. Format 1 lacks them; its rows, vectors
@@ -712,30 +715,54 @@ def ingest_folder(
     Raises `CatalogError` for a broken catalog.yaml (the metadata would be wrong), `IndexBusyError`
     when another ingest runs; unreadable notices are skipped and listed in the report.
     """
-    from knowledge._catalog import complete_meta, load_catalog
-    from knowledge._chunking import chunk_document
-    from knowledge._loaders import list_notice_files, read_document
+    from knowledge._catalog import load_catalog
+    from knowledge._loaders import list_notice_files
 
     notices_dir = Path(notices_dir)
     if not notices_dir.is_dir():
         raise FileNotFoundError(f"找不到通知文件夹：{notices_dir}。请确认路径，或先创建它并放入通知文件。")
     catalog = load_catalog(notices_dir)
     registered = catalog.by_file()
+    position = {document.file: i for i, document in enumerate(catalog.documents)}
+    paths = sorted(list_notice_files(notices_dir), key=lambda path: position.get(path.name, len(position)))
+    files = [NoticeFile(path, registered.get(path.name)) for path in paths]
+    return _notice_builder(config, embedder).build(files, progress=progress)
 
-    def load(notice: NoticeFile) -> tuple[DocumentMeta, str]:
-        text = read_document(notice.path)
-        return complete_meta(notice.path, text, notice.entry), text
 
-    builder = IndexBuilder(
+def ingest_library(
+    library: NoticeLibrary,
+    config: KnowledgeConfig,
+    *,
+    progress: ProgressCallback | None = None,
+    embedder: Embedder | None = None,
+) -> IngestReport:
+    """Indexes a `NoticeLibrary` into ``config.index_dir`` in one build (one generation swap): its
+    base notices minus the withdrawn and replaced ones, plus the active staff uploads, with the
+    merged catalog. Files unchanged since the serving generation are carried over, not re-read.
+
+    Raises as `ingest_folder` does (a broken catalog of either folder: `CatalogError`)."""
+    return _notice_builder(config, embedder).build(library.sources(), progress=progress)
+
+
+def _notice_builder(config: KnowledgeConfig, embedder: Embedder | None) -> IndexBuilder:
+    """The builder every ingest uses: the real loaders, chunker and configured embedder."""
+    from knowledge._chunking import chunk_document
+
+    return IndexBuilder(
         config.index_dir,
         embedder=embedder if embedder is not None else make_embedder(config.embeddings),
-        load=load,
+        load=load_notice,
         chunker=chunk_document,
         chunker_version=pipeline_version(),
         chroma_host=config.chroma_host,
         chroma_port=config.chroma_port,
     )
-    position = {document.file: i for i, document in enumerate(catalog.documents)}
-    paths = sorted(list_notice_files(notices_dir), key=lambda path: position.get(path.name, len(position)))
-    files = [NoticeFile(path, registered.get(path.name)) for path in paths]
-    return builder.build(files, progress=progress)
+
+
+def load_notice(notice: NoticeFile) -> tuple[DocumentMeta, str]:
+    """A notice's text and its catalog entry, completed from the text where the entry is silent."""
+    from knowledge._catalog import complete_meta
+    from knowledge._loaders import read_document
+
+    text = read_document(notice.path)
+    return complete_meta(notice.path, text, notice.entry), text

@@ -45,6 +45,7 @@ from knowledge._sentences import split_units
 
 if TYPE_CHECKING:
     from knowledge._index import IngestReport
+    from knowledge._library import NoticeLibrary
 
 logger = logging.getLogger(__name__)
 
@@ -142,21 +143,26 @@ class KnowledgeBase:
 
     # --- public ---
 
-    def ingest(self, notices_dir: Path, progress: IngestProgress | None = None) -> IngestReport:
-        """Builds (or incrementally updates) the index from a folder of notices; returns its report.
+    def ingest(self, notices: Path | NoticeLibrary, progress: IngestProgress | None = None) -> IngestReport:
+        """Builds (or incrementally updates) the index from a folder of notices, or from a
+        `NoticeLibrary` (the base folder and the staff uploads, in one build); returns its report.
 
-        `progress(done, total, file)` is called after each file. The folder's catalog entries
-        (issuers, document numbers) are stored in the index, so every process that opens it knows
-        the programmes as this one does."""
-        from knowledge._index import FileProgress, ingest_folder  # ingest-only: off the ask path
+        `progress(done, total, file)` is called after each file. The catalog entries (issuers,
+        document numbers) are stored in the index, so every process that opens it knows the
+        programmes as this one does."""
+        from knowledge._index import FileProgress, ingest_folder, ingest_library  # off the ask path
+        from knowledge._library import NoticeLibrary
 
         def report_file(event: FileProgress) -> None:
             if progress is not None:
                 progress(event.position, event.total, event.file)
 
-        report = ingest_folder(Path(notices_dir), self.config, progress=report_file)
+        if isinstance(notices, NoticeLibrary):
+            report = ingest_library(notices, self.config, progress=report_file)
+        else:
+            report = ingest_folder(Path(notices), self.config, progress=report_file)
         with self._lock:
-            self._catalog = None  # the index now holds this folder's catalog: it is the truth
+            self._catalog = None  # the index now holds these notices' catalog: it is the truth
             self._corpus = None
         return report
 

@@ -7,9 +7,13 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli._errors import UsageError
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from knowledge import NoticeLibrary
 
 MAX_STDIN_QUESTIONS = 100_000
 
@@ -45,12 +49,28 @@ def _knowledge_base(settings: Settings):
     return knowledge_base(settings)
 
 
-def _notices_folder(settings: Settings, override: Path | None) -> Path:
+def _notices_folder(settings: Settings, override: Path | None) -> Path | None:
+    """The notice folder; None only when none is configured and staff uploads exist, which can be
+    ingested alone. A folder that is configured but missing is an error: ingesting without it would
+    drop its notices from the index."""
     folder = settings.resolved_notices(override)
     if folder is None:
+        if settings.managed_notices_dir.is_dir():
+            return None
         raise UsageError("没有找到通知文件夹：请用 --notices 指定，或设置环境变量 APPLICANT_BOT_NOTICES。")
     if not folder.is_dir():
         raise UsageError(f"通知文件夹不存在：{folder}")
+    return folder
+
+
+def notice_sources(settings: Settings, folder: Path | None) -> Path | NoticeLibrary:
+    """What an ingest reads: the notice folder, and with it the notices staff uploaded when there
+    are any (`settings.managed_notices_dir`), so that a re-ingest from here never drops them."""
+    from knowledge import NoticeLibrary
+
+    managed = settings.managed_notices_dir
+    if managed.is_dir() or folder is None:
+        return NoticeLibrary(folder, managed)
     return folder
 
 
@@ -58,14 +78,14 @@ def run_ingest(args: argparse.Namespace) -> int:
     settings = Settings()
     folder = _notices_folder(settings, args.notices)
     kb = _knowledge_base(settings)
-    report = _ingest_with_progress(kb, folder, quiet=args.quiet)
+    report = _ingest_with_progress(kb, notice_sources(settings, folder), quiet=args.quiet)
     for skipped in report.skipped:
         print(f"警告：已跳过 {skipped.file}：{skipped.reason}", file=sys.stderr)
     print(report.summary_line())
     return 0
 
 
-def _ingest_with_progress(kb, folder: Path, *, quiet: bool):
+def _ingest_with_progress(kb, notices: Path | NoticeLibrary, *, quiet: bool):
     from tqdm import tqdm
 
     bar = None
@@ -80,22 +100,34 @@ def _ingest_with_progress(kb, folder: Path, *, quiet: bool):
         bar.update(done - bar.n)
 
     try:
-        return kb.ingest(folder, progress=progress)
+        return kb.ingest(notices, progress=progress)
     finally:
         if bar is not None:
             bar.close()
 
 
 def ensure_index(kb, settings: Settings, notices: Path | None) -> None:
-    """A missing index, or one an older version built: (re)build it from the notices first."""
+    """A missing index, or one an older version built: (re)build it from the notices (and the
+    staff uploads) first."""
     if kb.index_ready():
         return
-    folder = settings.resolved_notices(notices)
-    if folder is None or not folder.is_dir():
-        raise UsageError("索引尚未建立或需要更新：请先运行 applicant-bot ingest --notices <通知文件夹>")
+    try:
+        folder = _notices_folder(settings, notices)
+    except UsageError:
+        raise UsageError(
+            "索引尚未建立或需要更新：请先运行 applicant-bot ingest --notices <通知文件夹>"
+        ) from None
+    sources = notice_sources(settings, folder)
     state = "需要更新" if kb.has_index() else "尚未建立"
-    print(f"索引{state}，先从 {folder} 建立索引……", file=sys.stderr)
-    _ingest_with_progress(kb, folder, quiet=False)
+    print(f"索引{state}，先从 {_describe(sources)} 建立索引……", file=sys.stderr)
+    _ingest_with_progress(kb, sources, quiet=False)
+
+
+def _describe(sources: Path | NoticeLibrary) -> str:
+    if isinstance(sources, Path):
+        return str(sources)
+    folders = [sources.base_dir, sources.managed_dir]
+    return "、".join(str(folder) for folder in folders if folder is not None)
 
 
 def run_ask(args: argparse.Namespace) -> int:

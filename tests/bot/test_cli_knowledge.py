@@ -262,3 +262,61 @@ def test_a_programme_can_be_named_before_the_index_exists(
     code, out, _err = run(capsys, *argv)
     assert code == 0
     assert "7月15日" in json.loads(out)["answer"]
+
+
+# --- notices uploaded by staff (data_dir/notices) ------------------------------------------------
+
+STAFF_FILE = "hubei-2027-service-star.txt"
+STAFF_NOTICE = """\
+关于开展2027年度湖北省用户满意服务之星活动的通知
+
+一、申报时间
+申报截止时间：2027年5月20日。逾期不予受理。
+
+湖北省质量协会
+2027年3月1日
+"""
+STAFF_QUESTION = "2027年湖北服务之星申报截止到哪天"
+
+
+def upload_staff_notice(notices: Path, environment: Path) -> None:
+    from knowledge import NoticeLibrary
+
+    library = NoticeLibrary(notices, environment / "notices")
+    data = STAFF_NOTICE.encode("utf-8")
+    library.add(STAFF_FILE, data, library.prefill(STAFF_FILE, data), by="李老师")
+    library.withdraw("yushu-2025-service-star.txt", by="李老师")
+
+
+def test_ingest_keeps_the_notices_staff_uploaded(
+    capsys: pytest.CaptureFixture[str], notices: Path, environment: Path
+) -> None:
+    upload_staff_notice(notices, environment)
+    before = {path.name: path.read_bytes() for path in notices.iterdir()}
+    code, out, _err = run(capsys, "ingest", "--notices", str(notices), "--quiet")
+    assert code == 0 and "2 个文件" in out  # Haian from the folder, Hubei from staff; Yushu withdrawn
+    code, out, _err = run(capsys, "ask", STAFF_QUESTION, "--json")
+    answer = json.loads(out)
+    assert answer["answered"] and "2027年5月20日" in answer["answer"]
+    assert [citation["file"] for citation in answer["citations"]] == [STAFF_FILE]
+    code, out, _err = run(capsys, "ask", "玉树服务之星申报截止日期", "--json")
+    assert "yushu-2025-service-star.txt" not in {c["file"] for c in json.loads(out)["citations"]}
+    assert {path.name: path.read_bytes() for path in notices.iterdir()} == before
+
+
+def test_ask_builds_a_missing_index_with_the_staff_notices(
+    capsys: pytest.CaptureFixture[str], notices: Path, environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload_staff_notice(notices, environment)
+    monkeypatch.setenv("APPLICANT_BOT_NOTICES", str(notices))
+    code, out, err = run(capsys, "ask", STAFF_QUESTION, "--json")
+    assert code == 0 and str(environment / "notices") in err
+    assert [citation["file"] for citation in json.loads(out)["citations"]] == [STAFF_FILE]
+
+
+def test_staff_notices_alone_can_be_ingested(
+    capsys: pytest.CaptureFixture[str], notices: Path, environment: Path
+) -> None:
+    upload_staff_notice(notices, environment)
+    code, out, _err = run(capsys, "ingest", "--quiet")  # no notice folder configured
+    assert code == 0 and "1 个文件" in out
