@@ -22,7 +22,6 @@ from threading import Lock
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from conversations._analytics._curated_matcher import DEFAULT_THRESHOLD, CuratedMatcher, MatchTarget
@@ -123,15 +122,15 @@ class CuratedAnswerStore:
 
     def lookup(self, question: str, *, programme: str | None) -> Answer | None:
         """The staff answer `question` (normalised) asks for, or None to let the notices answer.
-        Never raises: a database error is logged and the notices answer."""
+        Never raises: a database error (or any other) is logged and the notices answer."""
         if not question.strip():
             return None
         try:
             matcher, served = self._current_matcher()
-        except SQLAlchemyError:
+            match = matcher.best(question, programme=programme)
+        except Exception:  # the database is down, most likely: the notices still answer
             logger.exception("curated answers unavailable; answering from the notices")
             return None
-        match = matcher.best(question, programme=programme)
         if match is None:
             return None
         curated = served[match.answer_id]

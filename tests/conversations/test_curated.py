@@ -304,7 +304,8 @@ NOTICE = """\
 关于开展2024年度海安市用户满意服务之星活动的通知
 
 一、申报条件
-申报人须在服务一线岗位连续工作满2年。
+（一）申报人须在服务一线岗位连续工作满2年。
+（二）用户满意度测评报告须在近1年内完成。
 
 二、申报时间
 申报截止时间：2024年7月15日。逾期不予受理。
@@ -324,13 +325,18 @@ documents:
 """
 
 
-def test_the_dialogue_answers_with_the_curated_text_and_logs_which_answer(
-    database_url: str, tmp_path: Path
-) -> None:
+def notices_folder(tmp_path: Path) -> Path:
     notices = tmp_path / "notices"
     notices.mkdir()
     (notices / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
     (notices / "haian-2024-service-star.txt").write_text(NOTICE, encoding="utf-8")
+    return notices
+
+
+def test_the_dialogue_answers_with_the_curated_text_and_logs_which_answer(
+    database_url: str, tmp_path: Path
+) -> None:
+    notices = notices_folder(tmp_path)
     store = Store(database_url)
 
     def titles() -> dict[str, str]:
@@ -366,3 +372,26 @@ def test_the_dialogue_answers_with_the_curated_text_and_logs_which_answer(
         logged = list(session.scalars(select(QuestionLogRow).order_by(QuestionLogRow.id)))
     assert [row.curated_answer_id for row in logged] == [None, added.id, None]
     assert logged[1].answered and logged[1].confidence >= 0.85
+
+
+def test_a_draft_comes_from_the_notices_and_is_neither_stored_nor_served(
+    store: Store, tmp_path: Path
+) -> None:
+    from conversations import draft_answer
+
+    curated = CuratedAnswerStore(store)
+    kb = KnowledgeBase(KnowledgeConfig(index_dir=tmp_path / "index"), curated=curated)
+    kb.ingest(notices_folder(tmp_path))
+
+    draft = draft_answer(kb, "海安服务之星申报截止时间是哪天", None)
+    assert draft is not None and "2024年7月15日" in draft.answer
+    assert draft.cite_file == "haian-2024-service-star.txt"
+    assert draft.cite_section is not None and "申报时间" in draft.cite_section
+    assert "2024年7月15日" in draft.quote
+    assert curated.all(include_removed=True) == []
+    assert kb.ask("海安服务之星申报截止时间是哪天").curated_answer_id is None
+
+    curated.add(question="海安服务之星申报截止时间是哪天", answer="以协会网站公告为准。", by="王老师")
+    redraft = draft_answer(kb, "海安服务之星申报截止时间是哪天", None)
+    assert redraft is not None and "协会网站" not in redraft.answer  # drafted from the notices, not itself
+    assert redraft.cite_file == "haian-2024-service-star.txt"
