@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
@@ -10,7 +11,7 @@ from bot.settings import Settings
 from knowledge import EmbeddingsConfig, KnowledgeBase, KnowledgeConfig, LLMConfig
 
 if TYPE_CHECKING:
-    from conversations import Dialogue
+    from conversations import Dialogue, Store
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -47,12 +48,47 @@ def knowledge_base(settings: Settings) -> KnowledgeBase:
     return KnowledgeBase(knowledge_config(settings))
 
 
+def knowledge_base_with_curated(settings: Settings, store: Store) -> KnowledgeBase:
+    """The knowledge base that answers with the staff's curated answers of `store` first."""
+    from conversations import CuratedAnswerStore
+
+    def titles() -> dict[str, str]:  # the citation under a curated answer names the indexed notice
+        return kb.notice_titles()
+
+    curated = CuratedAnswerStore(store, catalog_titles=titles, programme_names=lambda: programme_names(kb))
+    kb = KnowledgeBase(knowledge_config(settings), curated=curated)
+    return kb
+
+
+def programme_names(kb: KnowledgeBase) -> list[str]:
+    """The places and awards that name the index's programmes (海安, 用户满意服务之星)."""
+    return [
+        name
+        for programme in kb.programme_details()
+        for name in (*programme.places, *programme.provinces, *programme.awards)
+    ]
+
+
+def existing_store(settings: Settings) -> Store | None:
+    """The conversation store when there is one: a configured database URL, or the SQLite file a
+    dialogue already created. None otherwise: a one-off `ask` does not create a database."""
+    from conversations import Store
+
+    if settings.database_url is None:
+        from sqlalchemy.engine import make_url
+
+        from conversations import default_database_url
+
+        database = make_url(default_database_url(settings.data_dir)).database
+        if not database or not Path(database).is_file():
+            return None
+    return Store(settings.resolved_database_url())
+
+
 def dialogue(settings: Settings) -> Dialogue:
-    """The dialogue over the store of `settings` (migrated on open) and the notice index."""
+    """The dialogue over the store of `settings` (migrated on open) and the notice index, with the
+    staff's curated answers consulted before the notices."""
     from conversations import Dialogue, Store
 
-    return Dialogue(
-        Store(settings.resolved_database_url()),
-        knowledge_base(settings),
-        today=settings.effective_today,
-    )
+    store = Store(settings.resolved_database_url())
+    return Dialogue(store, knowledge_base_with_curated(settings, store), today=settings.effective_today)

@@ -4,6 +4,14 @@ It depends on ``knowledge`` and ``rubric_engine``; ``bot`` depends on it. A chan
 an `Incoming`, calls `Dialogue.handle`, and shows the `Reply`s.
 """
 
+from conversations._analytics import (
+    CuratedAnswer,
+    CuratedAnswerNotFoundError,
+    CuratedAnswerStore,
+    CuratedAnswerVersion,
+    DraftAnswer,
+    draft_answer,
+)
 from conversations._assessment import DOCX_MEDIA_TYPE
 from conversations._context import Answerer
 from conversations._dialogue import Dialogue
@@ -26,7 +34,12 @@ __all__ = [
     "Answerer",
     "Attachment",
     "Choice",
+    "CuratedAnswer",
+    "CuratedAnswerNotFoundError",
+    "CuratedAnswerStore",
+    "CuratedAnswerVersion",
     "Dialogue",
+    "DraftAnswer",
     "Incoming",
     "IncomingKind",
     "Link",
@@ -36,5 +49,6 @@ __all__ = [
     "Store",
     "StoreError",
     "default_database_url",
+    "draft_answer",
     "form_digest",
 ]

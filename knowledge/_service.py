@@ -223,6 +223,14 @@ class KnowledgeBase:
         """The programme ids of the serving index (what `ask(..., programme=)` accepts)."""
         return [p.id for p in self.programme_details()]
 
+    def notice_titles(self) -> dict[str, str]:
+        """File -> title of every notice in the serving index (what a staff answer may cite)."""
+        catalog = self._catalog if self._catalog is not None else _indexed_catalog(self._searcher())
+        titles = {doc.file: doc.title for doc in catalog.documents if doc.title}
+        if not titles:  # a searcher that keeps no catalog: the chunks carry their notice's title
+            titles = {chunk.file: chunk.title for chunk in self._searcher().chunks()}
+        return titles
+
     def programme_details(self) -> list[Programme]:
         """The programmes with their labels, places, years and awards, for menus and help texts."""
         return list(self._corpus_view().programmes)

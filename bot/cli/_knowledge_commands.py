@@ -49,6 +49,22 @@ def _knowledge_base(settings: Settings):
     return knowledge_base(settings)
 
 
+def _answering_knowledge_base(settings: Settings):
+    """The knowledge base `ask` uses: with the staff's curated answers when a conversation database
+    exists (one that cannot be opened is reported and the notices answer alone)."""
+    from bot._wiring import existing_store, knowledge_base_with_curated
+    from conversations import StoreError
+
+    try:
+        store = existing_store(settings)
+    except StoreError as error:
+        print(f"警告：未使用协会答复（{error}）", file=sys.stderr)
+        store = None
+    if store is None:
+        return _knowledge_base(settings)
+    return knowledge_base_with_curated(settings, store)
+
+
 def _notices_folder(settings: Settings, override: Path | None) -> Path | None:
     """The notice folder; None only when none is configured and staff uploads exist, which can be
     ingested alone. A folder that is configured but missing is an error: ingesting without it would
@@ -132,7 +148,7 @@ def _describe(sources: Path | NoticeLibrary) -> str:
 
 def run_ask(args: argparse.Namespace) -> int:
     settings = Settings()
-    kb = _knowledge_base(settings)
+    kb = _answering_knowledge_base(settings)
     ensure_index(kb, settings, args.notices)
     if args.programme is not None and args.programme not in kb.programmes():
         known = "、".join(kb.programmes()) or "（索引中还没有项目）"
@@ -162,7 +178,8 @@ def _render(answer, *, as_json: bool, one_line: bool) -> str:
         return json.dumps(answer.model_dump(mode="json"), ensure_ascii=False)
     lines = [answer.answer]
     for number, citation in enumerate(answer.citations, start=1):
-        lines.append(f"[{number}] 《{citation.title}》{citation.section}：“{citation.quote}”")
+        quoted = f"：“{citation.quote}”" if citation.quote else ""  # a curated answer cites without quoting
+        lines.append(f"[{number}] 《{citation.title}》{citation.section}{quoted}")
     if one_line:
         return " ".join(line.replace("\n", " ") for line in lines)
     return "\n".join(lines)

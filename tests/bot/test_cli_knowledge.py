@@ -55,7 +55,17 @@ YUSHU = """\
 材料申报截止日期为2025年6月30日。
 """
 
-JSON_KEYS = {"question", "answer", "answered", "kind", "confidence", "programme", "citations", "latency_ms"}
+JSON_KEYS = {
+    "question",
+    "answer",
+    "answered",
+    "kind",
+    "confidence",
+    "programme",
+    "citations",
+    "latency_ms",
+    "curated_answer_id",
+}
 
 
 @pytest.fixture
