@@ -4,6 +4,16 @@ It depends on ``knowledge`` and ``rubric_engine``; ``bot`` depends on it. A chan
 an `Incoming`, calls `Dialogue.handle`, and shows the `Reply`s.
 """
 
+from conversations._analytics import (
+    GapAnalytics,
+    GapGroup,
+    GapNotFound,
+    GapQuestion,
+    GapReason,
+    GapSettings,
+    GapStatus,
+)
+from conversations._analytics import encoder_factory as gap_encoder_factory
 from conversations._assessment import DOCX_MEDIA_TYPE
 from conversations._context import Answerer
 from conversations._dialogue import Dialogue
@@ -27,6 +37,13 @@ __all__ = [
     "Attachment",
     "Choice",
     "Dialogue",
+    "GapAnalytics",
+    "GapGroup",
+    "GapNotFound",
+    "GapQuestion",
+    "GapReason",
+    "GapSettings",
+    "GapStatus",
     "Incoming",
     "IncomingKind",
     "Link",
@@ -37,4 +54,5 @@ __all__ = [
     "StoreError",
     "default_database_url",
     "form_digest",
+    "gap_encoder_factory",
 ]

@@ -9,13 +9,17 @@ simplified, widths, pinyin annotations), then described by weighted terms:
   breaks the pairs it sits in;
 - the synonym class of any class member it contains (``data/search_synonyms.yaml``: 最晚 and
   截止 are one class), so paraphrases meet on meaning;
-- each Han character's toneless reading, so a homophone typo (视屏 for 视频) still shares a sound.
+- each Han character's toneless reading, and each word's, so a homophone typo (视屏 for 视频, 截至
+  for 截止) still sounds like the word meant;
+- never the sentence-final particles (吗, 啊, 呢...), and an A-not-A question (要不要, 收不收费,
+  有没有) counts as its verb alone: they say how a question is asked, not what.
 
 Everything here is general Chinese; nothing is about one corpus.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from functools import lru_cache
 
@@ -25,9 +29,12 @@ from knowledge._tokenize import BIGRAM_MARK, default_tokenizer
 
 # Relative weights of the kinds of term (a typed word is 1.0).
 WORD_WEIGHT = 1.0
-BIGRAM_WEIGHT = 0.6
-SYNONYM_WEIGHT = 0.8
+BIGRAM_WEIGHT = 0.3
+SYNONYM_WEIGHT = 1.5
 SOUND_WEIGHT = 0.25
+WORD_SOUND_WEIGHT = 0.8
+_PARTICLES = frozenset("啊吗呢吧呀哦嘛啦呗哈")
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _SYNONYM_MARK = "≈"
 _SOUND_MARK = "♪"
 
@@ -44,19 +51,38 @@ def _synonym_classes() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def paraphrase_terms(question: str) -> dict[str, float]:
     """Weighted terms of `question` (see the module docstring); empty for a question with no words."""
-    text = _fold(normalize_text(question if isinstance(question, str) else ""))
+    text = _A_NOT_A.sub(r"\1", _fold(normalize_text(question if isinstance(question, str) else "")))
     terms: defaultdict[str, float] = defaultdict(float)
     readings = _pinyin_table()
     for token in default_tokenizer().tokenize(text):
+        if any(char in _PARTICLES for char in token):
+            continue
         if token.startswith(BIGRAM_MARK):
             terms[token] += BIGRAM_WEIGHT
-        elif len(token) == 1 and "\u4e00" <= token <= "\u9fff":
+        elif len(token) == 1 and _is_han(token):
             sounds = readings.get(token)
             if sounds:
                 terms[_SOUND_MARK + min(sounds)] += SOUND_WEIGHT
         else:
             terms[token] += WORD_WEIGHT
+            sound = _reading(token, readings)
+            if sound:
+                terms[_SOUND_MARK + sound] += WORD_SOUND_WEIGHT
     for key, members in _synonym_classes():
         if any(member in text for member in members):
             terms[key] += SYNONYM_WEIGHT
     return dict(terms)
+
+
+def _reading(word: str, readings: dict[str, frozenset[str]]) -> str | None:
+    """The toneless reading of an all-Han word; None for a word with any other character. Of a
+    polyphone's readings it takes the first in order, the same every time (the table lists rare
+    readings too, so every combination would make unrelated words sound alike)."""
+    sounds = [readings.get(char) if _is_han(char) else None for char in word]
+    if not all(sounds):
+        return None
+    return "+".join(min(options) for options in sounds if options)
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"

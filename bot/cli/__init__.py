@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.cli import (
     _dialogue_commands,
+    _gap_commands,
     _knowledge_commands,
     _rubric_commands,
     _serve_commands,
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     _dialogue_commands.register(commands)
     _telegram_commands.register(commands)
     _serve_commands.register(commands)
+    _gap_commands.register(commands)
     return parser
 
 
