@@ -14,10 +14,10 @@ import yaml
 from sqlalchemy import update
 
 from conversations import Dialogue, GapAnalytics, GapNotFound, GapSettings, Incoming, Store
-from conversations._analytics import TfidfEncoder, group_questions
+from conversations._analytics import EmbedderEncoder, TfidfEncoder, encoder_factory, group_questions
 from conversations._store import QuestionLogRow
 from conversations._store._schema import CuratedAnswerRow
-from knowledge import Answer, Citation
+from knowledge import Answer, Citation, EmbeddingsConfig
 from tests.conversations.conftest import CannedAnswerer
 
 LABELLED = Path(__file__).parent / "data" / "gap_paraphrases.yaml"
@@ -294,3 +294,28 @@ def test_a_decision_survives_regrouping_under_a_new_key(database_url: str) -> No
 
 def _log_id(store: Store, question: str) -> int:
     return next(row.id for row in store.question_log() if row.question == question)
+
+
+class TopicEmbedder:
+    """A dense embedder that knows two topics by their key characters (a real model sees meaning)."""
+
+    signature = "test-topics"
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.batches.append(texts)
+        return [self.embed_query(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [2.0 if "奖" in text else 0.0, 2.0 if "外省" in text or "外地" in text else 0.0, 0.1]
+
+
+def test_a_configured_dense_embedder_groups_by_its_vectors() -> None:
+    embedder = TopicEmbedder()
+    questions = ["获奖以后有奖金吗", "外省企业能参加吗", "拿了奖有钱吗", "外地公司可以报吗"]
+    grouping = group_questions(questions, EmbedderEncoder(embedder), 0.9)
+    assert grouping.groups == [[0, 2], [1, 3]]
+    assert len(embedder.batches) == 1  # fitted in one batch, not one call per question
+    assert encoder_factory(EmbeddingsConfig()) is TfidfEncoder
