@@ -27,6 +27,7 @@ changes the key keeps the decision):
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -124,6 +125,11 @@ class GapAnalytics:
         self.encoder_factory = encoder_factory
         self.clock = clock
         self.settings = settings or GapSettings()
+        # One encoder for every computation: it keeps the terms (or vectors) of the questions it has
+        # seen, so a second look at the log costs the grouping, not jieba again. Refitting it is not
+        # thread-safe, hence the lock (the staff pages may ask from two requests at once).
+        self._encoder: QuestionEncoder | None = None
+        self._lock = threading.Lock()
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -203,10 +209,13 @@ class GapAnalytics:
         with self.store.session() as session:
             rows = list(session.scalars(select(QuestionLogRow).order_by(QuestionLogRow.id)))
             decisions = list(session.scalars(select(GapDecisionRow).order_by(GapDecisionRow.id)))
-        encoder = self.encoder_factory()
-        gaps = detect_gaps(rows, encoder, self.settings)
-        gaps.sort(key=lambda gap: (gap.created_at, gap.id))
-        grouping = group_questions([gap.question for gap in gaps], encoder, self.settings.group_similarity)
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = self.encoder_factory()
+            gaps = detect_gaps(rows, self._encoder, self.settings)
+            gaps.sort(key=lambda gap: (gap.created_at, gap.id))
+            texts = [gap.question for gap in gaps]
+            grouping = group_questions(texts, self._encoder, self.settings.group_similarity)
         now = self.clock()
         groups = []
         for members, representative in zip(grouping.groups, grouping.representatives, strict=True):

@@ -168,6 +168,10 @@ def test_each_reason_makes_a_gap_and_good_answers_do_not(database_url: str) -> N
         "咨询电话是多少": ("useless",),
         "评价结果什么时候公布": ("reasked",),
     }
+    scoped = _reasons(_analytics(chat).groups(programme="qinghai-2025"))
+    assert (
+        "获奖以后有奖金吗" not in scoped and "申报材料要交几份？" in scoped
+    )  # the refusal named no programme
 
 
 def test_asking_again_after_the_window_is_a_new_question(database_url: str) -> None:
@@ -212,6 +216,7 @@ def test_groups_are_ranked_by_recency_weighted_count(database_url: str) -> None:
     assert groups[0].trend[-1] == 2 and sum(groups[0].trend) == 2 and len(groups[0].trend) == 14
     assert sum(groups[1].trend) == 0  # older than the fortnight shown
     assert [g.key for g in _analytics(chat).groups(since=date(2026, 3, 10))] == [groups[0].key]
+    assert [g.key for g in _analytics(chat).groups(until=date(2026, 3, 1))] == [groups[1].key]
 
 
 def _curated_answer(store: Store) -> int:
