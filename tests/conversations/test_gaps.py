@@ -91,6 +91,13 @@ def test_traditional_characters_join_their_simplified_paraphrases() -> None:
         assert "事迹材料用什么字体" in together["事蹟材料用甚麼字體"]
 
 
+def test_a_question_asked_again_word_for_word_joins_its_group_and_represents_it_latest() -> None:
+    questions = ["获奖以后有奖金吗", "外省企业能参加吗", "获奖以后有奖金吗", "获奖了有没有奖金"]
+    grouping = group_questions(questions, TfidfEncoder(), GapSettings().group_similarity)
+    assert grouping.groups == [[0, 2, 3], [1]]
+    assert grouping.representatives == [2, 1]  # the text asked twice, at its latest asking
+
+
 def test_grouping_is_deterministic() -> None:
     texts = [text for text, _ in _arrival_orders()[2]]
     assert group_questions(texts, TfidfEncoder(), 0.45) == group_questions(list(texts), TfidfEncoder(), 0.45)
