@@ -9,8 +9,9 @@ simplified, widths, pinyin annotations), then described by weighted terms:
   breaks the pairs it sits in;
 - the synonym class of any class member it contains (``data/search_synonyms.yaml``: 最晚 and
   截止 are one class), so paraphrases meet on meaning;
-- each Han character's toneless reading, and each word's, so a homophone typo (视屏 for 视频, 截至
-  for 截止) still sounds like the word meant;
+- each Han character's toneless reading, and each word's (every reading of a polyphone, shared
+  out), so a homophone typo (视屏 for 视频, 截至 for 截止) still shares a sound with the word meant;
+  in a short question that alone is not enough to group the two (see tests/conversations/test_gaps);
 - never the sentence-final particles (吗, 啊, 呢...), and an A-not-A question (要不要, 收不收费,
   有没有) counts as its verb alone: they say how a question is asked, not what.
 
@@ -33,6 +34,7 @@ BIGRAM_WEIGHT = 0.3
 SYNONYM_WEIGHT = 1.5
 SOUND_WEIGHT = 0.25
 WORD_SOUND_WEIGHT = 0.8
+_MAX_READINGS = 4
 _PARTICLES = frozenset("啊吗呢吧呀哦嘛啦呗哈")
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _SYNONYM_MARK = "≈"
@@ -65,23 +67,29 @@ def paraphrase_terms(question: str) -> dict[str, float]:
                 terms[_SOUND_MARK + min(sounds)] += SOUND_WEIGHT
         else:
             terms[token] += WORD_WEIGHT
-            sound = _reading(token, readings)
-            if sound:
-                terms[_SOUND_MARK + sound] += WORD_SOUND_WEIGHT
+            word_sounds = _readings(token, readings)
+            for sound in word_sounds:
+                terms[_SOUND_MARK + sound] += WORD_SOUND_WEIGHT / len(word_sounds)
     for key, members in _synonym_classes():
         if any(member in text for member in members):
             terms[key] += SYNONYM_WEIGHT
     return dict(terms)
 
 
-def _reading(word: str, readings: dict[str, frozenset[str]]) -> str | None:
-    """The toneless reading of an all-Han word; None for a word with any other character. Of a
-    polyphone's readings it takes the first in order, the same every time (the table lists rare
-    readings too, so every combination would make unrelated words sound alike)."""
-    sounds = [readings.get(char) if _is_han(char) else None for char in word]
-    if not all(sounds):
-        return None
-    return "+".join(min(options) for options in sounds if options)
+def _readings(word: str, readings: dict[str, frozenset[str]]) -> list[str]:
+    """The toneless readings of an all-Han word (every combination of its characters' readings, at
+    most `_MAX_READINGS`, in order: 视屏 is si+bin or si+pin, so it still sounds like 视频); none
+    for a word with any other character."""
+    combinations = [""]
+    for char in word:
+        options = readings.get(char) if _is_han(char) else None
+        if not options:
+            return []
+        combinations = [
+            head + "+" + sound if head else sound for head in combinations for sound in sorted(options)
+        ]
+        del combinations[_MAX_READINGS:]
+    return combinations
 
 
 def _is_han(char: str) -> bool:

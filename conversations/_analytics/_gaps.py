@@ -57,8 +57,8 @@ class GapSettings:
     shared/eval, whose lowest right answer scored 0.744), 5% of answers at 0.85 or above were wrong,
     24% of those in 0.75-0.85 and 28% below; under 0.8 flags 18% of the answers and 46% of the wrong ones.
     `group_similarity` 0.45: on the labelled paraphrases of tests/conversations (14 intents, 12
-    singletons) in ten arrival orders, pairwise precision 0.90 on average (0.78 at worst) and recall
-    0.72 (0.66); 0.35 gives about 0.85 / 0.78. Precision first: two gaps merged hide one from staff, and a
+    singletons) in ten arrival orders, pairwise precision 0.90 on average (0.81 at worst) and recall
+    0.73 (0.68); 0.35 gives about 0.85 / 0.78. Precision first: two gaps merged hide one from staff, and a
     curated answer would close questions it does not answer; a gap split in two only shows twice.
     `reask_similarity` is lower: the same applicant rephrasing within minutes is most likely the
     same question.
