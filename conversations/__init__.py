@@ -10,8 +10,16 @@ from conversations._analytics import (
     CuratedAnswerStore,
     CuratedAnswerVersion,
     DraftAnswer,
+    GapAnalytics,
+    GapGroup,
+    GapNotFound,
+    GapQuestion,
+    GapReason,
+    GapSettings,
+    GapStatus,
     draft_answer,
 )
+from conversations._analytics import encoder_factory as gap_encoder_factory
 from conversations._assessment import DOCX_MEDIA_TYPE
 from conversations._context import Answerer
 from conversations._dialogue import Dialogue
@@ -40,6 +48,13 @@ __all__ = [
     "CuratedAnswerVersion",
     "Dialogue",
     "DraftAnswer",
+    "GapAnalytics",
+    "GapGroup",
+    "GapNotFound",
+    "GapQuestion",
+    "GapReason",
+    "GapSettings",
+    "GapStatus",
     "Incoming",
     "IncomingKind",
     "Link",
@@ -51,4 +66,5 @@ __all__ = [
     "default_database_url",
     "draft_answer",
     "form_digest",
+    "gap_encoder_factory",
 ]

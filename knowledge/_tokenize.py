@@ -159,6 +159,16 @@ def new_segmenter(
     return segmenter
 
 
+def general_frequency(word: str) -> tuple[int, int]:
+    """(frequency of `word` in jieba's own dictionary, the dictionary's total): how common a word is
+    in general Chinese, untouched by the search lexicon's user words (0 for a word it lacks)."""
+    if _base_dictionary is None:
+        new_segmenter()  # loads the dictionary once
+    assert _base_dictionary is not None
+    frequencies, total = _base_dictionary
+    return int(frequencies.get(word, 0)), total
+
+
 _verbs_lock = threading.Lock()
 _verbs: frozenset[str] | None = None
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bot.cli import (
     _dialogue_commands,
     _faq_commands,
+    _gap_commands,
     _knowledge_commands,
     _rubric_commands,
     _serve_commands,
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     _telegram_commands.register(commands)
     _serve_commands.register(commands)
     _faq_commands.register(commands)
+    _gap_commands.register(commands)
     return parser
 
 

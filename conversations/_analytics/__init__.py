@@ -9,7 +9,19 @@ from conversations._analytics._curated import (
     CuratedAnswerVersion,
 )
 from conversations._analytics._curated_matcher import DEFAULT_THRESHOLD as CURATED_THRESHOLD
+from conversations._analytics._dense import EmbedderEncoder, encoder_factory
 from conversations._analytics._draft import DraftAnswer, draft_answer
+from conversations._analytics._gaps import (
+    GapAnalytics,
+    GapGroup,
+    GapNotFound,
+    GapQuestion,
+    GapReason,
+    GapSettings,
+    GapStatus,
+    detect_gaps,
+)
+from conversations._analytics._grouping import Grouping, group_questions
 from conversations._analytics._similarity import QuestionEncoder, TfidfEncoder, cosine
 
 __all__ = [
@@ -21,8 +33,20 @@ __all__ = [
     "CuratedAnswerStore",
     "CuratedAnswerVersion",
     "DraftAnswer",
+    "EmbedderEncoder",
+    "GapAnalytics",
+    "GapGroup",
+    "GapNotFound",
+    "GapQuestion",
+    "GapReason",
+    "GapSettings",
+    "GapStatus",
+    "Grouping",
     "QuestionEncoder",
     "TfidfEncoder",
     "cosine",
+    "detect_gaps",
     "draft_answer",
+    "encoder_factory",
+    "group_questions",
 ]

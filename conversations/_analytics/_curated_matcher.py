@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from conversations._analytics._similarity import TfidfEncoder
-from knowledge import normalize_text, paraphrase_terms
+from knowledge import normalize_text, paraphrase_terms, unexplained_words
 
 # Chosen from the labelled set of tests/conversations/test_curated.py (4 answers, 19 paraphrases with
 # traditional characters and typos, 10 near-misses on the same topics): 0.30 keeps recall at 0.89 and
@@ -71,6 +71,8 @@ class CuratedMatcher:
             for text in target.texts
         ]
         self._encoder.fit([text for _index, text in phrasings])
+        self._texts = [text for _index, text in phrasings]
+        self._common, self._specific = _word_spread(self._targets, self._texts, [i for i, _t in phrasings])
         self._owner: list[int] = []  # phrasing number -> target index
         self._postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
         for number, (index, text) in enumerate(phrasings):
@@ -99,14 +101,52 @@ class CuratedMatcher:
         for term, weight in self._encoder.encode(self._without_names(question)).items():
             for number, other in self._postings.get(term, ()):
                 scores[number] += weight * other
-        best: Match | None = None
-        for number, score in scores.items():
-            target = self._targets[self._owner[number]]
+        asked = self._without_names(question)
+        for number, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+            if score < self.threshold:
+                break
+            index = self._owner[number]
+            target = self._targets[index]
             if target.programme is not None and target.programme != programme:
                 continue
-            if score >= self.threshold and (best is None or score > best.similarity):
-                best = Match(target.answer_id, min(score, 1.0))
-        return best
+            if self._same_question(asked, index, number):
+                return Match(target.answer_id, min(score, 1.0))
+        return None
+
+    def _same_question(self, asked: str, index: int, number: int) -> bool:
+        """Whether the question and the phrasing agree on what is asked, beyond the cosine: the
+        question brings no rare word the answer's texts do not account for ("截止时间能延期吗" is not
+        the deadline question), and the phrasing no rare word of its answer alone that the question
+        lacks ("申报需要哪些材料" is not "申报需要交钱吗")."""
+        answer_texts = " ".join(text for i, text in self._text_owners() if i == index)
+        if unexplained_words(asked, answer_texts, common=self._common):
+            return False
+        theirs = unexplained_words(self._texts[number], asked, common=self._common)
+        return not any(word in self._specific[index] for word in theirs)
+
+    def _text_owners(self) -> list[tuple[int, str]]:
+        return list(zip(self._owner, self._texts, strict=True))
+
+
+def _word_spread(
+    targets: Sequence[MatchTarget], texts: Sequence[str], owners: Sequence[int]
+) -> tuple[frozenset[str], list[frozenset[str]]]:
+    """(words used by the texts of a third or more of the answers, when there are three or more: the
+    applicants' common vocabulary, 申报 and 材料; each answer's words that no other answer uses)."""
+    words_of: list[set[str]] = [set() for _target in targets]
+    for owner, text in zip(owners, texts, strict=True):
+        words_of[owner].update(term for term in paraphrase_terms(text) if term.isalnum() and len(term) >= 2)
+    spread: defaultdict[str, int] = defaultdict(int)
+    for words in words_of:
+        for word in words:
+            spread[word] += 1
+    common = (
+        frozenset(word for word, count in spread.items() if count * 3 >= len(targets))
+        if len(targets) >= 3
+        else frozenset()
+    )
+    specific = [frozenset(word for word in words if spread[word] == 1) for words in words_of]
+    return common, specific
 
 
 def name_words(names: Iterable[str]) -> list[str]:

@@ -220,7 +220,7 @@ class GapDecisionRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_key: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16))  # resolved | ignored
+    status: Mapped[str] = mapped_column(String(16))  # resolved | ignored | new (a revert: who, when)
     representative: Mapped[str] = mapped_column(Text, default="")
     question_ids: Mapped[list[Any]] = mapped_column(default=list)
     curated_answer_id: Mapped[int | None] = mapped_column(
