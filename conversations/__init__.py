@@ -4,6 +4,15 @@ It depends on ``knowledge`` and ``rubric_engine``; ``bot`` depends on it. A chan
 an `Incoming`, calls `Dialogue.handle`, and shows the `Reply`s.
 """
 
+from conversations._analytics import (
+    DailyTotals,
+    LogEntry,
+    LogFilter,
+    LogPage,
+    LogSummary,
+    QuestionLogQuery,
+    daily_totals,
+)
 from conversations._assessment import DOCX_MEDIA_TYPE
 from conversations._context import Answerer
 from conversations._dialogue import Dialogue
@@ -26,15 +35,22 @@ __all__ = [
     "Answerer",
     "Attachment",
     "Choice",
+    "DailyTotals",
     "Dialogue",
     "Incoming",
     "IncomingKind",
     "Link",
+    "LogEntry",
+    "LogFilter",
+    "LogPage",
+    "LogSummary",
+    "QuestionLogQuery",
     "Rating",
     "Reply",
     "SourceRef",
     "Store",
     "StoreError",
+    "daily_totals",
     "default_database_url",
     "form_digest",
 ]

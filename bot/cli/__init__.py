@@ -11,6 +11,7 @@ from bot.cli import (
     _knowledge_commands,
     _rubric_commands,
     _serve_commands,
+    _staff_commands,
     _telegram_commands,
 )
 from bot.cli._errors import UsageError
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     _dialogue_commands.register(commands)
     _telegram_commands.register(commands)
     _serve_commands.register(commands)
+    _staff_commands.register(commands)
     return parser
 
 

@@ -1,14 +1,16 @@
 """The web app of `applicant-bot serve`: one FastAPI app per worker process.
 
-Routes: ``GET /healthz``, ``GET /forms/{token}`` (signed form downloads) and, when
+Routes: ``GET /healthz``, ``GET /forms/{token}`` (signed form downloads), the staff pages under
+``/staff/`` (bot/web/staff: login, overview, question log) and, when
 ``APPLICANT_BOT_WECHAT_TOKEN`` is set, the 公众号 webhook ``GET/POST /wechat``. Everything a route needs
 is built once per worker in the lifespan (the dialogue over the store and the index, the shared state,
 the form links) and kept as ``app.state.web`` (`WebContext`).
 
 Room for more: a channel or a page is an ``APIRouter`` whose handlers read ``request.app.state.web``.
-Pass routers that need nothing from the lifespan to ``create_app(routers=[...])`` (the staff pages will
-be mounted there under ``/staff/``); a channel whose router is built from the worker's objects (the
-WeChat router, later a Telegram webhook at ``/telegram``) is added by one call in `_mount_channels`.
+Pass routers that need nothing from the lifespan to ``create_app(routers=[...])``; a staff page is
+built on ``bot.web.staff.staff_page_router()`` and added in `mount_staff`; a channel whose router is
+built from the worker's objects (the WeChat router, later a Telegram webhook at ``/telegram``) is added
+by one call in `_mount_channels`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bot.shared_state import SharedState, shared_state_for
 from bot.web._forms import FormLinks, forms_router, redact_form_tokens_in_access_log
 from bot.web._health import health_router
 from bot.web._secret import form_link_secret
+from bot.web.staff import StaffContext, mount_staff, staff_context
 from conversations import Dialogue, Incoming, Reply, Store
 
 logger = logging.getLogger(__name__)
@@ -45,6 +48,7 @@ class WebContext:
     dialogue: Dialogue
     shared_state: SharedState
     form_links: FormLinks
+    staff: StaffContext
     worker_id: str = field(default_factory=lambda: f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
     closers: list[Callable[[], None]] = field(default_factory=list)  # run on shutdown, last first
 
@@ -78,6 +82,7 @@ def create_app(
     app = FastAPI(title="申报助手", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.include_router(health_router())
     app.include_router(forms_router())
+    mount_staff(app)
     for router in routers:
         app.include_router(router)
     return app
@@ -118,7 +123,12 @@ def _context(
         form_link_secret(settings), base_url, ttl_s=settings.form_link_ttl_hours * 3600, clock=clock
     )
     return WebContext(
-        settings=settings, dialogue=dialogue, shared_state=shared_state, form_links=links, closers=closers
+        settings=settings,
+        dialogue=dialogue,
+        shared_state=shared_state,
+        form_links=links,
+        staff=staff_context(settings, dialogue.store),
+        closers=closers,
     )
 
 
