@@ -22,6 +22,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import anyio
 from fastapi import APIRouter, FastAPI
@@ -62,7 +63,8 @@ def create_app(
     clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     """The app; `dialogue` and `shared_state` default to those `settings` describe (built at start-up,
-    the index first when it is missing). `clock` drives the form links' expiry (tests move it)."""
+    the index first when it is missing). `clock` drives the form links' expiry and the staff sessions,
+    lock-outs and overview days (tests move it)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -127,7 +129,7 @@ def _context(
         dialogue=dialogue,
         shared_state=shared_state,
         form_links=links,
-        staff=staff_context(settings, dialogue.store),
+        staff=staff_context(settings, dialogue.store, clock=lambda: datetime.fromtimestamp(clock(), UTC)),
         closers=closers,
     )
 

@@ -25,7 +25,7 @@ from bot.web.staff._context import STAFF_TIMEZONE, StaffContext, TopGap, staff_c
 from bot.web.staff._log_pages import log_router
 from bot.web.staff._pages import login_router, overview_router
 from bot.web.staff._pseudonym import Pseudonyms, mask_numbers, pseudonym_key
-from bot.web.staff._render import NAV_ENTRIES, NavEntry, message_page, render
+from bot.web.staff._render import NAV_ENTRIES, NavEntry, RouteInfo, message_page, render, route_table
 from bot.web.staff._security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -52,6 +52,7 @@ __all__ = [
     "LoginTokens",
     "NavEntry",
     "Pseudonyms",
+    "RouteInfo",
     "StaffAccount",
     "StaffAccountError",
     "StaffAccountInfo",
@@ -68,6 +69,7 @@ __all__ = [
     "pseudonym_key",
     "render",
     "require_staff",
+    "route_table",
     "staff_context",
     "staff_page_router",
     "staff_router",

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.routing import NoMatchFound
 
 from bot.web.staff._security import StaffUser
 
@@ -47,16 +48,13 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """`template` as a page: the CSP nonce, the signed-in user, the CSRF token and the nav are passed."""
-    routes = {getattr(route, "name", None): getattr(route, "path", "") for route in request.app.routes}
-    nav = [
-        {
-            "label": entry.label,
-            "href": routes[entry.route_name],
-            "active": request.url.path == routes[entry.route_name],
-        }
-        for entry in NAV_ENTRIES
-        if entry.route_name in routes
-    ]
+    nav = []
+    for entry in NAV_ENTRIES:
+        try:
+            href = str(request.app.url_path_for(entry.route_name))
+        except NoMatchFound:  # that page is not mounted (yet)
+            continue
+        nav.append({"label": entry.label, "href": href, "active": request.url.path == href})
     page = _environment.get_template(template).render(
         nonce=getattr(request.state, "csp_nonce", ""),
         user=user,
@@ -65,6 +63,28 @@ def render(
         **context,
     )
     return HTMLResponse(page, status_code=status)
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    name: str | None
+    path: str
+    methods: frozenset[str]
+
+
+def route_table(app: FastAPI) -> list[RouteInfo]:
+    """Every HTTP route of `app`, routers included (FastAPI >= 0.16x keeps included routers nested)."""
+    try:
+        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # older FastAPI: app.routes is already flat
+        routes: list[Any] = list(app.routes)
+    else:
+        routes = list(iter_route_contexts(app.routes))
+    return [
+        RouteInfo(getattr(route, "name", None), route.path, frozenset(route.methods))
+        for route in routes
+        if getattr(route, "methods", None) and getattr(route, "path", None)
+    ]
 
 
 def message_page(request: Request, status: int, message: str) -> HTMLResponse:
