@@ -15,10 +15,10 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from conversations import Store
-from conversations._store import StaffAccountRow
+from conversations._store import StaffAccountRow, StaffSessionRow
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +78,8 @@ class StaffAccounts:
         return self._hasher.hash("not-a-staff-password")
 
     def add(self, name: str, password: str) -> bool:
-        """Creates the account, or sets a new password for an existing one (and unlocks it). True when
-        the account is new."""
+        """Creates the account, or sets a new password for an existing one (unlocking it and signing out
+        its sessions: a reset is often because the old password leaked). True when the account is new."""
         name = _valid_name(name)
         if len(password) < MIN_PASSWORD_CHARS:
             raise StaffAccountError(f"密码太短：至少需要 {MIN_PASSWORD_CHARS} 个字符。")
@@ -92,6 +92,7 @@ class StaffAccounts:
             row.password_hash = password_hash
             row.failed_logins = 0
             row.locked_until = None
+            session.execute(delete(StaffSessionRow).where(StaffSessionRow.staff_id == row.id))
             return False
 
     def verify(self, name: str, password: str) -> StaffAccount | LoginRefusal:

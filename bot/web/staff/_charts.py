@@ -8,12 +8,15 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-HEIGHT = 220
-LEFT = 40  # room for the y-axis labels
-BOTTOM = 28  # room for the x-axis labels
-TOP = 12
+# Sized for a phone: 400 units shown ~320 px wide keep 13-unit labels readable (~10 px); the page
+# caps a chart's width on a desktop.
+WIDTH = 400
+HEIGHT = 210
+LEFT = 42  # room for the y-axis labels
+BOTTOM = 26  # room for the x-axis labels
+TOP = 24  # room for the legend
 RIGHT = 8
+FONT = 13
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,10 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> M
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             parts.append(f'<polyline points="{path}" fill="none" stroke="{line.colour}" stroke-width="2"/>')
             parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{line.colour}"/>' for x, y in points]
-        legend_x = LEFT + 8 + number * 120
-        parts.append(f'<rect x="{legend_x}" y="{TOP}" width="10" height="10" fill="{line.colour}"/>')
+        legend_x = LEFT + number * 110
+        parts.append(f'<rect x="{legend_x}" y="4" width="11" height="11" fill="{line.colour}"/>')
         parts.append(
-            f'<text x="{legend_x + 14}" y="{TOP + 9}" font-size="11" fill="#333">{escape(line.name)}</text>'
+            f'<text x="{legend_x + 15}" y="14" font-size="{FONT}" fill="#333">{escape(line.name)}</text>'
         )
     parts += _x_labels(labels, step)
     return Markup("".join(parts) + "</svg>")
@@ -81,18 +84,19 @@ def _y_axis(ticks: Sequence[float], top: float, label: Callable[[float], str]) -
         y = TOP + plot_h * (1 - tick / top)
         parts.append(
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e5e5e5"/>'
-            f'<text x="{LEFT - 4}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#555">'
+            f'<text x="{LEFT - 4}" y="{y + 4:.1f}" font-size="{FONT}" text-anchor="end" fill="#555">'
             f"{escape(label(tick))}</text>"
         )
     return parts
 
 
 def _x_labels(labels: Sequence[str], step: float) -> list[str]:
-    # At most ~8 labels fit on a phone; the others are in each bar's tooltip.
-    every = max(1, -(-len(labels) // 8))
+    # At most 5 labels fit on a phone; counted back from the last (today), which is always labelled.
+    every = max(1, -(-len(labels) // 5))
+    last = len(labels) - 1
     return [
-        f'<text x="{LEFT + index * step + step / 2:.1f}" y="{HEIGHT - 10}" font-size="11" '
+        f'<text x="{LEFT + index * step + step / 2:.1f}" y="{HEIGHT - 10}" font-size="{FONT}" '
         f'text-anchor="middle" fill="#555">{escape(text)}</text>'
         for index, text in enumerate(labels)
-        if index % every == 0 or index == len(labels) - 1
+        if (last - index) % every == 0
     ]

@@ -168,6 +168,16 @@ def test_five_failures_lock_the_account_even_for_the_right_password_until_it_exp
     assert login(client).status_code == 303
 
 
+def test_resetting_or_removing_an_account_signs_its_sessions_out(client: TestClient) -> None:
+    accounts = client.app.state.web.staff.accounts  # type: ignore[attr-defined]
+    assert login(client).status_code == 303
+    accounts.add(STAFF_NAME, "a-brand-new-password")
+    assert client.get("/staff/").status_code == 303
+    assert login(client, password="a-brand-new-password").status_code == 303
+    accounts.remove(STAFF_NAME)
+    assert client.get("/staff/").status_code == 303
+
+
 def test_a_session_expires_after_its_lifetime(client: TestClient, clock: Clock) -> None:
     assert login(client).status_code == 303
     assert client.get("/staff/").status_code == 200
