@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import httpx
+from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from bot.settings import Settings
@@ -75,11 +76,16 @@ def staff_settings(data_dir: Path, *, https: bool = True) -> Settings:
 
 
 @contextmanager
-def staff_client(settings: Settings, database_url: str, clock: Clock) -> Iterator[TestClient]:
-    """A client of the app (https, so the Secure cookies are sent) with one staff account."""
+def staff_client(
+    settings: Settings, database_url: str, clock: Clock, extra_pages: Sequence[APIRouter] = ()
+) -> Iterator[TestClient]:
+    """A client of the app (https, so the Secure cookies are sent) with one staff account; `extra_pages`
+    are mounted as a later staff page would be."""
     store = Store(database_url)
     dialogue = Dialogue(store, FakeAnswerer(), today=lambda: date(2025, 8, 1))
     app = create_app(settings, dialogue=dialogue, shared_state=MemorySharedState(), clock=clock)
+    for page in extra_pages:
+        app.include_router(page)
     base_url = (
         "https://testserver" if (settings.public_base_url or "").startswith("https") else "http://testserver"
     )
