@@ -149,6 +149,25 @@ class Settings(BaseSettings):
         "answer by push (WeChat allows 5 s for the passive reply).",
     )
 
+    staff_session_hours: float = Field(
+        default=12.0, gt=0, description="Hours a staff login (/staff/) lasts before signing in again."
+    )
+    staff_lockout_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Consecutive wrong passwords after which a staff account is locked "
+        "(staff_lockout_minutes).",
+    )
+    staff_lockout_minutes: float = Field(
+        default=15.0, gt=0, description="Minutes a staff account stays locked after too many wrong passwords."
+    )
+    pseudonym_secret: SecretStr | None = Field(
+        default=None,
+        description="Key of the applicant pseudonyms on the staff pages (申请人-xxxxxxxx, HMAC-SHA256 of "
+        "the channel id). Unset: a random key created once in data_dir (pseudonym-secret, mode 0600); set "
+        "it when several machines serve, so an applicant has one pseudonym everywhere.",
+    )
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)

@@ -13,6 +13,7 @@ from bot.cli import (
     _knowledge_commands,
     _rubric_commands,
     _serve_commands,
+    _staff_commands,
     _telegram_commands,
 )
 from bot.cli._errors import UsageError
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_commands.register(commands)
     _faq_commands.register(commands)
     _gap_commands.register(commands)
+    _staff_commands.register(commands)
     return parser
 
 

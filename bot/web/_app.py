@@ -1,14 +1,16 @@
 """The web app of `applicant-bot serve`: one FastAPI app per worker process.
 
-Routes: ``GET /healthz``, ``GET /forms/{token}`` (signed form downloads) and, when
+Routes: ``GET /healthz``, ``GET /forms/{token}`` (signed form downloads), the staff pages under
+``/staff/`` (bot/web/staff: login, overview, question log) and, when
 ``APPLICANT_BOT_WECHAT_TOKEN`` is set, the 公众号 webhook ``GET/POST /wechat``. Everything a route needs
 is built once per worker in the lifespan (the dialogue over the store and the index, the shared state,
 the form links) and kept as ``app.state.web`` (`WebContext`).
 
 Room for more: a channel or a page is an ``APIRouter`` whose handlers read ``request.app.state.web``.
-Pass routers that need nothing from the lifespan to ``create_app(routers=[...])`` (the staff pages will
-be mounted there under ``/staff/``); a channel whose router is built from the worker's objects (the
-WeChat router, later a Telegram webhook at ``/telegram``) is added by one call in `_mount_channels`.
+Pass routers that need nothing from the lifespan to ``create_app(routers=[...])``; a staff page is
+built on ``bot.web.staff.staff_page_router()`` and added in `mount_staff`; a channel whose router is
+built from the worker's objects (the WeChat router, later a Telegram webhook at ``/telegram``) is added
+by one call in `_mount_channels`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import anyio
 from fastapi import APIRouter, FastAPI
@@ -30,6 +33,7 @@ from bot.shared_state import SharedState, shared_state_for
 from bot.web._forms import FormLinks, forms_router, redact_form_tokens_in_access_log
 from bot.web._health import health_router
 from bot.web._secret import form_link_secret
+from bot.web.staff import StaffContext, mount_staff, staff_context
 from conversations import Dialogue, Incoming, Reply, Store
 
 logger = logging.getLogger(__name__)
@@ -45,6 +49,7 @@ class WebContext:
     dialogue: Dialogue
     shared_state: SharedState
     form_links: FormLinks
+    staff: StaffContext
     worker_id: str = field(default_factory=lambda: f"{os.getpid()}-{uuid.uuid4().hex[:8]}")
     closers: list[Callable[[], None]] = field(default_factory=list)  # run on shutdown, last first
 
@@ -58,7 +63,8 @@ def create_app(
     clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     """The app; `dialogue` and `shared_state` default to those `settings` describe (built at start-up,
-    the index first when it is missing). `clock` drives the form links' expiry (tests move it)."""
+    the index first when it is missing). `clock` drives the form links' expiry and the staff sessions,
+    lock-outs and overview days (tests move it)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,6 +84,7 @@ def create_app(
     app = FastAPI(title="申报助手", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.include_router(health_router())
     app.include_router(forms_router())
+    mount_staff(app)
     for router in routers:
         app.include_router(router)
     return app
@@ -118,7 +125,12 @@ def _context(
         form_link_secret(settings), base_url, ttl_s=settings.form_link_ttl_hours * 3600, clock=clock
     )
     return WebContext(
-        settings=settings, dialogue=dialogue, shared_state=shared_state, form_links=links, closers=closers
+        settings=settings,
+        dialogue=dialogue,
+        shared_state=shared_state,
+        form_links=links,
+        staff=staff_context(settings, dialogue.store, clock=lambda: datetime.fromtimestamp(clock(), UTC)),
+        closers=closers,
     )
 
 

@@ -22,6 +22,15 @@ from conversations._analytics._gaps import (
     detect_gaps,
 )
 from conversations._analytics._grouping import Grouping, group_questions
+from conversations._analytics._log import (
+    DailyTotals,
+    LogEntry,
+    LogFilter,
+    LogPage,
+    LogSummary,
+    QuestionLogQuery,
+    daily_totals,
+)
 from conversations._analytics._similarity import QuestionEncoder, TfidfEncoder, cosine
 
 __all__ = [
@@ -32,6 +41,7 @@ __all__ = [
     "CuratedAnswerNotFoundError",
     "CuratedAnswerStore",
     "CuratedAnswerVersion",
+    "DailyTotals",
     "DraftAnswer",
     "EmbedderEncoder",
     "GapAnalytics",
@@ -42,9 +52,15 @@ __all__ = [
     "GapSettings",
     "GapStatus",
     "Grouping",
+    "LogEntry",
+    "LogFilter",
+    "LogPage",
+    "LogSummary",
     "QuestionEncoder",
+    "QuestionLogQuery",
     "TfidfEncoder",
     "cosine",
+    "daily_totals",
     "detect_gaps",
     "draft_answer",
     "encoder_factory",

@@ -83,8 +83,7 @@ def test_replace_succeeds_only_on_the_value_seen(backend: Backend) -> None:
     assert not state.replace("lease", "worker-a", "worker-b", ttl_s=30)  # an expired value is gone
 
 
-def test_many_threads_claiming_one_key_have_one_winner(
-    backend: Backend) -> None:
+def test_many_threads_claiming_one_key_have_one_winner(backend: Backend) -> None:
     state, _ = backend
     start = threading.Barrier(12)
     winners: list[int] = []
@@ -103,8 +102,7 @@ def test_many_threads_claiming_one_key_have_one_winner(
     assert state.get("msg:retried") == str(winners[0])
 
 
-def test_concurrent_compare_and_set_loses_no_increment(
-    backend: Backend) -> None:
+def test_concurrent_compare_and_set_loses_no_increment(backend: Backend) -> None:
     """Eight workers each count 5 pushes with read-then-replace loops, as the 客服 allowance does."""
     state, _ = backend
     state.set("pushed", "0", ttl_s=60)

@@ -170,4 +170,3 @@ def test_neither_secret_nor_token_reaches_the_logs(caplog: pytest.LogCaptureFixt
     assert "cgi-bin" in logged  # httpx did log the requests
     assert SECRET not in logged
     assert "token-1" not in logged
-

@@ -232,10 +232,14 @@ def test_cdata_terminator_in_an_answer_does_not_break_the_reply(window: FakeWind
 
 # --- bad bodies --------------------------------------------------------------------------------------
 
+
 def _with_entity(dtd: str, reference: str) -> str:
     """A text message whose Content is an entity reference (outside CDATA, so a naive parser expands it)."""
-    return '<?xml version="1.0"?><!DOCTYPE xml [' + dtd + "]>" + text_message("PLACEHOLDER").replace(
-        "<![CDATA[PLACEHOLDER]]>", reference
+    return (
+        '<?xml version="1.0"?><!DOCTYPE xml ['
+        + dtd
+        + "]>"
+        + text_message("PLACEHOLDER").replace("<![CDATA[PLACEHOLDER]]>", reference)
     )
 
 
@@ -264,8 +268,16 @@ ONE_ENTITY = _with_entity('<!ENTITY notice "我要自评">', "&notice;")
         (b"<xml>" + b"a" * (1024 * 1024) + b"</xml>", 413),
     ],
     ids=[
-        "malformed", "empty", "not XML", "wrong root", "missing fields", "billion laughs", "XXE", "entity",
-        "GBK", "1 MB",
+        "malformed",
+        "empty",
+        "not XML",
+        "wrong root",
+        "missing fields",
+        "billion laughs",
+        "XXE",
+        "entity",
+        "GBK",
+        "1 MB",
     ],
 )
 def test_bad_bodies_are_refused_without_a_5xx_and_never_reach_the_dialogue(
@@ -281,9 +293,7 @@ def test_bad_bodies_are_refused_without_a_5xx_and_never_reach_the_dialogue(
     assert "申报截止时间" not in refusals[0].getMessage()
 
 
-def test_a_chunked_body_over_the_limit_is_refused(
-    platform: Platform, window: FakeWindow
-) -> None:
+def test_a_chunked_body_over_the_limit_is_refused(platform: Platform, window: FakeWindow) -> None:
     def chunks():  # type: ignore[no-untyped-def]
         for _ in range(64):  # 4 MB, without a Content-Length (chunked)
             yield b"<a>" + b"x" * 65_536 + b"</a>"
