@@ -32,7 +32,7 @@ from knowledge._library import (
 from knowledge._loaders import DocumentLoadError, list_notice_files, load_notices, read_document
 from knowledge._models import Answer, Catalog, Chunk, Citation, DocumentMeta, ReplyKind, SearchHit
 from knowledge._normalize import evidence_in_text, normalize_document, normalize_text
-from knowledge._paraphrase import paraphrase_terms, unexplained_words
+from knowledge._paraphrase import paraphrase_terms, rare_words, unexplained_words
 from knowledge._question import AnswerKind, QuestionAnalysis, analyse_question
 from knowledge._retrieval import FusionParams, IndexMismatchError, Retriever
 from knowledge._scope import Programme, Scope, programmes_from_catalog, resolve_scope
@@ -98,6 +98,7 @@ __all__ = [
     "normalize_text",
     "paraphrase_terms",
     "programmes_from_catalog",
+    "rare_words",
     "read_document",
     "resolve_scope",
     "tokenize",

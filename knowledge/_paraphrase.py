@@ -7,8 +7,8 @@ simplified, widths, pinyin annotations), then described by weighted terms:
 - jieba words (the search lexicon's), the strongest evidence;
 - character bigrams, so two cuts of the same words still meet, and a one-character typo only
   breaks the pairs it sits in;
-- the synonym class of any class member it contains (``data/search_synonyms.yaml``: 最晚 and
-  截止 are one class), so paraphrases meet on meaning;
+- the synonym class of any class member it contains (``data/search_synonyms.yaml`` and
+  ``data/paraphrase_synonyms.yaml``: 最晚 and 截止 are one class), so paraphrases meet on meaning;
 - each Han character's toneless reading, and each word's (every reading of a polyphone, shared
   out), so a homophone typo (视屏 for 视频, 截至 for 截止) still shares a sound with the word meant;
   in a short question that alone is not enough to group the two (see tests/conversations/test_gaps);
@@ -25,10 +25,13 @@ import re
 from collections import defaultdict
 from collections.abc import Collection
 from functools import lru_cache
+from pathlib import Path
 
-from knowledge._expansion import _fold, _pinyin_table, default_synonyms
+from knowledge._expansion import SynonymTable, _fold, _pinyin_table, default_synonyms
 from knowledge._normalize import normalize_text
 from knowledge._tokenize import BIGRAM_MARK, default_tokenizer, general_frequency
+
+PARAPHRASE_SYNONYMS_PATH = Path(__file__).parent / "data" / "paraphrase_synonyms.yaml"
 
 # Relative weights of the kinds of term (a typed word is 1.0).
 WORD_WEIGHT = 1.0
@@ -47,7 +50,7 @@ _SOUND_MARK = "♪"
 def _synonym_classes() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(class key, members) with the longest members first, so 截止时间 is found before 截止."""
     classes = []
-    for members in default_synonyms().classes:
+    for members in [*default_synonyms().classes, *SynonymTable.load(PARAPHRASE_SYNONYMS_PATH).classes]:
         folded = tuple(sorted({_fold(normalize_text(word)) for word in members}, key=len, reverse=True))
         classes.append((_SYNONYM_MARK + folded[-1], folded))
     return tuple(classes)
@@ -132,34 +135,46 @@ def _word_information(word: str) -> float:
     return -math.log(min(known) / total) if known else 0.0
 
 
+def rare_words(text: str) -> list[str]:
+    """The words of `text` rarer in general Chinese than `RARE_WORD_NATS`: what it is about."""
+    folded = _A_NOT_A.sub(r"\1", _fold(normalize_text(text if isinstance(text, str) else "")))
+    words = dict.fromkeys(_content_words(folded))
+    return [word for word in words if _word_information(word) >= RARE_WORD_NATS]
+
+
 def unexplained_words(question: str, other: str, *, common: Collection[str] = ()) -> list[str]:
     """The rare words of `question` (see `RARE_WORD_NATS`) that `other` does not account for: not
     among its words, not a word or part of a word of a synonym class `other` touches (几号 for 截止,
-    邮寄 for 寄到), not built on a character that stands alone there (寄送 for 往哪里寄), and, for a
-    cut the dictionary lacks (a typo, 地扯 for 地址), sharing no character with its words. Two questions that agree on every such word, both ways, ask the same thing more
-    safely than a cosine alone says: "截止时间能延期吗" is close to "申报截止时间是什么时候" but adds
-    延期. Words in `common` (those the caller's own questions share widely) never count."""
+    邮寄 for 寄到), and sharing no character with it: a typo (地扯 for 地址), a longer or shorter way
+    of saying it (寄送 for 往哪里寄, 表格 for 申报表, 最多 for 多少) shares one. That lets 延期 pass
+    beside 日期 too: the gate catches what a cosine misses, it is not a parser. Two questions that
+    agree on every such word, both ways, ask the same thing more safely than a cosine alone says:
+    "申报材料需要盖章吗" is close to "申报材料要交几份" but adds 盖章. A synonym class the question
+    touches and `other` does not (截止 beside a text about 邮寄) counts too, named by its longest
+    member. Words in `common` (those the caller's own questions share widely) never count."""
     mine = _A_NOT_A.sub(r"\1", _fold(normalize_text(question if isinstance(question, str) else "")))
     theirs = _A_NOT_A.sub(r"\1", _fold(normalize_text(other if isinstance(other, str) else "")))
     their_words = set(_content_words(theirs))
-    their_chars = {char for word in their_words for char in word}
-    # Characters that stand as words of their own there (寄 in 往哪里寄): a word built on one (寄送)
-    # is the same thing said longer; 期 inside 日期 says nothing about 延期.
-    their_single = {
-        word for word in default_tokenizer()._segmenter().cut(theirs) if len(word) == 1 and _is_han(word)
-    } - _PARTICLES
+    their_chars = {char for word in their_words for char in word} | {
+        char for char in theirs if _is_han(char) and char not in _PARTICLES
+    }
     their_classes = [
         members for _key, members in _synonym_classes() if any(member in theirs for member in members)
     ]
-    found = []
+    found = [
+        # A class the question asks about (deadlines, fees, contacts...) that `other` never touches.
+        members[0]
+        for _key, members in _synonym_classes()
+        if members not in their_classes
+        and any(member in mine for member in members)
+        and not any(member in common for member in members)
+    ]
     for word in dict.fromkeys(_content_words(mine)):
         if word in common or word in their_words:
             continue
         if any(any(word in member or member in word for member in members) for members in their_classes):
             continue
-        if general_frequency(word)[0] == 0 and any(char in their_chars for char in word):
-            continue
-        if any(char in their_single for char in word):
+        if any(char in their_chars for char in word):
             continue
         if _word_information(word) >= RARE_WORD_NATS:
             found.append(word)

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from conversations._analytics._similarity import TfidfEncoder
-from knowledge import normalize_text, paraphrase_terms, unexplained_words
+from knowledge import normalize_text, paraphrase_terms, rare_words, unexplained_words
 
-# Chosen from the labelled set of tests/conversations/test_curated.py (4 answers, 19 paraphrases with
-# traditional characters and typos, 10 near-misses on the same topics): 0.30 keeps recall at 0.89 and
-# every confusion between two answers (a deadline question given the mailing-address answer) at 0;
-# above it recall falls (0.32: 0.79) without refusing more near-misses. See that test for the misses.
+# Chosen on the labelled set of tests/conversations/test_curated.py (4 answers, 19 paraphrases with
+# traditional characters and typos, 10 near-misses), with the rare-word gate of `_same_question`:
+# recall 18/19, one near-miss answered; a second set written afterwards (5 answers, 18 paraphrases,
+# 11 near-misses) measured once gave 17/18 and 3/11. 0.35 loses four of those paraphrases and refuses
+# no more near-misses; the gate, not a higher threshold, is what keeps same-topic questions apart.
 DEFAULT_THRESHOLD = 0.30
 
 
@@ -121,11 +122,20 @@ class CuratedMatcher:
         answer_texts = " ".join(text for i, text in self._text_owners() if i == index)
         if unexplained_words(asked, answer_texts, common=self._common):
             return False
+        specific = self._specific[index]
         theirs = unexplained_words(self._texts[number], asked, common=self._common)
-        return not any(word in self._specific[index] for word in theirs)
+        if not any(word in specific for word in theirs):
+            return True
+        # The phrasing says something of its own the question does not: the same question only if
+        # the question still names something that only this answer's texts name.
+        return any(word in specific for word in rare_words(asked))
 
     def _text_owners(self) -> list[tuple[int, str]]:
         return list(zip(self._owner, self._texts, strict=True))
+
+
+def _words(text: str) -> set[str]:
+    return {term for term in paraphrase_terms(text) if term.isalnum() and len(term) >= 2}
 
 
 def _word_spread(
@@ -135,7 +145,7 @@ def _word_spread(
     applicants' common vocabulary, 申报 and 材料; each answer's words that no other answer uses)."""
     words_of: list[set[str]] = [set() for _target in targets]
     for owner, text in zip(owners, texts, strict=True):
-        words_of[owner].update(term for term in paraphrase_terms(text) if term.isalnum() and len(term) >= 2)
+        words_of[owner].update(_words(text))
     spread: defaultdict[str, int] = defaultdict(int)
     for words in words_of:
         for word in words:

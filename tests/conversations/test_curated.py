@@ -214,8 +214,9 @@ def test_paraphrases_match_their_answer_and_near_misses_do_not(store: Store) -> 
     assert confused == []  # a deadline question never gets the mailing-address answer
     recall = len(right) / len(found)
     precision = len(right) / (len(right) + len(false_matches))
-    # Measured at CURATED_THRESHOLD 0.30: recall 17/19 (misses: 申报最晚几号前交, 材料要准备多少份);
-    # precision 17/20 (wrongly answered: 申报材料需要盖章吗, 截止时间能延期吗, 申报需要哪些材料).
+    # Measured at CURATED_THRESHOLD 0.30 with the rare-word gate (knowledge.unexplained_words): recall
+    # 18/19 (miss: 材料应该送到哪), precision 18/19 (截止时间能延期吗 gets the deadline answer: 延期
+    # shares 期 with 日期). Without the gate: 17/19 and 17/20, 申报需要哪些材料 getting the fee answer.
     assert recall >= 0.85, (recall, sorted(set(found) - set(right)))
     assert precision >= 0.85, (precision, false_matches)
     for question in ("申報截止時間是什麼時候", "截止时问是什么时候", "申报材料寄送地扯", "參加評選要收費嗎"):
@@ -229,6 +230,75 @@ def test_paraphrases_match_their_answer_and_near_misses_do_not(store: Store) -> 
     ):
         assert question in NEAR_MISSES and question not in false_matches
     assert 0.0 < CURATED_THRESHOLD < 1.0
+
+
+# Written after the gate was designed on the set above, measured once, not tuned on: other topics.
+HELD_OUT_ANSWERS = {
+    "quota": ("每个单位能推荐几个名额", ["推荐名额有多少"]),
+    "contact": ("有问题找谁咨询", ["联系人是谁"]),
+    "report": ("满意度测评报告要多久以内的", ["测评报告有效期多长"]),
+    "pass": ("自评多少分才能申报", ["自评分数线是多少"]),
+    "form": ("申报表在哪里下载", ["去哪下载申报表"]),
+}
+HELD_OUT_PARAPHRASES = {
+    "quota": ["一个单位最多报几个", "推薦名額是多少", "每家单位可以推荐多少人", "名额有限制吗"],
+    "contact": ["咨询电话多少", "不懂的话问谁", "聯繫人電話", "有疑问联系谁"],
+    "report": ["测评报告几年内有效", "满意度报告要近一年的吗", "測評報告多久以內"],
+    "pass": ["自评要达到多少分", "自評分數要多少", "多少分可以报", "自评80分够不够"],
+    "form": ["申报表从哪下", "申報表格在哪下載", "表格去哪里下载"],
+}
+HELD_OUT_NEAR_MISSES = [
+    "名额怎么分配到各市",
+    "测评报告要盖章吗",
+    "测评报告由谁来做",
+    "自评表怎么填",
+    "申报表要打印几份",
+    "联系人可以换吗",
+    "评审专家是谁",
+    "自评分数会公开吗",
+    "推荐名额可以转让吗",
+    "申报表填错了怎么办",
+    "下载的表格打不开",
+]
+
+
+def test_held_out_paraphrases_match_and_near_misses_mostly_do_not(store: Store) -> None:
+    curated = CuratedAnswerStore(store)
+    ids = {
+        key: curated.add(question=q, answer=f"{key} 的答复", phrasings=p, by="王老师").id
+        for key, (q, p) in HELD_OUT_ANSWERS.items()
+    }
+    right = [
+        q
+        for key, qs in HELD_OUT_PARAPHRASES.items()
+        for q in qs
+        if (found := ask(curated, q)) is not None and found.curated_answer_id == ids[key]
+    ]
+    wrong = [
+        q
+        for key, qs in HELD_OUT_PARAPHRASES.items()
+        for q in qs
+        if (found := ask(curated, q)) is not None and found.curated_answer_id != ids[key]
+    ]
+    false_matches = [q for q in HELD_OUT_NEAR_MISSES if ask(curated, q) is not None]
+    # Measured once: recall 17/18 (miss: 多少分可以报), false matches 3/11 (联系人可以换吗,
+    # 自评分数会公开吗, 申报表填错了怎么办: same topic, a common verb that the gate lets pass);
+    # without the gate 14/18 and 7/11.
+    assert wrong == []
+    assert len(right) >= 16, sorted(set(q for qs in HELD_OUT_PARAPHRASES.values() for q in qs) - set(right))
+    assert len(false_matches) <= 3, false_matches
+    for question in ("测评报告要盖章吗", "测评报告由谁来做", "申报表要打印几份", "评审专家是谁"):
+        assert question not in false_matches
+
+
+def test_one_answer_alone_does_not_answer_other_topics(store: Store) -> None:
+    """With a single answer the phrasings give no term statistics: the gate's synonym classes and
+    rare words keep a deadline or a conditions question off a mailing-address answer."""
+    curated = CuratedAnswerStore(store)
+    curated.add(question="申报材料寄到哪里", answer="寄至协会。", phrasings=["材料邮寄地址"], by="王老师")
+    assert ask(curated, "申报材料要寄到什么地方").answer.startswith("协会答复")
+    for question in ("申报截止到哪天", "申报条件是什么", "要收费吗", "评审结果什么时候公布"):
+        assert ask(curated, question) is None, question
 
 
 def test_naming_the_programme_does_not_make_another_question_match(store: Store) -> None:
