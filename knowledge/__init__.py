@@ -32,7 +32,13 @@ from knowledge._library import (
 from knowledge._loaders import DocumentLoadError, list_notice_files, load_notices, read_document
 from knowledge._models import Answer, Catalog, Chunk, Citation, DocumentMeta, ReplyKind, SearchHit
 from knowledge._normalize import evidence_in_text, normalize_document, normalize_text
-from knowledge._paraphrase import paraphrase_terms, rare_words, unexplained_words
+from knowledge._paraphrase import (
+    general_share,
+    paraphrase_terms,
+    rare_words,
+    unexplained_classes,
+    unexplained_words,
+)
 from knowledge._question import AnswerKind, QuestionAnalysis, analyse_question
 from knowledge._retrieval import FusionParams, IndexMismatchError, Retriever
 from knowledge._scope import Programme, Scope, programmes_from_catalog, resolve_scope
@@ -88,6 +94,7 @@ __all__ = [
     "analyse_question",
     "chunk_document",
     "evidence_in_text",
+    "general_share",
     "ingest_folder",
     "ingest_library",
     "list_notice_files",
@@ -102,5 +109,6 @@ __all__ = [
     "read_document",
     "resolve_scope",
     "tokenize",
+    "unexplained_classes",
     "unexplained_words",
 ]

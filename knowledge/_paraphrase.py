@@ -142,6 +142,21 @@ def rare_words(text: str) -> list[str]:
     return [word for word in words if _word_information(word) >= RARE_WORD_NATS]
 
 
+def unexplained_classes(question: str, other: str, *, common: Collection[str] = ()) -> list[str]:
+    """The synonym classes `question` touches and `other` does not, each named by its longest member:
+    what a question asks about (a deadline, a fee, a contact, copies...). "申报需要交钱吗" asks about
+    money, "申报需要哪些材料" does not. Classes with a member in `common` never count."""
+    mine = _fold(normalize_text(question if isinstance(question, str) else ""))
+    theirs = _fold(normalize_text(other if isinstance(other, str) else ""))
+    return [
+        members[0]
+        for _key, members in _synonym_classes()
+        if any(member in mine for member in members)
+        and not any(member in theirs for member in members)
+        and not any(member in common for member in members)
+    ]
+
+
 def unexplained_words(question: str, other: str, *, common: Collection[str] = ()) -> list[str]:
     """The rare words of `question` (see `RARE_WORD_NATS`) that `other` does not account for: not
     among its words, not a word or part of a word of a synonym class `other` touches (几号 for 截止,
@@ -149,9 +164,9 @@ def unexplained_words(question: str, other: str, *, common: Collection[str] = ()
     of saying it (寄送 for 往哪里寄, 表格 for 申报表, 最多 for 多少) shares one. That lets 延期 pass
     beside 日期 too: the gate catches what a cosine misses, it is not a parser. Two questions that
     agree on every such word, both ways, ask the same thing more safely than a cosine alone says:
-    "申报材料需要盖章吗" is close to "申报材料要交几份" but adds 盖章. A synonym class the question
-    touches and `other` does not (截止 beside a text about 邮寄) counts too, named by its longest
-    member. Words in `common` (those the caller's own questions share widely) never count."""
+    "申报材料需要盖章吗" is close to "申报材料要交几份" but adds 盖章 (see `unexplained_classes` for
+    what is asked about). Words in `common` (those the caller's own questions share widely) never
+    count."""
     mine = _A_NOT_A.sub(r"\1", _fold(normalize_text(question if isinstance(question, str) else "")))
     theirs = _A_NOT_A.sub(r"\1", _fold(normalize_text(other if isinstance(other, str) else "")))
     their_words = set(_content_words(theirs))
@@ -161,14 +176,7 @@ def unexplained_words(question: str, other: str, *, common: Collection[str] = ()
     their_classes = [
         members for _key, members in _synonym_classes() if any(member in theirs for member in members)
     ]
-    found = [
-        # A class the question asks about (deadlines, fees, contacts...) that `other` never touches.
-        members[0]
-        for _key, members in _synonym_classes()
-        if members not in their_classes
-        and any(member in mine for member in members)
-        and not any(member in common for member in members)
-    ]
+    found = []
     for word in dict.fromkeys(_content_words(mine)):
         if word in common or word in their_words:
             continue
@@ -179,3 +187,27 @@ def unexplained_words(question: str, other: str, *, common: Collection[str] = ()
         if _word_information(word) >= RARE_WORD_NATS:
             found.append(word)
     return found
+
+
+# What share of questions a term is expected in, when nothing else is known (see `general_share`).
+WORDS_PER_QUESTION = 6.0  # a dictionary word's share: its frequency per word, times words per question
+SOUND_SHARE = 0.05  # a reading: many characters share one, so sounds are common
+BIGRAM_SHARE = 0.002  # a character pair that is not a dictionary word
+
+
+@lru_cache(maxsize=50_000)
+def general_share(term: str) -> float:
+    """The share of questions in general Chinese expected to hold a `paraphrase_terms` term: for a
+    word, its frequency in jieba's dictionary (per word, times `WORDS_PER_QUESTION`); for a pair, the
+    same when the pair is a word; a synonym class counts as its commonest member. The prior of the
+    questions' term statistics (`conversations._analytics.TfidfEncoder`)."""
+    if term.startswith(_SOUND_MARK):
+        return SOUND_SHARE
+    if term.startswith(_SYNONYM_MARK):
+        members = next((m for key, m in _synonym_classes() if key == term), ())
+        return max((general_share(member) for member in members), default=0.0)
+    word = term[len(BIGRAM_MARK) :] if term.startswith(BIGRAM_MARK) else term
+    frequency, total = general_frequency(word)
+    if frequency == 0:
+        return BIGRAM_SHARE if term.startswith(BIGRAM_MARK) else 0.0
+    return min(1.0, frequency / total * WORDS_PER_QUESTION)

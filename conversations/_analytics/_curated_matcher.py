@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from conversations._analytics._similarity import TfidfEncoder
-from knowledge import normalize_text, paraphrase_terms, rare_words, unexplained_words
+from knowledge import (
+    normalize_text,
+    paraphrase_terms,
+    rare_words,
+    unexplained_classes,
+    unexplained_words,
+)
 
 # Chosen on the labelled set of tests/conversations/test_curated.py (4 answers, 19 paraphrases with
 # traditional characters and typos, 10 near-misses), with the rare-word gate of `_same_question`:
@@ -120,11 +126,15 @@ class CuratedMatcher:
         the deadline question), and the phrasing no rare word of its answer alone that the question
         lacks ("申报需要哪些材料" is not "申报需要交钱吗")."""
         answer_texts = " ".join(text for i, text in self._text_owners() if i == index)
-        if unexplained_words(asked, answer_texts, common=self._common):
+        common = self._common
+        if unexplained_words(asked, answer_texts, common=common):
             return False
+        if unexplained_classes(asked, answer_texts, common=common):
+            return False  # asks about a deadline, a fee... that none of the answer's texts mention
+        phrasing = self._texts[number]
         specific = self._specific[index]
-        theirs = unexplained_words(self._texts[number], asked, common=self._common)
-        if not any(word in specific for word in theirs):
+        theirs = [w for w in unexplained_words(phrasing, asked, common=common) if w in specific]
+        if not theirs:
             return True
         # The phrasing says something of its own the question does not: the same question only if
         # the question still names something that only this answer's texts name.

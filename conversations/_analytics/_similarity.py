@@ -14,7 +14,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from knowledge import paraphrase_terms
+from knowledge import general_share, paraphrase_terms
+
+# How many questions of general Chinese the IDF counts beside the fitted ones (see TfidfEncoder).
+PRIOR_QUESTIONS = 30.0
 
 SparseVector = dict[str, float]
 
@@ -29,9 +32,16 @@ class QuestionEncoder(Protocol):
 
 
 class TfidfEncoder:
-    """Sparse TF-IDF vectors of paraphrase terms, L2-normalised; `fit` sets the IDF."""
+    """Sparse TF-IDF vectors of paraphrase terms, L2-normalised; `fit` sets the IDF.
 
-    def __init__(self) -> None:
+    `prior_questions` pseudo-questions of general Chinese are counted beside the fitted ones: a
+    word's share of them is its frequency in jieba's dictionary (`knowledge.general_share`). A few
+    questions alone make poor statistics: the word that three paraphrases share (奖金) would weigh
+    least, being in all three; beside the prior it is rare, as it is in Chinese. A large log
+    outweighs the prior."""
+
+    def __init__(self, *, prior_questions: float = PRIOR_QUESTIONS) -> None:
+        self._prior = prior_questions
         self._idf: dict[str, float] = {}
         self._documents = 0
         self._cache: dict[str, dict[str, float]] = {}
@@ -42,17 +52,25 @@ class TfidfEncoder:
             frequency.update(set(self._terms(question)))
         self._documents = len(questions)
         # Smoothed IDF (as scikit-learn's): a term in every question still counts a little.
+        documents = 1 + self._documents + self._prior
         self._idf = {
-            term: math.log((1 + self._documents) / (1 + count)) + 1.0 for term, count in frequency.items()
+            term: math.log(documents / (1 + count + self._prior * general_share(term))) + 1.0
+            for term, count in frequency.items()
         }
 
     def encode(self, question: str) -> SparseVector:
-        unseen = math.log(1 + self._documents) + 1.0  # a term no fitted question has: rarest of all
+        documents = 1 + self._documents + self._prior
+        unseen = math.log(documents) + 1.0  # a term no fitted question has: rarest of all
         weighted = {
-            term: weight * self._idf.get(term, unseen) for term, weight in self._terms(question).items()
+            term: weight * (self._idf.get(term) or self._unseen_idf(term, documents, unseen))
+            for term, weight in self._terms(question).items()
         }
         norm = math.sqrt(sum(value * value for value in weighted.values()))
         return {term: value / norm for term, value in weighted.items()} if norm else {}
+
+    def _unseen_idf(self, term: str, documents: float, unseen: float) -> float:
+        share = general_share(term)
+        return math.log(documents / (1 + self._prior * share)) + 1.0 if share else unseen
 
     def _terms(self, question: str) -> dict[str, float]:
         terms = self._cache.get(question)
