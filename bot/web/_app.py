@@ -33,9 +33,13 @@ from bot.shared_state import SharedState, shared_state_for
 from bot.web._forms import FormLinks, forms_router, redact_form_tokens_in_access_log
 from bot.web._health import health_router
 from bot.web._secret import form_link_secret
-from bot.web.staff import StaffContext, mount_staff, staff_context
-from bot.web.staff._curated_pages import curated_pages_router
-from bot.web.staff._gap_pages import gap_pages_router
+from bot.web.staff import (
+    StaffContext,
+    curated_pages_router,
+    gap_pages_router,
+    mount_staff,
+    staff_context,
+)
 from conversations import Dialogue, Incoming, Reply, Store
 
 logger = logging.getLogger(__name__)

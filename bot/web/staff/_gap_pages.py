@@ -144,7 +144,7 @@ def gap_pages_router() -> APIRouter:
         groups = gaps.groups(status=status, programme=programme or None, since=since_day)
         today = _trend_today(gaps)
         labels = staff.programme_labels()
-        programmes = sorted({p for group in gaps.groups(status="all") for p in group.programmes})
+        programmes = staff.log.programmes()  # those asked about: a gap's programme is one of them
         return render(
             request,
             "gaps.html",
@@ -344,6 +344,7 @@ def _examples(staff: StaffContext, group: GapGroup) -> list[ExampleRow]:
             .where(QuestionLogRow.id.in_(ids))
         )
         users = {int(question_id): str(user_id) for question_id, user_id in found}
+    labels = staff.programme_labels()
     rows = []
     for question in questions:
         answer = mask_numbers(question.answer)
@@ -354,7 +355,7 @@ def _examples(staff: StaffContext, group: GapGroup) -> list[ExampleRow]:
                 time=staff_time(question.created_at),
                 applicant=staff.pseudonyms.of(question.channel, users.get(question.id, "")),
                 channel=question.channel,
-                programme=staff.programme_labels().get(question.programme or "", question.programme or ""),
+                programme=labels.get(question.programme or "", question.programme or ""),
                 question=mask_numbers(question.question),
                 answer=answer,
                 kind=KIND_LABELS.get(question.kind, question.kind),
