@@ -33,7 +33,13 @@ from bot.shared_state import SharedState, shared_state_for
 from bot.web._forms import FormLinks, forms_router, redact_form_tokens_in_access_log
 from bot.web._health import health_router
 from bot.web._secret import form_link_secret
-from bot.web.staff import StaffContext, mount_staff, staff_context
+from bot.web.staff import (
+    StaffContext,
+    curated_pages_router,
+    gap_pages_router,
+    mount_staff,
+    staff_context,
+)
 from conversations import Dialogue, Incoming, Reply, Store
 
 logger = logging.getLogger(__name__)
@@ -84,7 +90,7 @@ def create_app(
     app = FastAPI(title="申报助手", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.include_router(health_router())
     app.include_router(forms_router())
-    mount_staff(app)
+    mount_staff(app, extra=[gap_pages_router(), curated_pages_router()])
     for router in routers:
         app.include_router(router)
     return app
@@ -129,7 +135,12 @@ def _context(
         dialogue=dialogue,
         shared_state=shared_state,
         form_links=links,
-        staff=staff_context(settings, dialogue.store, clock=lambda: datetime.fromtimestamp(clock(), UTC)),
+        staff=staff_context(
+            settings,
+            dialogue.store,
+            clock=lambda: datetime.fromtimestamp(clock(), UTC),
+            answerer=dialogue.answerer,
+        ),
         closers=closers,
     )
 

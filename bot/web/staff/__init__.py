@@ -1,4 +1,5 @@
-"""The staff pages under /staff/: login, overview, question log and its exports.
+"""The staff pages under /staff/: login, overview, question log and its exports, gap groups
+(`gap_pages_router`) and curated answers (`curated_pages_router`), mounted by `bot.web.create_app`.
 
 Adding a page: build its router with `staff_page_router()` (every route then requires a signed-in staff
 member, and a valid CSRF token on POST), render with `render(request, "page.html", user=user, ...)`,
@@ -22,6 +23,8 @@ from bot.web.staff._accounts import (
     StaffAccounts,
 )
 from bot.web.staff._context import STAFF_TIMEZONE, StaffContext, TopGap, staff_context
+from bot.web.staff._curated_pages import curated_pages_router
+from bot.web.staff._gap_pages import gap_pages_router
 from bot.web.staff._log_pages import log_router
 from bot.web.staff._pages import login_router, overview_router
 from bot.web.staff._pseudonym import Pseudonyms, mask_numbers, pseudonym_key
@@ -63,6 +66,8 @@ __all__ = [
     "StaffSessions",
     "StaffUser",
     "TopGap",
+    "curated_pages_router",
+    "gap_pages_router",
     "mask_numbers",
     "message_page",
     "mount_staff",

@@ -100,3 +100,30 @@ def _x_labels(labels: Sequence[str], step: float) -> list[str]:
         for index, text in enumerate(labels)
         if (last - index) % every == 0
     ]
+
+
+SPARK_WIDTH = 112
+SPARK_HEIGHT = 28
+
+
+def sparkline(title: str, labels: Sequence[str], values: Sequence[int]) -> Markup:
+    """A small bar per label (a gap group's questions per day), for a table cell or a phone card; each
+    bar's tooltip gives its day and count."""
+    top = max([*values, 1])
+    step = SPARK_WIDTH / max(len(values), 1)
+    parts = [
+        f'<svg class="spark" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        f'<line x1="0" y1="{SPARK_HEIGHT - 0.5}" x2="{SPARK_WIDTH}" y2="{SPARK_HEIGHT - 0.5}" stroke="#ccc"/>'
+    ]
+    for index, value in enumerate(values):
+        if not value:
+            continue
+        # At least 1 unit: one question among twenty stays visible.
+        bar_h = max((SPARK_HEIGHT - 2) * value / top, 1.0)
+        parts.append(
+            f'<rect x="{index * step + step * 0.15:.1f}" y="{SPARK_HEIGHT - 1 - bar_h:.1f}" '
+            f'width="{step * 0.7:.1f}" height="{bar_h:.1f}" fill="#c0392b">'
+            f"<title>{escape(labels[index])}：{value}</title></rect>"
+        )
+    return Markup("".join(parts) + "</svg>")

@@ -88,7 +88,15 @@ def test_the_overview_counts_what_applicants_asked(client: TestClient) -> None:
         assert f"<td>{label}</td><td>{count}</td>" in html
     today = datetime.now(UTC).astimezone(STAFF_TIMEZONE).strftime("%m-%d")
     assert html.count("<svg") == 2 and f"<title>{today}：6</title>" in html  # today's bar
-    assert "待补充的问题" not in html  # no gap provider configured
+    # The gaps, linked to their groups: the two refused questions (numbers masked) and the related rule.
+    gaps = re.findall(r'<a href="/staff/gaps/g\d+">([^<]+)</a></td><td>(\d+)</td>', html)
+    assert sorted(gaps) == sorted(
+        [
+            ("评审费用多少钱", "1"),
+            ("需要准备哪些材料", "1"),
+            ("我的电话是[号码已隐去]，身份证[号码已隐去]，能报名吗？", "1"),
+        ]
+    )
 
 
 def test_the_overview_lists_the_top_gaps_when_a_provider_is_configured(client: TestClient) -> None:
@@ -101,7 +109,7 @@ def test_the_overview_lists_the_top_gaps_when_a_provider_is_configured(client: T
 
 def test_the_navigation_shows_only_mounted_pages(client: TestClient) -> None:
     nav = re.search(r"<nav.*?</nav>", client.get("/staff/log").text, re.S).group(0)  # type: ignore[union-attr]
-    assert re.findall(r">([^<]+)</a>", nav) == ["概览", "问答记录"]
+    assert re.findall(r">([^<]+)</a>", nav) == ["概览", "问题缺口", "协会答复", "问答记录"]
     assert 'href="/staff/log" class="active"' in nav
 
 
