@@ -262,7 +262,7 @@ class KnowledgeBase:
                 question, "我只能根据已收录的申报通知回答问题，无法执行其他指令。请直接提出与申报有关的问题。"
             )
         if self._curated is not None:
-            curated = self._curated.lookup(text, programme=_single(scope))
+            curated = self._curated.lookup(text, programme=_curated_scope(scope, corpus.programmes))
             if curated is not None:
                 return curated
         hits = self._search(text, analysis, scope, corpus)
@@ -505,6 +505,16 @@ def interleave(first: Sequence[SearchHit], second: Sequence[SearchHit], k: int) 
                 seen.add(hit.chunk.id)
                 merged.append(hit)
     return merged[:k]
+
+
+def _curated_scope(scope: Scope, programmes: Sequence[Programme]) -> str | None:
+    """The programme a staff answer may be for: the one the question is scoped to, or the corpus's
+    only programme (a question there is about it even when it names none)."""
+    if (single := _single(scope)) is not None:
+        return single
+    if not scope.programmes and len(programmes) == 1:
+        return programmes[0].id
+    return None
 
 
 def _single(scope: Scope) -> str | None:

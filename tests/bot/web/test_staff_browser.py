@@ -91,14 +91,18 @@ def test_staff_close_a_gap_in_the_browser_and_the_bot_answers_with_it(
             page.wait_for_url(re.compile(r".*/staff/gaps.*"))
 
             # The three paraphrases (one in traditional characters) are one gap.
-            group = page.get_by_role("link", name=re.compile("奖金"))
+            group = page.get_by_role("link", name=re.compile("奖金|獎金"))
             assert group.count() == 1
             group.first.click()
             examples = page.get_by_text(re.compile("获奖有没有奖金|獲獎有沒有獎金"))
             assert examples.count() >= 1
 
-            page.get_by_label(re.compile("答复")).first.fill(CURATED_TEXT)
-            page.get_by_role("button", name=re.compile("发布")).click()
+            page.get_by_role("link", name="写协会答复").click()
+            # The paraphrases come prefilled as other wordings; the answer is the staff member's own.
+            phrasings = page.get_by_label(re.compile("其他问法")).input_value()
+            assert "获奖了有没有奖金" in phrasings
+            page.get_by_label("答复内容").fill(CURATED_TEXT)
+            page.get_by_role("button", name="发布并标为已解决").click()
             page.wait_for_load_state()
             assert page.get_by_text("已解决").count() >= 1
 
