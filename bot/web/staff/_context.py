@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 from bot.web._secret import data_dir_secret
@@ -12,6 +13,10 @@ from bot.web.staff._accounts import StaffAccounts, utc_now
 from bot.web.staff._pseudonym import Pseudonyms, pseudonym_key
 from bot.web.staff._security import LoginTokens, StaffSessions
 from conversations import QuestionLogQuery, Store
+
+if TYPE_CHECKING:
+    from bot.notice_jobs import NoticeJobs
+    from knowledge import NoticeLibrary
 
 # The associations are in China (no daylight saving): the overview's days are China Standard Time days.
 STAFF_TIMEZONE = timezone(timedelta(hours=8), "CST")
@@ -39,10 +44,18 @@ class StaffContext:
     clock: Callable[[], datetime] = utc_now
     # The gap analytics' top groups (limit -> groups); the overview lists them when set.
     top_gaps: Callable[[int], Sequence[TopGap]] | None = None
+    # The notices staff manage and the re-ingests of their changes (the web app sets both).
+    library: NoticeLibrary | None = None
+    jobs: NoticeJobs | None = None
 
 
 def staff_context(
-    settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    library: NoticeLibrary | None = None,
+    jobs: NoticeJobs | None = None,
 ) -> StaffContext:
     return StaffContext(
         store=store,
@@ -60,4 +73,6 @@ def staff_context(
         log=QuestionLogQuery(store, tz=STAFF_TIMEZONE),
         secure_cookies=(settings.public_base_url or "").lower().startswith("https://"),
         clock=clock,
+        library=library,
+        jobs=jobs,
     )
