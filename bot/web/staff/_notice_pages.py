@@ -407,10 +407,13 @@ def _upload_page(
 
 
 def _form_values(meta: DocumentMeta) -> dict[str, str]:
-    """The prefilled form: what the text gave, the kind a notice when it did not say."""
+    """The prefilled form: what the text gave, the kind a notice when it did not say, the year
+    the programme id names."""
     values = {name: getattr(meta, name) for name in CATALOG_FIELDS}
     shown = {name: "" if value is None else str(value) for name, value in values.items()}
     shown["kind"] = shown["kind"] or DEFAULT_KIND
+    if not shown["programme_year"] and (year := meta.year_from_programme()) is not None:
+        shown["programme_year"] = str(year)  # the text left it to the programme id: show it anyway
     return shown
 
 
