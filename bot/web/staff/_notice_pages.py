@@ -7,11 +7,13 @@ a `NoticeJobs` job, whose page refreshes itself (a meta refresh: the CSP allows 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
 
 from bot.notice_jobs import NoticeJob, NoticeJobs
 from bot.web.staff._context import STAFF_TIMEZONE, StaffContext
@@ -111,7 +113,6 @@ def notices_router() -> APIRouter:
             return message_page(request, 404, f"通知 {replace} 不在使用中，无法替换。")
         return _upload_page(request, user, old, None, 200)
 
-    @router.post("/notices/upload", name="staff_notice_upload_submit", response_model=None)
     async def upload(
         request: Request,
         user: Annotated[StaffUser, Depends(require_staff)],
@@ -132,6 +133,15 @@ def notices_router() -> APIRouter:
             return _upload_page(request, user, old, refusal.reason, 400)
         token = _pending(request).save(_session_token(request), meta.file, replace or None, data)
         return _confirm_page(request, user, token, meta.file, _form_values(meta), old, None, 200)
+
+    router.add_api_route(
+        "/notices/upload",
+        upload,
+        methods=["POST"],
+        name="staff_notice_upload_submit",
+        response_model=None,
+        route_class_override=BoundedUploadRoute,
+    )
 
     @router.post("/notices/confirm", name="staff_notice_confirm", response_model=None)
     def confirm(
@@ -262,6 +272,23 @@ def notices_router() -> APIRouter:
         )
 
     return router
+
+
+class BoundedUploadRoute(APIRoute):
+    """Refuses an upload whose declared size passes the library's limit before its body is read: the
+    form parser (and the CSRF gate after it) would otherwise spool all of it to disk first. A body
+    without a declared size is bounded while the file is read (`_read_limited`)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def bounded(request: Request) -> Response:
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+                return message_page(request, 413, _too_big("上传的文件"))
+            return await handler(request)
+
+        return bounded
 
 
 # --- reading the form -------------------------------------------------------------------------

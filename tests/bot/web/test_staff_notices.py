@@ -25,7 +25,7 @@ from bot.web import create_app
 from bot.web.staff._pending import PENDING_DIRNAME
 from conversations import CuratedAnswerStore, Dialogue, Incoming, Store
 from conversations._store import NoticeJobRow
-from knowledge import KnowledgeBase, NoticeLibrary
+from knowledge import MAX_UPLOAD_BYTES, KnowledgeBase, NoticeLibrary
 from knowledge._index import read_current
 from tests.bot.web.staff_app import STAFF_NAME, STAFF_PASSWORD, Clock, login, session_csrf
 
@@ -304,6 +304,10 @@ def test_withdraw_stops_the_answers_and_flags_the_curated_answers_citing_it_unti
 
 def test_a_replacement_answers_and_the_old_notice_is_shown_as_replaced(client: TestClient) -> None:
     _add_hubei(client)
+    curated = CuratedAnswerStore(_store(client))
+    citing = curated.add(
+        question="湖北服务之星的截止日期", answer="2027年5月20日。", by=STAFF_NAME, cite_file=HUBEI_FILE
+    )
     form = client.get("/staff/notices/upload", params={"replace": HUBEI_FILE})
     assert "替换" in form.text and f'name="replace" value="{HUBEI_FILE}"' in form.text
     revised = HUBEI.replace("2027年5月20日", "2027年6月30日")
@@ -319,6 +323,7 @@ def test_a_replacement_answers_and_the_old_notice_is_shown_as_replaced(client: T
     old = _notice_row(client, HUBEI_FILE)
     assert "已替换" in old and f"由 {new_file} 替换" in old
     assert "有效" in _notice_row(client, new_file)
+    assert "已被替换，请复核" in str(next(a for a in curated.all() if a.id == citing.id).flagged)
 
 
 def test_the_base_notices_are_listed_as_samples_with_their_programme(client: TestClient) -> None:
@@ -376,3 +381,18 @@ def _upload_raw(client: TestClient, csrf: str) -> httpx.Response:
         data={"csrf_token": csrf},
         files={"file": (HUBEI_FILE, HUBEI.encode("utf-8"), "text/plain")},
     )
+
+
+@pytest.mark.parametrize(
+    ("extra", "status"),
+    [(1, 400), (1024 * 1024, 413)],  # found reading the file; refused by its declared size, unread
+)
+def test_an_upload_over_the_size_limit_is_refused_with_the_limit_and_nothing_is_written(
+    client: TestClient, settings: Settings, extra: int, status: int
+) -> None:
+    size = MAX_UPLOAD_BYTES + extra
+    data = ("湖北" * (size // 6 + 1)).encode("utf-8")[:size]
+    response = _upload(client, HUBEI_FILE, data)
+    assert response.status_code == status and "超过上限 20 MB" in response.text
+    assert not settings.managed_notices_dir.exists() and not (settings.data_dir / PENDING_DIRNAME).exists()
+    assert _jobs(client).recent() == []
