@@ -332,6 +332,21 @@ def test_the_base_notices_are_listed_as_samples_with_their_programme(client: Tes
     assert "样例" in row and "有效" in row and "2025" in row and "青海省" in row
 
 
+def test_a_withdrawn_sample_notice_stops_answering_and_its_folder_is_not_written(
+    client: TestClient, corpus: Path
+) -> None:
+    question = "青海服务之星材料申报截止日期是哪天？"
+    assert "2025年8月25日" in _kb(client).ask(question).answer
+    before = sorted(path.name for path in corpus.iterdir())
+    job = _change(client, "withdraw", "qinghai-2025-notice.txt", source="base")
+    assert job.status == "done", job.message
+    assert "2025年8月25日" not in _kb(client).ask(question).answer
+    assert "已撤回" in _notice_row(client, "qinghai-2025-notice.txt")
+    assert sorted(path.name for path in corpus.iterdir()) == before
+    job = _change(client, "restore", "qinghai-2025-notice.txt", source="base")
+    assert job.status == "done" and "2025年8月25日" in _kb(client).ask(question).answer
+
+
 def test_a_running_job_page_refreshes_itself_and_shows_its_progress(client: TestClient) -> None:
     with _store(client).session() as session:
         row = NoticeJobRow(
