@@ -1,7 +1,7 @@
 """The web app of `applicant-bot serve`: one FastAPI app per worker process.
 
 Routes: ``GET /healthz``, ``GET /forms/{token}`` (signed form downloads), the staff pages under
-``/staff/`` (bot/web/staff: login, overview, question log) and, when
+``/staff/`` (bot/web/staff: login, overview, question log, notices) and, when
 ``APPLICANT_BOT_WECHAT_TOKEN`` is set, the 公众号 webhook ``GET/POST /wechat``. Everything a route needs
 is built once per worker in the lifespan (the dialogue over the store and the index, the shared state,
 the form links) and kept as ``app.state.web`` (`WebContext`).
@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import anyio
 from fastapi import APIRouter, FastAPI
@@ -40,7 +41,11 @@ from bot.web.staff import (
     mount_staff,
     staff_context,
 )
-from conversations import Dialogue, Incoming, Reply, Store
+from conversations import CuratedAnswerStore, Dialogue, Incoming, Reply, Store
+from knowledge import IngestReport, KnowledgeBase, NoticeLibrary
+
+if TYPE_CHECKING:
+    from bot.notice_jobs import IngestProgress, NoticeJobs
 
 logger = logging.getLogger(__name__)
 
@@ -130,19 +135,51 @@ def _context(
     links = FormLinks(
         form_link_secret(settings), base_url, ttl_s=settings.form_link_ttl_hours * 3600, clock=clock
     )
+    library = NoticeLibrary(settings.resolved_notices(), settings.managed_notices_dir)
+    jobs = _notice_jobs(dialogue, library)  # marks failed the jobs a dead process left running
+    closers.append(jobs.close)
+    staff = staff_context(
+        settings,
+        dialogue.store,
+        clock=lambda: datetime.fromtimestamp(clock(), UTC),
+        answerer=dialogue.answerer,
+        library=library,
+        jobs=jobs,
+    )
     return WebContext(
         settings=settings,
         dialogue=dialogue,
         shared_state=shared_state,
         form_links=links,
-        staff=staff_context(
-            settings,
-            dialogue.store,
-            clock=lambda: datetime.fromtimestamp(clock(), UTC),
-            answerer=dialogue.answerer,
-        ),
+        staff=staff,
         closers=closers,
     )
+
+
+CHANGE_VERBS = {"replace": "替换", "withdraw": "撤回"}
+
+
+def _notice_jobs(dialogue: Dialogue, library: NoticeLibrary) -> NoticeJobs:
+    """The staff pages' re-ingests, into this worker's knowledge base (so its answers follow at once);
+    a replaced or withdrawn notice flags the curated answers that cite it."""
+    from bot.notice_jobs import NoticeJobs
+
+    answerer = dialogue.answerer
+    curated = CuratedAnswerStore(dialogue.store)
+
+    def run_ingest(progress: IngestProgress) -> IngestReport:
+        if not isinstance(answerer, KnowledgeBase):
+            raise RuntimeError("这个服务不是从通知索引回答的，无法导入通知")
+        return answerer.ingest(library, progress)
+
+    def on_change(file: str, action: str) -> None:
+        verb = CHANGE_VERBS.get(action)
+        if verb is None:  # a restored notice says again what the answers citing it were written from
+            return
+        title = next((r.title for r in library.notices() if r.file == file), file)
+        curated.flag_citing(file, f"通知《{title}》已被{verb}，请复核这条答复")
+
+    return NoticeJobs(dialogue.store, run_ingest, on_change)
 
 
 def _dialogue(settings: Settings) -> Dialogue:

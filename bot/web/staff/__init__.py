@@ -1,5 +1,5 @@
 """The staff pages under /staff/: login, overview, question log and its exports, gap groups
-(`gap_pages_router`) and curated answers (`curated_pages_router`), mounted by `bot.web.create_app`.
+(`gap_pages_router`), curated answers (`curated_pages_router`) and notices, mounted by `bot.web.create_app`.
 
 Adding a page: build its router with `staff_page_router()` (every route then requires a signed-in staff
 member, and a valid CSRF token on POST), render with `render(request, "page.html", user=user, ...)`,
@@ -26,6 +26,7 @@ from bot.web.staff._context import STAFF_TIMEZONE, StaffContext, TopGap, staff_c
 from bot.web.staff._curated_pages import curated_pages_router
 from bot.web.staff._gap_pages import gap_pages_router
 from bot.web.staff._log_pages import log_router
+from bot.web.staff._notice_pages import notices_router
 from bot.web.staff._pages import login_router, overview_router
 from bot.web.staff._pseudonym import Pseudonyms, mask_numbers, pseudonym_key
 from bot.web.staff._render import NAV_ENTRIES, NavEntry, RouteInfo, message_page, render, route_table
@@ -71,6 +72,7 @@ __all__ = [
     "mask_numbers",
     "message_page",
     "mount_staff",
+    "notices_router",
     "pseudonym_key",
     "render",
     "require_staff",
@@ -87,6 +89,7 @@ def staff_router(extra: Sequence[APIRouter] = ()) -> APIRouter:
     router.include_router(login_router())
     router.include_router(overview_router())
     router.include_router(log_router())
+    router.include_router(notices_router())
     for page in extra:
         router.include_router(page)
     return router

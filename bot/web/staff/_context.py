@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 from bot.web._secret import data_dir_secret
@@ -16,6 +17,10 @@ from conversations import CuratedAnswerStore, DraftAnswer, GapAnalytics, Questio
 from knowledge import KnowledgeBase
 
 logger = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from bot.notice_jobs import NoticeJobs
+    from knowledge import NoticeLibrary
 
 # The associations are in China (no daylight saving): the overview's days are China Standard Time days.
 STAFF_TIMEZONE = timezone(timedelta(hours=8), "CST")
@@ -54,6 +59,9 @@ class StaffContext:
     # What a curated answer may cite (notice file -> title) and be scoped to (programme id -> label).
     notice_titles: Callable[[], dict[str, str]] = dict
     programme_labels: Callable[[], dict[str, str]] = dict
+    # The notices staff manage and the re-ingests of their changes (the web app sets both).
+    library: NoticeLibrary | None = None
+    jobs: NoticeJobs | None = None
 
 
 def staff_context(
@@ -62,6 +70,8 @@ def staff_context(
     *,
     clock: Callable[[], datetime] = utc_now,
     answerer: object | None = None,
+    library: NoticeLibrary | None = None,
+    jobs: NoticeJobs | None = None,
 ) -> StaffContext:
     """`answerer`: the worker's (its notices and programmes feed the curated-answer forms and drafts)."""
     gaps = GapAnalytics(store, clock=clock)
@@ -87,6 +97,8 @@ def staff_context(
         ],
         gaps=gaps,
         curated=CuratedAnswerStore(store, clock=clock),
+        library=library,
+        jobs=jobs,
     )
     titles = getattr(answerer, "notice_titles", None)
     if callable(titles):

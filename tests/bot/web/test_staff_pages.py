@@ -109,7 +109,7 @@ def test_the_overview_lists_the_top_gaps_when_a_provider_is_configured(client: T
 
 def test_the_navigation_shows_only_mounted_pages(client: TestClient) -> None:
     nav = re.search(r"<nav.*?</nav>", client.get("/staff/log").text, re.S).group(0)  # type: ignore[union-attr]
-    assert re.findall(r">([^<]+)</a>", nav) == ["概览", "问题缺口", "协会答复", "问答记录"]
+    assert re.findall(r">([^<]+)</a>", nav) == ["概览", "问题缺口", "协会答复", "问答记录", "通知管理"]
     assert 'href="/staff/log" class="active"' in nav
 
 
