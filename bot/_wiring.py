@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -11,7 +11,7 @@ from bot.settings import Settings
 from knowledge import EmbeddingsConfig, KnowledgeBase, KnowledgeConfig, LLMConfig
 
 if TYPE_CHECKING:
-    from conversations import Dialogue, Store
+    from conversations import Dialogue, GapAnalytics, Store
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -92,3 +92,12 @@ def dialogue(settings: Settings) -> Dialogue:
 
     store = Store(settings.resolved_database_url())
     return Dialogue(store, knowledge_base_with_curated(settings, store), today=settings.effective_today)
+
+
+def gap_analytics(settings: Settings, store: Store, **kwargs: Any) -> GapAnalytics:
+    """The FAQ gaps of `store`, grouped by the configured embedder when one is (TF-IDF otherwise):
+    `applicant-bot gaps` and the staff pages rank them alike. `kwargs` go to `GapAnalytics` (clock)."""
+    from conversations import GapAnalytics, gap_encoder_factory
+
+    factory = gap_encoder_factory(knowledge_config(settings).embeddings)
+    return GapAnalytics(store, encoder_factory=factory, **kwargs)

@@ -42,8 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_gaps(args: argparse.Namespace) -> int:
-    from bot._wiring import knowledge_config
-    from conversations import GapAnalytics, Store, StoreError, gap_encoder_factory
+    from bot._wiring import gap_analytics
+    from conversations import Store, StoreError
 
     since = _date(args.since)
     if args.limit < 0:
@@ -54,9 +54,7 @@ def run_gaps(args: argparse.Namespace) -> int:
     except StoreError as error:
         raise UsageError(str(error)) from None
     try:
-        analytics = GapAnalytics(
-            store, encoder_factory=gap_encoder_factory(knowledge_config(settings).embeddings)
-        )
+        analytics = gap_analytics(settings, store)
         groups = analytics.groups(since=since, programme=args.programme, status=args.status)
     finally:
         store.close()

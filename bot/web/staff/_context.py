@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from bot._wiring import gap_analytics
 from bot.settings import Settings
 from bot.web._secret import data_dir_secret
 from bot.web.staff._accounts import StaffAccounts, utc_now
@@ -74,7 +75,7 @@ def staff_context(
     jobs: NoticeJobs | None = None,
 ) -> StaffContext:
     """`answerer`: the worker's (its notices and programmes feed the curated-answer forms and drafts)."""
-    gaps = GapAnalytics(store, clock=clock)
+    gaps = gap_analytics(settings, store, clock=clock)
     context = StaffContext(
         store=store,
         accounts=StaffAccounts(
