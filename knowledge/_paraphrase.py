@@ -56,9 +56,14 @@ def _synonym_classes() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(classes)
 
 
+def _compared_text(text: str) -> str:
+    """`text` normalised as questions are, folded, an A-not-A question (收不收费) as its verb."""
+    return _A_NOT_A.sub(r"\1", _fold(normalize_text(text if isinstance(text, str) else "")))
+
+
 def paraphrase_terms(question: str) -> dict[str, float]:
     """Weighted terms of `question` (see the module docstring); empty for a question with no words."""
-    text = _A_NOT_A.sub(r"\1", _fold(normalize_text(question if isinstance(question, str) else "")))
+    text = _compared_text(question)
     terms: defaultdict[str, float] = defaultdict(float)
     readings = _pinyin_table()
     for token in default_tokenizer().tokenize(text):
@@ -137,7 +142,7 @@ def _word_information(word: str) -> float:
 
 def rare_words(text: str) -> list[str]:
     """The words of `text` rarer in general Chinese than `RARE_WORD_NATS`: what it is about."""
-    folded = _A_NOT_A.sub(r"\1", _fold(normalize_text(text if isinstance(text, str) else "")))
+    folded = _compared_text(text)
     words = dict.fromkeys(_content_words(folded))
     return [word for word in words if _word_information(word) >= RARE_WORD_NATS]
 
@@ -167,8 +172,7 @@ def unexplained_words(question: str, other: str, *, common: Collection[str] = ()
     "申报材料需要盖章吗" is close to "申报材料要交几份" but adds 盖章 (see `unexplained_classes` for
     what is asked about). Words in `common` (those the caller's own questions share widely) never
     count."""
-    mine = _A_NOT_A.sub(r"\1", _fold(normalize_text(question if isinstance(question, str) else "")))
-    theirs = _A_NOT_A.sub(r"\1", _fold(normalize_text(other if isinstance(other, str) else "")))
+    mine, theirs = _compared_text(question), _compared_text(other)
     their_words = set(_content_words(theirs))
     their_chars = {char for word in their_words for char in word} | {
         char for char in theirs if _is_han(char) and char not in _PARTICLES

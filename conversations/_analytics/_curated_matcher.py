@@ -79,6 +79,11 @@ class CuratedMatcher:
         ]
         self._encoder.fit([text for _index, text in phrasings])
         self._texts = [text for _index, text in phrasings]
+        # Each answer's texts in one, for the agreement gate (built once, not per lookup).
+        texts_of: list[list[str]] = [[] for _target in self._targets]
+        for owner, text in phrasings:
+            texts_of[owner].append(text)
+        self._answer_texts = [" ".join(texts) for texts in texts_of]
         self._common, self._specific = _word_spread(self._targets, self._texts, [i for i, _t in phrasings])
         self._owner: list[int] = []  # phrasing number -> target index
         self._postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -125,7 +130,7 @@ class CuratedMatcher:
         question brings no rare word the answer's texts do not account for ("截止时间能延期吗" is not
         the deadline question), and the phrasing no rare word of its answer alone that the question
         lacks ("申报需要哪些材料" is not "申报需要交钱吗")."""
-        answer_texts = " ".join(text for i, text in self._text_owners() if i == index)
+        answer_texts = self._answer_texts[index]
         common = self._common
         if unexplained_words(asked, answer_texts, common=common):
             return False
@@ -140,8 +145,6 @@ class CuratedMatcher:
         # the question still names something that only this answer's texts name.
         return any(word in specific for word in rare_words(asked))
 
-    def _text_owners(self) -> list[tuple[int, str]]:
-        return list(zip(self._owner, self._texts, strict=True))
 
 
 def _words(text: str) -> set[str]:
