@@ -21,7 +21,9 @@ from knowledge._models import Answer, Citation, SearchHit
 from knowledge._question import QuestionAnalysis
 from knowledge._scope import Scope
 
-_CLAUSE_END = re.compile(r"[，,。！!？?；;]+")
+# Punctuation ends a clause, and so does a space between Chinese words: on a phone, applicants
+# separate their asks with spaces ("四星级满意度要多少分 评审分又要多少").
+_CLAUSE_END = re.compile(r"[，,。！!？?；;]+|(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
 _ASKS = re.compile(r"[吗呢么不]$")  # "…要盖章不", "…能报吗"
 _QUESTION_MARKS = frozenset("？?")
 # "我是班组长，…", "我们是家物业公司想报服务企业，…", "帮我们经理问下，…": who asks, not what.
@@ -54,20 +56,38 @@ def answer_by_parts(
     context: AnswerContext,
     analyse: AnalyseClause,
     answerer: ExtractiveAnswerer,
+    whole: ExtractiveResult | None = None,
 ) -> ExtractiveResult | None:
     """The answers to the clauses of `text` that the notices answer, or None when none is (or the
-    question has a single clause: the whole-question answer already said all there is)."""
+    question has a single clause: the whole-question answer already said all there is).
+
+    `whole`: the whole question's answer, when it was answered. Its sentences stay first, and the
+    parts add what they answer that those sentences do not already say (the whole's sentence may
+    answer the first ask alone: "四星级满意度要多少分 评审分又要多少")."""
     clauses = clauses_of(text)
     if len(clauses) < 2:
         return None
     answered: list[ExtractiveResult] = []
     unanswered: list[str] = []
+    # A fragment that asks nothing names what the next clause asks about ("自评表 满分几分"): the two
+    # are read as one clause.
+    topic_start: int | None = None
     for start, end in clauses:
+        if topic_start is not None:
+            start, topic_start = topic_start, None
         clause = text[start:end]
         spans = [(s - start, e - start) for s, e in scope.mention_spans if start <= s and e <= end]
         analysis = analyse(clause, spans)
-        if not _asks(text, end, analysis) or analysis.vague:
+        if analysis.vague:
             continue
+        if not _asks(text, end, analysis):
+            # Only a fragment a space sets off is a topic; a clause a comma ends tells the asker's
+            # situation ("到现在快两年了，能报吗"), which the rule need not repeat.
+            if not _ABOUT_THE_ASKER.match(analysis.text) and text[end : end + 1] == " ":
+                topic_start = start
+            continue
+        if whole is not None and _says(whole, analysis, answerer):
+            continue  # the whole's sentences already say what this part asks about
         result = answerer.answer(clause, analysis, hits, scope, context)
         if result.answer.kind == "answer":  # a related rule answers no part for sure
             answered.append(result)
@@ -75,6 +95,11 @@ def answer_by_parts(
             return None  # the first thing asked is what the question is about: not answered
         else:
             unanswered.append(clause)
+    if whole is not None:
+        if not answered:
+            return None
+        answered.insert(0, whole)
+        unanswered = []  # the whole's answer may say them in words of its own
     if not answered:
         return None
     return ExtractiveResult(
@@ -82,6 +107,15 @@ def answer_by_parts(
         [group for result in answered for group in result.groups],
         answered[0].analysis,
     )
+
+
+def _says(result: ExtractiveResult, analysis: QuestionAnalysis, answerer: ExtractiveAnswerer) -> bool:
+    """The answer's chosen sentences hold every key term of the part, and what it asks for (a
+    number for 几个, a date for 哪天) when it asks for one."""
+    text = "".join(c.unit.text for group in result.groups for c in group.chosen)
+    if not analysis.key_terms or not all(term in text for term in analysis.key_terms):
+        return False
+    return not analysis.typed_kinds or answerer.has_answer_shape(analysis, text)
 
 
 def _asks(text: str, end: int, analysis: QuestionAnalysis) -> bool:

@@ -19,7 +19,8 @@ an answer at or above `answer_threshold`, the most relevant rule ("related") at 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from knowledge._extractive_types import Candidate, GroupAnswer, RankingWeights
 from knowledge._models import ReplyKind
 from knowledge._question import AnswerKind, QuestionAnalysis
 from knowledge._scope import Programme, Scope
+from knowledge._tokenize import general_frequency
 
 DECISION_FILE = Path(__file__).parent / "data" / "answer_decision.json"
 RANK = RankingWeights()  # the "rank" feature's decay: fixed, so the fitted file keeps its meaning
@@ -47,6 +49,9 @@ DECISION_FEATURES: dict[str, str] = {
     "uncovered_weight": "weighted share of the key terms no chosen sentence covers (< 0.5) at all",
     "uncovered_top": "weight share of the heaviest key term no chosen sentence covers",
     "absent_weight": "weighted share of the uncovered key terms the whole corpus never uses",
+    "uncovered_chars": "of the uncovered key-term weight, the share of its characters the sentences hold",
+    "uncovered_situation": "of the uncovered key-term weight, the share in the asker's own clauses (我是…)",
+    "uncovered_common": "...weighted by how common each word is in general Chinese (log scale, 0-1)",
     "shape_ok": "1 if a chosen sentence has the shape asked for (date, figure in the unit, name)",
     "shape": "share of the typed kinds asked for that the best sentence gives",
     "mentions_ok": "1 if every place or year the corpus does not cover is named where the answer is",
@@ -104,6 +109,7 @@ def group_features(
         [*(programme.places if programme else []), (programme.issuer or "") if programme else ""]
     )
     kinds = set(analysis.kinds)
+    situation = asker_clauses(analysis.text)
     features = {
         "coverage": group.coverage,
         "own_coverage": group.own_coverage,
@@ -115,6 +121,9 @@ def group_features(
         "uncovered_weight": sum(missing.values()),
         "uncovered_top": max(missing.values(), default=0.0),
         "absent_weight": sum(w for t, w in missing.items() if stats.df(t) == 0),
+        "uncovered_chars": _explained(missing, lambda t: _char_share(t, sentences)),
+        "uncovered_situation": _explained(missing, lambda t: float(t in situation)),
+        "uncovered_common": _explained(missing, _commonness),
         "shape_ok": float(group.shape_ok),
         "shape": best.shape,
         "mentions_ok": float(group.mentions_ok),
@@ -145,6 +154,40 @@ def group_features(
     }
     assert tuple(features) == FEATURE_NAMES  # one order for the code, the file and the fit
     return features
+
+
+# A clause in which the applicant tells of themselves ("我是门店店长", "我那几天出差"): its words
+# describe the asker, and a rule need not repeat them to answer. First-person pronouns of general
+# Chinese, spoken forms included.
+_FIRST_PERSON = re.compile(r"我|咱|俺|本人|本单位|我们|我司")
+_CLAUSE_BREAK = re.compile(r"[，,。？?！!；;：:\s]+")
+# jieba's dictionary frequency per million words at which a word counts as wholly everyday Chinese
+# (不要, 专家): 1000, i.e. 3 on the log scale.
+_COMMON_LOG10_PER_MILLION = 3.0
+
+
+def asker_clauses(question: str) -> str:
+    """The question's clauses in the first person, joined (empty when there are none)."""
+    return "".join(c for c in _CLAUSE_BREAK.split(question) if _FIRST_PERSON.search(c))
+
+
+def _explained(missing: dict[str, float], share: Callable[[str], float]) -> float:
+    """Of the uncovered weight `missing` (term -> weight share), the part `share` accounts for."""
+    total = sum(missing.values())
+    return sum(w * share(t) for t, w in missing.items()) / total if total > 0 else 0.0
+
+
+def _char_share(term: str, text: str) -> float:
+    """Share of `term`'s characters `text` holds: 退钱 in "不予退还", 住宿 in "食宿自理"."""
+    return sum(ch in text for ch in term) / len(term) if term else 0.0
+
+
+def _commonness(term: str) -> float:
+    """How common `term` is in general Chinese, 0 (unknown to jieba's dictionary) to 1."""
+    frequency, total = general_frequency(term)
+    if total <= 0:
+        return 0.0
+    return min(1.0, math.log10(1.0 + frequency / total * 1e6) / _COMMON_LOG10_PER_MILLION)
 
 
 def _share(places: Sequence[str], text: str) -> float:

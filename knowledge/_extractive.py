@@ -16,9 +16,11 @@ its own deadline), the answer gives each programme's sentence with its label, ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from knowledge._answer_context import AnswerContext, CorpusStats, term_weights
+from knowledge._bodies import asked_body, asked_levels, body_fit, sentence_levels, spoken_levels
 from knowledge._decision import AnswerDecision, default_decision, group_features
 from knowledge._extractive_text import (
     _ANAPHORA,
@@ -30,6 +32,7 @@ from knowledge._extractive_text import (
     _is_blank_form,
     _is_heading,
     _phrases,
+    _previous_text,
     _surroundings,
     _units_of,
     _voice_fit,
@@ -75,6 +78,8 @@ __all__ = [
 
 _NAMING_SENTENCE_CHARS = 30  # a sentence this short names a practice rather than explains it
 YES_NO_FIRST = True  # a verdict before the quote when the rule settles it (knowledge/_verdict.py)
+# A question for a person to contact (general Chinese): it belongs to a body, as a phone does.
+_ASKS_CONTACT = re.compile(r"联系人|联系方式|找谁|问谁|咨询谁")
 _READ_ON_SENTENCES = 2  # ...and this many after it (or after a line ending in a colon) say it
 
 
@@ -189,8 +194,14 @@ class ExtractiveAnswerer:
         """A contact, address or deadline belongs to a body: the place the question names whose body
         the group's sentences are not about (南京's deadline asked, the province's given), or None.
         A place is the group's when its programme covers it or the passage names it."""
-        if not (analysis.deadline or {"phone", "address"} & set(analysis.units)):
+        asks_contact = bool(_ASKS_CONTACT.search(analysis.text))
+        if not (analysis.deadline or asks_contact or {"phone", "address"} & set(analysis.units)):
             return None
+        levels = asked_levels(analysis.text)
+        fits = [body_fit(levels, spoken_levels(c.unit.text, _line_above(c))) for c in group.chosen]
+        if levels and min(fits) < 0 and max(fits) <= 0:
+            # "武汉市质量协会的联系人": the notices give the province's only.
+            return asked_body(analysis.text, scope.places) or None
         programme = context.programme(group.programme)
         own = " ".join(programme.places) if programme else ""
         for place in scope.places:
@@ -258,6 +269,7 @@ class ExtractiveAnswerer:
         about_forms = any(term.endswith("表") or "填" in term for term in analysis.key_terms)
         figures = question_figures(analysis.text)
         phrases = _phrases(analysis.key_terms, analysis.text)
+        levels = asked_levels(analysis.text)  # "交到市质协": the city's body, not the province's
         # "地址", "总分": a term that names the kind of answer asked for is answered by a sentence
         # that gives one ("太湖中路25号八楼", "（10分）"), whether or not it repeats the word.
         naming = {
@@ -352,6 +364,10 @@ class ExtractiveAnswerer:
                     score += params.place_bonus
                 forwarded = hit.chunk.programme in forwarding
                 score += params.voice_bonus * _voice_fit(section, forwarded)
+                if levels:
+                    # A contact line names its body on the line above ("湖南省质量协会用户工作部").
+                    spoken = spoken_levels(unit.text, _previous_text(prose, unit))
+                    score += params.body_bonus * body_fit(levels, spoken)
                 # "由…组织实施" answers "谁来组织实施" better than a sentence with 组织 and 实施 apart.
                 score += params.phrase_bonus * phrase_share
                 if figures:
@@ -390,6 +406,10 @@ class ExtractiveAnswerer:
             if present >= 0.5:
                 return self.params.fuzzy_credit * present
         return 0.0
+
+    def has_answer_shape(self, analysis: QuestionAnalysis, text: str) -> bool:
+        """Whether `text` gives what the question asks for (see `_shape_ok`)."""
+        return self._shape_ok(analysis, text)
 
     def _shape_ok(self, analysis: QuestionAnalysis, text: str) -> bool:
         """The text has the shape of an answer: the unit asked for (字数, 号, 电话…) when one was
@@ -506,10 +526,10 @@ class ExtractiveAnswerer:
         """A further sentence is worth showing when it answers a part of the question the chosen ones
         leave open: a weighty key term they do not cover, or a unit asked for that they do not give
         ("联系人是谁，电话多少": the name line, then the phone line)."""
+        if self._names_the_asker(candidate, chosen, weights):
+            return True  # (a body's name on its own line reads as a heading: asked first)
         if _is_heading(candidate.unit.text):
             return False
-        if self._names_the_asker(candidate, chosen, weights):
-            return True
         if self._reads_on(candidate, chosen, analysis):
             return True
         if not (candidate.shape_ok or candidate.shape > 0):
@@ -570,12 +590,15 @@ class ExtractiveAnswerer:
         best = chosen[0]
         if len(chosen) > 1 or not best.shape_ok or candidate.chunk.programme != best.chunk.programme:
             return False  # only a sentence that gives what is asked needs its speaker named
+        total = sum(weights.values())
+        if _names_body_above(candidate, best):
+            # "湖南省质量协会用户工作部" on the line above "联系人：易国栋 电话：…"
+            return any(len(t) > 1 and candidate.own[t] >= 0.8 and best.own.get(t, 0.0) < 0.5 for t in weights)
         if not candidate.unit.text.rstrip().endswith(("。", "；", ";")):
             return False  # a whole sentence, not a form's labels ("推进机构： 填表日期 年月日")
         section, parent = best.chunk.section, candidate.chunk.section
         if section == parent or not section.startswith(parent + " › "):
             return False
-        total = sum(weights.values())
         return any(
             w >= self.params.min_extra_gain * total
             and len(t) > 1
@@ -677,6 +700,33 @@ class ExtractiveAnswerer:
             programme=groups[0].programme if len(groups) == 1 else None,
             citations=citations,
         )
+
+
+def _names_body_above(candidate: Candidate, best: Candidate) -> bool:
+    """`candidate` is the line just above `best` in its passage, and names a body: a short line with
+    no sentence punctuation that speaks of an association's level ("湖南省质量协会用户工作部")."""
+    same_passage = candidate.chunk.id == best.chunk.id and best.unit.position - candidate.unit.position == 1
+    # ...or the last line of the passage before, which the chunker may cut off as its own passage
+    previous_passage = (
+        candidate.chunk.file == best.chunk.file
+        and candidate.chunk.order == best.chunk.order - 1
+        and best.unit.position == 0
+        and candidate.unit.end >= len(candidate.chunk.text.rstrip())
+    )
+    if not (same_passage or previous_passage):
+        return False
+    text = candidate.unit.text.strip()
+    return (
+        len(text) <= _NAMING_SENTENCE_CHARS
+        and not re.search(r"[。；;，,：:]", text)
+        and bool(sentence_levels(text))
+    )
+
+
+def _line_above(candidate: Candidate) -> str:
+    """The line of its passage just above the candidate's sentence ("" at the top)."""
+    above = candidate.chunk.text[: candidate.unit.start].rstrip()
+    return above.rsplit("\n", 1)[-1]
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

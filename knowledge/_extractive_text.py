@@ -39,6 +39,12 @@ def _surroundings(chunk: Chunk, prose: list[Unit], unit: Unit) -> str:
     return "\n".join([chunk.title, chunk.section, *(u.text for u in before), *(u.text for u in after)])
 
 
+def _previous_text(prose: list[Unit], unit: Unit) -> str:
+    """The text of the prose unit just before `unit` ("" for the first)."""
+    before = [u for u in prose if u.end <= unit.start]
+    return before[-1].text if before else ""
+
+
 def _article_key(chunk: Chunk) -> tuple[str, str]:
     """The part of a document a chunk belongs to: its file and the top of its section path (one
     write-up of a collection, one annex of a notice)."""

@@ -75,6 +75,8 @@ class ExtractiveParams:
     # The sentence is said by the body asked about: the city's forwarding letter for "常州…", not
     # the province's notice it carries.
     voice_bonus: float = 0.1
+    # The sentence speaks of the level of body asked about (市质协, 省里的), see knowledge/_bodies.py.
+    body_bonus: float = 0.15
     # Sample write-ups are not rules: a programme's passage that answers nearly as well comes first.
     examples_margin: float = 0.15
     ranking: RankingWeights = field(default_factory=RankingWeights)

@@ -21,6 +21,7 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from knowledge._bodies import refused_spans
 from knowledge._clauses import answer_by_parts
 from knowledge._config import KnowledgeConfig
 from knowledge._extractive import (
@@ -269,8 +270,9 @@ class KnowledgeBase:
         if not hits and scope.out_of_corpus:
             return refusal_out_of_corpus(question, scope.uncovered, context)
         result = self._extractive.answer(question, analysis, hits, scope, context)
-        if result.answer.kind != "answer" and not scope.out_of_corpus:
-            # Asked in parts: the parts the notices answer beat a related rule for the whole.
+        if not scope.out_of_corpus:
+            # Asked in parts: the parts the notices answer beat a related rule for the whole, and
+            # two answered asks beat one sentence for the whole.
             parts = answer_by_parts(
                 question,
                 text,
@@ -279,6 +281,7 @@ class KnowledgeBase:
                 context,
                 partial(self._analyse_clause, corpus=corpus),
                 self._extractive,
+                whole=result if result.answer.kind == "answer" else None,
             )
             result = parts or result
         llm = self._llm_answerer()
@@ -304,7 +307,8 @@ class KnowledgeBase:
     def _analyse(self, text: str, scope: Scope, corpus: CorpusView) -> QuestionAnalysis:
         return self._analyser.analyse(
             text,
-            drop_spans=scope.mention_spans,
+            # "要省里的不要市里的": the level turned down is not a term to cover.
+            drop_spans=[*scope.mention_spans, *refused_spans(text)],
             corpus=corpus.stats,
             extra_terms=[mention.text for mention in scope.uncovered],
         )

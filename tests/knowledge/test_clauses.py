@@ -68,3 +68,20 @@ def test_when_the_first_thing_asked_is_not_in_the_notices_the_question_is_refuse
     # The follow-up mentions 50, as the interviewee rule does; it must not answer the age question.
     answer = kb.ask("报服务之星有没有年龄限制，超过50岁还能报吗")
     assert not answer.answered
+
+
+def test_spaces_between_chinese_words_separate_the_asks():
+    text = "连云港服务之星班组评几个 测评报告要近几年的"
+    assert [text[s:e] for s, e in clauses_of(text)] == ["连云港服务之星班组评几个", "测评报告要近几年的"]
+
+
+def test_an_answered_question_gets_the_second_ask_added(kb):
+    # The whole question's best sentence answers the first ask only; the second is added.
+    answer = kb.ask("连云港服务之星班组一共评几个 测评报告要近几年的")
+    assert answer.answered
+    assert "30个" in answer.answer and "近2年内" in answer.answer
+
+
+def test_a_fragment_set_off_by_a_space_is_the_topic_of_the_next_ask(kb):
+    answer = kb.ask("连云港服务之星测评报告 要近几年的")
+    assert answer.answered and "近2年内" in answer.answer

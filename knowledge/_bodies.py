@@ -1,0 +1,73 @@
+"""Which level of body a question asks about, and which a sentence speaks of: province, city, county.
+
+A forwarding notice carries two bodies' rules: the city's deadline and contact in its letter, the
+province's in the notice it forwards ("交到市质协最迟几号" asks for the city's; "要省里的不要市里的"
+for the province's). The level is read from general Chinese administrative words, never from a
+notice's names: 省/自治区, 市/市州/州, 县/区, before 质协, 质量协会, 协会 or 里/级.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+# level -> the words that name it before a body or 里/级 ("省里", "市级", "株洲市质量协会").
+_LEVELS = {"province": ("自治区", "省"), "city": ("市州", "市", "州"), "county": ("县", "区")}
+_LEVEL_OF = {word: level for level, words in _LEVELS.items() for word in words}
+_LEVEL_WORDS = "|".join(sorted(_LEVEL_OF, key=len, reverse=True))
+_BODY = r"(?:质协|质量协会|质量管理协会|协会)"
+# In a rule: the last level word before an association, a few characters of its name between
+# ("报送省质量协会", "洛阳市质量技术协会", "各省辖市质量协会" is the cities').
+_IN_SENTENCE = re.compile(f"({_LEVEL_WORDS})(?:级)?(?:[^\\W省市县区州]{{0,4}}?)协会")
+# In a question, also the colloquial "省里的", "市级的".
+_IN_QUESTION = re.compile(f"({_LEVEL_WORDS})(?:(?:里|级)的?|(?:的)?{_BODY})")
+_REFUSALS = r"(?:不要|不是|别|非|不找)"
+_REFUSED = re.compile(f"{_REFUSALS}$")  # "不要市里的": not that level
+_REFUSAL = re.compile(f"{_REFUSALS}(?:{_LEVEL_WORDS})(?:里|级)?的?(?:{_BODY})?(?:的)?")
+
+
+@lru_cache(maxsize=8192)
+def sentence_levels(text: str) -> frozenset[str]:
+    """The levels of the bodies a sentence names ("各市州质量协会…报送省质量协会": city, province)."""
+    return frozenset(_LEVEL_OF[m.group(1)] for m in _IN_SENTENCE.finditer(text))
+
+
+def asked_levels(question: str) -> frozenset[str]:
+    """The levels of body the question asks about; a level it turns down ("不要市里的") is not one."""
+    levels = set()
+    for match in _IN_QUESTION.finditer(question):
+        if not _REFUSED.search(question[max(0, match.start() - 2) : match.start()]):
+            levels.add(_LEVEL_OF[match.group(1)])
+    return frozenset(levels)
+
+
+def asked_body(question: str, places: Sequence[str]) -> str:
+    """How the question names the body it asks about ("武汉市质量协会", "市质协"), for a reply that
+    says the notices give none for it; "" when it names none."""
+    for match in _IN_QUESTION.finditer(question):
+        if _REFUSED.search(question[max(0, match.start() - 2) : match.start()]):
+            continue
+        before = question[: match.start()]
+        place = next((p for p in places if before.endswith(p)), "")
+        return place + match.group(0).rstrip("的")
+    return ""
+
+
+def spoken_levels(sentence: str, line_above: str) -> frozenset[str]:
+    """The levels a sentence speaks of; a contact line without any, those of the line above it."""
+    return sentence_levels(sentence) or sentence_levels(line_above)
+
+
+def body_fit(asked: frozenset[str], spoken: frozenset[str]) -> float:
+    """+1 when the sentence speaks only of the levels asked, -1 when only of others, else 0."""
+    if not asked or not spoken:
+        return 0.0
+    if spoken <= asked:
+        return 1.0
+    return 0.0 if spoken & asked else -1.0
+
+
+def refused_spans(question: str) -> list[tuple[int, int]]:
+    """Where the question turns a level down ("不要市里的"): words that name what is not asked."""
+    return [match.span() for match in _REFUSAL.finditer(question)]
