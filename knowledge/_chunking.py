@@ -73,6 +73,7 @@ _TRAILING_POINTS_RE = re.compile(r"\s*(?:\d+\s*)?[（(]\s*\d*\s*(?:[-－~～]\s*
 _POINTS_ONLY_RE = re.compile(r"^\d+\s*[（(]?\s*分\s*[）)]?$")
 _SENTENCE_END_RE = re.compile(r"(?<=[。！？!?])(?![”’」』）)\]])|(?<=[。！？!?][”’」』）)\]])")
 _CLAUSE_END_RE = re.compile(r"(?<=[；;])")
+_BACK_REFERENCE_RE = re.compile(r"^\s*(?:以上|上述|前述|上列)")
 _WORD_RE = re.compile(r"\w")
 
 _LIST_RANK = 5  # 1. / （1） / ① / 一是: list items
@@ -386,7 +387,9 @@ def _build_tree(text: str) -> _Section:
         elif isinstance(item, _Table):
             current.content.extend(_table_blocks(item.rows))
         else:
-            if _SIGN_OFF_RE.match(item):  # a date closes the list it follows: it belongs to the whole
+            # A date closes the list it follows, and so does a paragraph that points back at it
+            # ("以上材料用A4纸打印…" after the materials list): it belongs to the whole, not to the last item.
+            if _SIGN_OFF_RE.match(item) or _BACK_REFERENCE_RE.match(item):
                 while current.parent is not None and current.rank >= _LIST_RANK:
                     current = current.parent
             current.content.append(_Block(item))

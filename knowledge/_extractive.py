@@ -78,6 +78,8 @@ __all__ = [
 
 _NAMING_SENTENCE_CHARS = 30  # a sentence this short names a practice rather than explains it
 YES_NO_FIRST = True  # a verdict before the quote when the rule settles it (knowledge/_verdict.py)
+# A sentence that opens by pointing back at what precedes it (general Chinese).
+_BACK_REFERENCE = re.compile(r"^\s*(?:以上|上述|前述|上列)")
 # A question for a person to contact (general Chinese): it belongs to a body, as a phone does.
 _ASKS_CONTACT = re.compile(r"联系人|联系方式|找谁|问谁|咨询谁")
 _READ_ON_SENTENCES = 2  # ...and this many after it (or after a line ending in a colon) say it
@@ -198,7 +200,9 @@ class ExtractiveAnswerer:
         if not (analysis.deadline or asks_contact or {"phone", "address"} & set(analysis.units)):
             return None
         levels = asked_levels(analysis.text)
-        fits = [body_fit(levels, spoken_levels(c.unit.text, _line_above(c))) for c in group.chosen]
+        # The sentences that give what is asked (the phone line, not the one beside it) speak for it.
+        giving = [c for c in group.chosen if c.shape_ok] or group.chosen
+        fits = [body_fit(levels, _speaks_for(c, group.chosen)) for c in giving]
         if levels and min(fits) < 0 and max(fits) <= 0:
             # "武汉市质量协会的联系人": the notices give the province's only.
             return asked_body(analysis.text, scope.places) or None
@@ -376,6 +380,9 @@ class ExtractiveAnswerer:
                 if unit.kind == "block":
                     score += ranking.whole_list
                 if unit.text.endswith(("：", ":")):
+                    score -= ranking.announces
+                elif wants_list and unit.kind != "block" and _BACK_REFERENCE.match(unit.text):
+                    # "以上材料用A4纸打印": it points back at the list asked for, it is not the list.
                     score -= ranking.announces
                 elif _is_heading(unit.text) and (shape < 1.0 or not analysis.typed_kinds):
                     # It names a topic, the answer is below it (unless it holds it: "简介（1000字）").
@@ -721,6 +728,16 @@ def _names_body_above(candidate: Candidate, best: Candidate) -> bool:
         and not re.search(r"[。；;，,：:]", text)
         and bool(sentence_levels(text))
     )
+
+
+def _speaks_for(candidate: Candidate, chosen: Sequence[Candidate]) -> frozenset[str]:
+    """The levels of body a chosen sentence speaks for: its own, or those of the line above it (in
+    its passage, or the chosen body line the passage before ends with)."""
+    levels = spoken_levels(candidate.unit.text, _line_above(candidate))
+    if not levels:
+        above = [c for c in chosen if c is not candidate and _names_body_above(c, candidate)]
+        levels = frozenset().union(*(sentence_levels(c.unit.text) for c in above))
+    return levels
 
 
 def _line_above(candidate: Candidate) -> str:

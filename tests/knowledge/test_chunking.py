@@ -397,3 +397,16 @@ def test_a_heading_setting_a_figure_for_a_long_part_is_a_passage_of_its_own() ->
     assert heading.section.endswith("二、用户满意经营实践（8000字）")
     planning = the_chunk(chunks, "建立用户满意理念")
     assert "8000字" not in planning.text and planning.section.endswith("（一）策划")
+
+
+def test_a_paragraph_pointing_back_at_a_list_closes_it_and_the_list_stays_whole():
+    # "以上材料…" is about the whole materials list, not its last item: the list keeps item 4.
+    text = (
+        "四、申报材料\n\n1.申报表一份（加盖单位公章）；\n\n2.事迹材料一份；\n\n3.荣誉证书复印件；\n\n"
+        "4.推荐单位意见。\n\n以上材料用A4纸打印，一式两份。\n\n五、申报程序\n\n1.各单位推荐。"
+    )
+    chunks = chunk_document(text, DocumentMeta(file="x.txt", title="t"))
+    materials = [c for c in chunks if c.section == "四、申报材料"]
+    assert len(materials) == 1
+    assert "4.推荐单位意见" in materials[0].text and "以上材料用A4纸打印" in materials[0].text
+    assert not any("推荐单位意见" in c.section for c in chunks)
