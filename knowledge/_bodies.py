@@ -27,10 +27,20 @@ _REFUSED = re.compile(f"{_REFUSALS}$")  # "不要市里的": not that level
 _REFUSAL = re.compile(f"{_REFUSALS}(?:{_LEVEL_WORDS})(?:里|级)?的?(?:{_BODY})?(?:的)?")
 
 
+# The body material is sent to: the one a deadline belongs to ("各市质量管理协会请于…报送省推选活动
+# 办公室" is the province's deadline, though it names the cities' associations first).
+_RECEIVER = re.compile(
+    r"(?:报送|上报|报至|送至|送交|交到|交至|寄至|寄到|寄送|提交)(?:至|到|给)?[^，。；,;]{0,8}?"
+    f"({_LEVEL_WORDS})" + r"[^，。；,;\s省市县区州]{0,8}?(?:协会|质协|办公室|小组|工作部|中心)"
+)
+
+
 @lru_cache(maxsize=8192)
 def sentence_levels(text: str) -> frozenset[str]:
-    """The levels of the bodies a sentence names ("各市州质量协会…报送省质量协会": city, province)."""
-    return frozenset(_LEVEL_OF[m.group(1)] for m in _IN_SENTENCE.finditer(text))
+    """The levels of the bodies a sentence speaks of: those it sends material to when it sends any
+    ("各市州质量协会…报送省质量协会": the province), else every body it names."""
+    receivers = frozenset(_LEVEL_OF[m.group(1)] for m in _RECEIVER.finditer(text))
+    return receivers or frozenset(_LEVEL_OF[m.group(1)] for m in _IN_SENTENCE.finditer(text))
 
 
 def asked_levels(question: str) -> frozenset[str]:

@@ -80,8 +80,9 @@ _NAMING_SENTENCE_CHARS = 30  # a sentence this short names a practice rather tha
 YES_NO_FIRST = True  # a verdict before the quote when the rule settles it (knowledge/_verdict.py)
 # A sentence that opens by pointing back at what precedes it (general Chinese).
 _BACK_REFERENCE = re.compile(r"^\s*(?:以上|上述|前述|上列)")
-# A question for a person to contact (general Chinese): it belongs to a body, as a phone does.
-_ASKS_CONTACT = re.compile(r"联系人|联系方式|找谁|问谁|咨询谁")
+# Facts that belong to one body, as a phone or a deadline does (general Chinese): whom to contact,
+# and the quota a body is given ("济南分到几个名额": 淄博's are not 济南's).
+_ASKS_BODY_FACT = re.compile(r"联系人|联系方式|找谁|问谁|咨询谁|名额|指标")
 _READ_ON_SENTENCES = 2  # ...and this many after it (or after a line ending in a colon) say it
 
 
@@ -196,8 +197,8 @@ class ExtractiveAnswerer:
         """A contact, address or deadline belongs to a body: the place the question names whose body
         the group's sentences are not about (南京's deadline asked, the province's given), or None.
         A place is the group's when its programme covers it or the passage names it."""
-        asks_contact = bool(_ASKS_CONTACT.search(analysis.text))
-        if not (analysis.deadline or asks_contact or {"phone", "address"} & set(analysis.units)):
+        asks_body_fact = bool(_ASKS_BODY_FACT.search(analysis.text))
+        if not (analysis.deadline or asks_body_fact or {"phone", "address"} & set(analysis.units)):
             return None
         levels = asked_levels(analysis.text)
         # The sentences that give what is asked (the phone line, not the one beside it) speak for it.
@@ -207,7 +208,8 @@ class ExtractiveAnswerer:
             # "武汉市质量协会的联系人": the notices give the province's only.
             return asked_body(analysis.text, scope.places) or None
         programme = context.programme(group.programme)
-        own = " ".join(programme.places) if programme else ""
+        # The issuer speaks for its place too: 淄博市质量协会 forwards 山东's notice ("我市推荐名额").
+        own = " ".join([*programme.places, programme.issuer or ""]) if programme else ""
         for place in scope.places:
             named = any(place in f"{c.chunk.title}{c.chunk.section}{c.chunk.text}" for c in group.chosen)
             if place not in own and not named:

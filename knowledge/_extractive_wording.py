@@ -91,7 +91,15 @@ def other_body_reply(
 ) -> Answer:
     """The notices give a contact, address or deadline, but another body's: say that none is given
     for the one asked about, and show whose they give (never as the answer)."""
-    what = "截止日期" if analysis.deadline else "地址" if "address" in analysis.units else "联系方式"
+    what = (
+        "截止日期"
+        if analysis.deadline
+        else "地址"
+        if "address" in analysis.units
+        else "名额"
+        if "名额" in analysis.text
+        else "联系方式"
+    )
     label, body, citations = _quoted(group, context)
     return Answer(
         question=question,
@@ -114,8 +122,7 @@ def related_reply(question: str, best: GroupAnswer, context: AnswerContext) -> A
         body = _shorten(body, RELATED_CHARS)
     return Answer(
         question=question,
-        answer=f"通知中与此最相关的规定是：【{label}】{body}"
-        + where_to_ask(best.programme, context),
+        answer=f"通知中与此最相关的规定是：【{label}】{body}" + where_to_ask(best.programme, context),
         answered=True,
         kind="related",
         confidence=round(best.probability, 3),
@@ -233,4 +240,3 @@ def _citation(candidate: Candidate) -> Citation:
         section=chunk.section,
         quote=chunk.text[candidate.unit.start : candidate.unit.end].strip(),
     )
-

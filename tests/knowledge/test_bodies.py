@@ -27,6 +27,8 @@ def test_the_level_a_question_asks_for(question, levels):
         ("报送洛阳市质量技术协会，由市质量技术协会统一审核后报送省质量协会。", {"city", "province"}),
         ("各省辖市质量协会将推荐材料报送。", {"city"}),  # 省辖市: the cities' associations
         ("湖南省质量协会用户工作部", {"province"}),
+        # the body material is sent to, not the ones that send it
+        ("各市质量管理协会请于8月31日前将推荐材料报送省推选活动办公室。", {"province"}),
         ("联系人：易国栋 电话：0731-84470925", set()),
     ],
 )
