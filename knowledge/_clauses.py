@@ -24,12 +24,14 @@ from knowledge._scope import Scope
 # Punctuation ends a clause, and so does a space between Chinese words: on a phone, applicants
 # separate their asks with spaces ("四星级满意度要多少分 评审分又要多少").
 _CLAUSE_END = re.compile(r"[，,。！!？?；;]+|(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
-_ASKS = re.compile(r"[吗呢么不]$")  # "…要盖章不", "…能报吗"
+# "…要盖章不", "…能报吗", and a clause with a question word ("还有一票否决是啥情况").
+_ASKS = re.compile(r"[吗呢么不]$|啥|什么|怎么|咋|哪|几|多少|是否|有没有|能不能|要不要|可不可以")
 _QUESTION_MARKS = frozenset("？?")
 # "我是班组长，…", "我们是家物业公司想报服务企业，…", "帮我们经理问下，…": who asks, not what.
 _ABOUT_THE_ASKER = re.compile(
     r"^(?:我|我们|咱|咱们|本人)(?:是|在|这边|公司|单位|准备|想)|^(?:帮|替|代).{0,8}问"
 )
+_SENTENCE_CLAUSE = re.compile(r"[，,；;。：:|]")
 MIN_CLAUSE_CHARS = 4  # "电话呢" asks nothing the clause before did not
 
 AnalyseClause = Callable[[str, Sequence[tuple[int, int]]], QuestionAnalysis]
@@ -110,29 +112,39 @@ def answer_by_parts(
 
 
 def _says(result: ExtractiveResult, analysis: QuestionAnalysis, answerer: ExtractiveAnswerer) -> bool:
-    """The answer's chosen sentences hold every key term of the part, and what it asks for (a
-    number for 几个, a date for 哪天) when it asks for one."""
-    text = "".join(c.unit.text for group in result.groups for c in group.chosen)
-    if not analysis.key_terms or not all(term in text for term in analysis.key_terms):
+    """One clause of the answer's chosen sentences holds every key term of the part, and what it
+    asks for (a number for 几个, a date for 哪天) when it asks for one: "满意度得分达到要求的" does
+    not say how many points 四星级 needs, though its sentence has figures elsewhere."""
+    if not analysis.key_terms:
         return False
-    return not analysis.typed_kinds or answerer.has_answer_shape(analysis, text)
+    for group in result.groups:
+        for chosen in group.chosen:
+            for part in _SENTENCE_CLAUSE.split(chosen.unit.text):
+                if all(term in part for term in analysis.key_terms) and (
+                    not analysis.typed_kinds or answerer.has_answer_shape(analysis, part)
+                ):
+                    return True
+    return False
 
 
 def _asks(text: str, end: int, analysis: QuestionAnalysis) -> bool:
-    """The clause asks something: a kind of answer, a question mark after it, or 吗/呢/不 at its end."""
+    """The clause asks something: a kind of answer, a question mark after it, 吗/呢/不 at its end,
+    or a question word."""
     followed_by_mark = end < len(text) and text[end] in _QUESTION_MARKS
     if followed_by_mark:
         return True
     if _ABOUT_THE_ASKER.match(analysis.text):
         return False
-    return bool(analysis.kinds) or bool(_ASKS.search(text[:end]))
+    return bool(analysis.kinds) or bool(_ASKS.search(analysis.text.rstrip()))
 
 
 def _combined(question: str, answers: list[Answer], unanswered: list[str]) -> Answer:
     lines: list[str] = []
     citations: list[Citation] = []
     for answer in answers:
-        if not any(answer.answer in line for line in lines):
+        # a part answered by sentences an earlier part already shows adds nothing
+        repeated = bool(answer.citations) and all(c in citations for c in answer.citations)
+        if not repeated and not any(answer.answer in line for line in lines):
             lines.append(answer.answer)
         citations.extend(c for c in answer.citations if c not in citations)
     for clause in unanswered:

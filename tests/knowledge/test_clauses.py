@@ -85,3 +85,13 @@ def test_an_answered_question_gets_the_second_ask_added(kb):
 def test_a_fragment_set_off_by_a_space_is_the_topic_of_the_next_ask(kb):
     answer = kb.ask("连云港服务之星测评报告 要近几年的")
     assert answer.answered and "近2年内" in answer.answer
+
+
+def test_a_clause_with_a_question_word_is_an_ask_of_its_own(kb):
+    answer = kb.ask("连云港服务之星班组一共评几个 还有测评报告是啥情况")
+    assert "30个" in answer.answer and "近2年内" in answer.answer
+
+
+def test_a_sentence_answering_two_asks_is_shown_once(kb):
+    answer = kb.ask("连云港服务之星班组测评报告要近几年的 能自己单位测吗")
+    assert answer.answer.count("近2年内") == 1
