@@ -31,8 +31,8 @@ from knowledge._extractive_text import (
     _forwarding_programmes,
     _is_blank_form,
     _is_heading,
+    _line_above,
     _phrases,
-    _previous_text,
     _surroundings,
     _units_of,
     _voice_fit,
@@ -372,7 +372,7 @@ class ExtractiveAnswerer:
                 score += params.voice_bonus * _voice_fit(section, forwarded)
                 if levels:
                     # A contact line names its body on the line above ("湖南省质量协会用户工作部").
-                    spoken = spoken_levels(unit.text, _previous_text(prose, unit))
+                    spoken = spoken_levels(unit.text, _line_above(hit.chunk.text, unit.start))
                     score += params.body_bonus * body_fit(levels, spoken)
                 # "由…组织实施" answers "谁来组织实施" better than a sentence with 组织 and 实施 apart.
                 score += params.phrase_bonus * phrase_share
@@ -735,17 +735,11 @@ def _names_body_above(candidate: Candidate, best: Candidate) -> bool:
 def _speaks_for(candidate: Candidate, chosen: Sequence[Candidate]) -> frozenset[str]:
     """The levels of body a chosen sentence speaks for: its own, or those of the line above it (in
     its passage, or the chosen body line the passage before ends with)."""
-    levels = spoken_levels(candidate.unit.text, _line_above(candidate))
+    levels = spoken_levels(candidate.unit.text, _line_above(candidate.chunk.text, candidate.unit.start))
     if not levels:
         above = [c for c in chosen if c is not candidate and _names_body_above(c, candidate)]
         levels = frozenset().union(*(sentence_levels(c.unit.text) for c in above))
     return levels
-
-
-def _line_above(candidate: Candidate) -> str:
-    """The line of its passage just above the candidate's sentence ("" at the top)."""
-    above = candidate.chunk.text[: candidate.unit.start].rstrip()
-    return above.rsplit("\n", 1)[-1]
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:

@@ -39,10 +39,9 @@ def _surroundings(chunk: Chunk, prose: list[Unit], unit: Unit) -> str:
     return "\n".join([chunk.title, chunk.section, *(u.text for u in before), *(u.text for u in after)])
 
 
-def _previous_text(prose: list[Unit], unit: Unit) -> str:
-    """The text of the prose unit just before `unit` ("" for the first)."""
-    before = [u for u in prose if u.end <= unit.start]
-    return before[-1].text if before else ""
+def _line_above(text: str, start: int) -> str:
+    """The line of `text` just above the one that holds offset `start` ("" at the top)."""
+    return text[:start].rstrip().rsplit("\n", 1)[-1]
 
 
 def _article_key(chunk: Chunk) -> tuple[str, str]:
