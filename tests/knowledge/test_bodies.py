@@ -52,3 +52,69 @@ def test_the_body_asked_is_named_with_its_place():
 def test_a_refused_level_is_dropped_from_the_terms():
     question = "联系电话 要省里的不要市里的"
     assert [question[s:e] for s, e in refused_spans(question)] == ["不要市里的"]
+
+
+# --- answers: a city's letter forwarding its province's notice, each with its deadline and contact ---
+
+HN = "hunan-2024-service-star"
+FORWARDED = "关于开展2024年度“湖南省用户满意服务明星”推选活动的通知"
+
+
+@pytest.fixture
+def forwarding_kb(tmp_path):
+    from knowledge import Catalog, Chunk, DocumentMeta, KnowledgeBase, KnowledgeConfig
+    from tests.knowledge.test_service import TODAY, MemorySearcher
+
+    title = f"关于转发《{FORWARDED}》的通知"
+    catalog = Catalog(
+        documents=[
+            DocumentMeta(
+                file="zz.txt",
+                title=title,
+                issuer="株洲市质量协会",
+                region="湖南省株洲市",
+                published="2024-05-08",
+                programme=HN,
+            )
+        ]
+    )
+    passages = [
+        (
+            "一、我市申报安排 › （二）报送时间",
+            "（二）报送时间。请各单位于2024年6月14日前将申报材料报送株洲市质量协会，逾期不再受理。",
+        ),
+        (f"{FORWARDED} › 六、时间安排", "2.7月5日前：各市州质量协会、省直行业协会将推荐材料报送省质量协会；"),
+        ("二、联系方式", "株洲市质量协会  联系人：贺雨晴  电话：0731-28456173"),
+        (f"{FORWARDED} › 八、联系方式", "湖南省质量协会用户工作部\n联系人：易国栋  电话：0731-84470925"),
+    ]
+    chunks = [
+        Chunk(
+            id=Chunk.make_id("zz.txt", s, t),
+            text=t,
+            section=s,
+            file="zz.txt",
+            title=title,
+            programme=HN,
+            year=2024,
+            order=i,
+        )
+        for i, (s, t) in enumerate(passages)
+    ]
+    return KnowledgeBase(
+        KnowledgeConfig(index_dir=tmp_path),
+        retriever=MemorySearcher(chunks),
+        catalog=catalog,
+        clock=lambda: TODAY,
+    )
+
+
+def test_the_city_deadline_is_given_when_the_city_body_is_asked(forwarding_kb):
+    answer = forwarding_kb.ask("株洲这边报湖南服务明星 材料最迟几号交到市质协啊")
+    assert "6月14日" in answer.answer and "7月5日" not in answer.answer
+
+
+def test_the_province_contact_is_given_when_the_city_is_turned_down(forwarding_kb):
+    answer = forwarding_kb.ask("湖南省质协用户工作部的联系人和电话 要省里的不要市里的")
+    assert answer.kind == "answer"
+    assert "易国栋" in answer.answer and "贺雨晴" not in answer.answer
+    assert "湖南省质量协会用户工作部" in answer.answer  # the body, from the line above the contact
