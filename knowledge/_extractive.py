@@ -379,7 +379,8 @@ class ExtractiveAnswerer:
                 if figures:
                     candidate.band = _band_fit(figures, unit.text)
                     score += candidate.band
-                if unit.kind == "block":
+                if unit.kind == "block" and not analysis.typed_kinds:
+                    # a whole list answers "哪些"; "材料交几份" asks for a figure, not the list
                     score += ranking.whole_list
                 if unit.text.endswith(("：", ":")):
                     score -= ranking.announces
