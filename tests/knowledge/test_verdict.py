@@ -1,0 +1,148 @@
+"""Yes or no first (knowledge/_verdict.py): the constructions that settle a verdict, and the ones that
+must give none (a wrong verdict is worse than none)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge._extractive import ExtractiveAnswerer
+from knowledge._verdict import yes_no_verdict
+
+ALTERNATIVES = ExtractiveAnswerer().cues.alternatives
+SERVICE_DEPT = (
+    "凡已开展创建活动的服务行业企（事）业单位、制造业企业独立设置的售后服务部门、连锁销售部门、直销部门"
+    "以及加盟店均可自愿申报。"
+)
+BENCHMARK = "申报“石家庄市用户满意标杆企业”的，须已获得“石家庄市用户满意企业”称号。"
+THIRD_PARTY = (
+    "申报用户满意服务企业（单位）、用户满意杰出管理者，必须由具有满意度调查资质的第三方提供的用户满意度"
+    "测评报告（近2年内）；申报用户满意服务之星班组、用户满意服务之星，必须提供用户满意度测评报告"
+    "（近2年内），可以由本单位自行测评。"
+)
+CLASSES = (
+    "申请类别与等级 | 企业类：用户满意标杆（五星）级 用户满意（四星）级 用户满意亮诺（三星）级 "
+    "产品类：用户满意（四星）级 用户满意亮诺（三星）级"
+)
+FIRST_TIME = "首次申报的企业只能申报四星级或三星级。"
+RENEWAL = "复评申报截止时间、程序及复评要求与新申报的要求相同。"
+TEAM = "班组成员5至40人。"
+KIN = "班组成员及其亲属不得作为被访者。"
+VIDEO = ["申报四星级和五星级的需准备讲解视频，时间在15分钟以内。", "申报三星级不需要准备视频。"]
+DIRECT = "注：1.直接申报的企业无需填写此表。"
+
+
+@pytest.mark.parametrize(
+    ("question", "terms", "soft", "sentences", "verdict"),
+    [
+        # 均可 is a permission modal
+        (
+            "制造业企业的售后服务部门能报吗",
+            ["制造业企业", "售后服务部门", "报"],
+            [],
+            [SERVICE_DEPT],
+            "可以。",
+        ),
+        # a prerequisite a first-timer lacks; "能…吗" is answered "不能"
+        ("第一次报能直接申请标杆企业吗", ["报", "申请", "标杆", "企业"], ["直接"], [BENCHMARK], "不能。"),
+        ("第一次报可以直接申请标杆企业吗", ["报", "申请", "标杆", "企业"], ["直接"], [BENCHMARK], "不可以。"),
+        # the clause about the asked category: 必须由第三方 against doing it oneself
+        (
+            "杰出管理者满意度报告能自己单位测吗",
+            ["杰出管理者", "满意度", "报告", "单位"],
+            [],
+            [THIRD_PARTY],
+            "不能。",
+        ),
+        # and the other category's clause: 可以由本单位自行测评
+        (
+            "班组的满意度测评报告能我们单位自己测吗",
+            ["班组", "满意度测评", "报告", "单位"],
+            [],
+            [THIRD_PARTY],
+            "可以。",
+        ),
+        # a table row lists what the class may apply for: 五星 is not among 产品类's grades
+        ("产品类能申请五星吗", ["产品", "申请"], ["类", "五星"], [CLASSES], "不能。"),
+        ("产品类能申请四星级吗", ["产品", "申请"], ["类", "四星级"], [CLASSES], "可以。"),
+        # 只能 A 或 B, for a first-timer
+        ("头一回申报能直接上五星么", ["头", "申报", "么"], ["直接", "五星"], [FIRST_TIME], "不能。"),
+        # same or not
+        (
+            "复评的截至时间跟新申报一样不",
+            ["复评", "截至", "时间", "跟新", "申报"],
+            ["一样"],
+            [RENEWAL],
+            "一样。",
+        ),
+        # the asker's figure outside the range
+        ("我们班组就4个人 能报明星班组不", ["班组", "人", "报", "明星"], [], [TEAM], "不能。"),
+        # another grade's rule is passed over for the one about the grade asked
+        ("报三星级要不要录讲解视频", ["报", "录", "讲解", "视频"], ["三星级"], VIDEO, "不需要。"),
+        ("报四星级要不要录讲解视频", ["报", "录", "讲解", "视频"], ["四星级"], VIDEO, "需要。"),
+        # 此表 stands for the form the question names
+        (
+            "直接申报的企业需要填推荐汇总表吗",
+            ["申报", "企业", "推荐", "汇总表"],
+            ["直接"],
+            [DIRECT],
+            "不需要。",
+        ),
+    ],
+)
+def test_the_rule_settles_it(question, terms, soft, sentences, verdict):
+    assert yes_no_verdict(question, terms, sentences, ALTERNATIVES, soft) == verdict
+
+
+@pytest.mark.parametrize(
+    ("question", "terms", "soft", "sentences"),
+    [
+        # not the first time: whether the asker holds the title, the question does not say
+        ("能直接申请标杆企业吗", ["申请", "标杆", "企业"], ["直接"], [BENCHMARK]),
+        # what the prerequisite names is not what is applied for
+        ("第一次报能申请用户满意企业吗", ["报", "申请", "用户", "满意", "企业"], [], [BENCHMARK]),
+        # a rule for first-timers says nothing of the others
+        ("我们能直接上五星么", ["直接"], ["五星"], [FIRST_TIME]),
+        # two grades asked at once
+        ("申报四星要做视频吗？三星呢", ["申报", "视频"], ["四星", "三星"], VIDEO),
+        # within the range: meeting one condition does not settle yes
+        ("我们班组有12个人 能报明星班组不", ["班组", "人", "报", "明星"], [], [TEAM]),
+        # a what-question that happens to hold 么 (什么)
+        (
+            "杰出管理者要交什么证件复印件",
+            ["杰出管理者", "证件", "复印件"],
+            [],
+            ["杰出管理者必须提供单位的组织机构代码证复印件。"],
+        ),
+        # nothing but "报": which rule settles it, the question does not say
+        ("还能报吗", ["报"], [], [SERVICE_DEPT]),
+        # the asker's situation was dropped from the analysed question: only a range check may speak
+        ("还能报连云港的吗", ["报", "连云港"], [], ["连云港的企事业单位均可申报。"]),
+        # a negative question
+        ("没评上能报吗", ["评上", "报"], [], [SERVICE_DEPT]),
+    ],
+)
+def test_no_verdict_unless_the_rule_settles_it(question, terms, soft, sentences):
+    whole = "自评才打了75分，还能报连云港的吗" if question == "还能报连云港的吗" else question
+    assert yes_no_verdict(question, terms, sentences, ALTERNATIVES, soft, whole) is None
+
+
+def test_the_asker_s_figure_said_before_the_question_is_checked_against_the_range():
+    whole = "自评才打了75分，还能报连云港的吗"
+    rule = "自评得分80分及以上方可申报。"
+    assert yes_no_verdict("还能报连云港的吗", ["报"], [rule], ALTERNATIVES, (), whole) == "不能。"
+
+
+def test_kin_is_family_through_the_cue_synonyms_only_when_they_say_so():
+    # 家属 and 亲属 are one class only if the cue synonyms say so: no guess here
+    def alternatives(term: str) -> tuple[str, ...]:
+        return ("亲属",) if term == "家属" else ()
+
+    question = "满意度调查能不能让班组成员家属填"
+    terms = ["满意度调查", "班组成员", "家属"]
+    sentence = "满意度调查中，" + KIN
+    assert yes_no_verdict(question, terms, [sentence], alternatives) is None  # 满意度调查 apart
+    assert (
+        yes_no_verdict("能不能让班组成员家属当被访者", ["班组成员", "家属", "被访者"], [KIN], alternatives)
+        == "不能。"
+    )
+    assert yes_no_verdict("能不能让班组成员家属当被访者", ["班组成员", "家属", "被访者"], [KIN]) is None
