@@ -672,7 +672,6 @@ class ExtractiveAnswerer:
                 chosen,
                 self.cues.alternatives,
                 analysis.soft_terms,
-                question,
             )
             if verdict is not None:
                 lines[0] = f"{verdict}{lines[0]}"

@@ -20,8 +20,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
-from knowledge._normalize import normalize_text
-
 Verdict = Literal["可以。", "不可以。", "不能。", "需要。", "不需要。", "一样。", "不一样。"]
 Alternatives = Callable[[str], Iterable[str]]
 
@@ -44,6 +42,8 @@ _SUBQUESTION = re.compile(r"[？?。！!；;]")
 _GRADE = re.compile(r"(?<![第0-9])([一二三四五六七八九十1-9])(?=[星级档等])")
 _BRACKETS = re.compile(r"[（）()]")
 _THIS_FORM = re.compile(r"此表|本表|该表")
+# A question that starts by leaning on what was said before it ("也要…吗", "还能报吗", "这样…").
+_CONTINUES = re.compile(r"^(?:也|还|又|都|那么?|这样|那样|这种|那种)")
 # What names no topic: a rule that covers only these is about applying in general.
 _GENERIC_TERMS = frozenset({"申报", "申请", "报名", "报", "参评", "参加", "能", "可以", "我们", "单位"})
 # A question that is itself negative ("不交可以吗", "没评上能报吗") turns the rule's yes into no.
@@ -105,18 +105,14 @@ def yes_no_verdict(
     sentences: str | Sequence[str],
     alternatives: Alternatives | None = None,
     soft_terms: Sequence[str] = (),
-    whole: str | None = None,
 ) -> Verdict | None:
     """ "不可以。" for "2020年评上了还能报吗" and "…本年度不得以同一类别重复申报。"; None unless
     the rule settles it. `sentences`: the quoted sentences in order (one string: one sentence);
-    `alternatives`: the words that also cover a term (the cue synonyms: 申请 -> 申报); `whole`: the
-    question as asked, of which `question` may be the part analysed."""
+    `alternatives`: the words that also cover a term (the cue synonyms: 申请 -> 申报); `soft_terms`:
+    the question's award names, where a grade ("五星") is."""
     texts = [sentences] if isinstance(sentences, str) else list(sentences)
-    whole = normalize_text(whole) if whole else ""
-    if question in whole and len(whole) > len(question):
-        # The asker's situation, dropped from the question analysed ("自评才打了75分，还能报…吗"):
-        # only a check that reads it may speak.
-        return _as_asked(_range_verdict(whole, key_terms, texts, alternatives), whole)
+    if _CONTINUES.search(question):
+        return None  # "也要录视频吗", "还能报吗": a part of a longer question, whose situation is elsewhere
     if any(_ASKS_WHAT.search(part) and _ASKS_ANY.search(part) for part in _SUBQUESTION.split(question)):
         return None  # "能报几个吗": a what, not a yes or no
     asked = _ASKS_SAME.sub("", _ASKS_PERMISSION.sub("", _ASKS_OBLIGATION.sub("", question)))
@@ -146,6 +142,8 @@ def yes_no_verdict(
             continue
         for subject, clause in _clauses(text):
             context = subject + clause
+            if not targets and _GRADE.search(_BRACKETS.sub("", context)):
+                continue  # a rule for some grades ("申报四星级和五星级的需…"), the asker's not said
             graded = _grades_named(context, targets)
             if graded is False and not _ONLY.search(clause):
                 continue  # about another grade ("申报四星级和五星级的需…" for 三星级)
@@ -217,22 +215,6 @@ def _settled(
     forbids, allows = bool(_FORBIDS.search(clause)), bool(_ALLOWS.search(clause))
     if forbids != allows:
         return "不可以。" if forbids else "可以。"
-    return None
-
-
-def _range_verdict(
-    whole: str, key_terms: Sequence[str], texts: Sequence[str], alternatives: Alternatives | None
-) -> Verdict | None:
-    """ "不可以。" when the asker's figure, said in the situation, is outside the quoted rule's range."""
-    if _NEGATIVE_QUESTION.search(_ASKS_PERMISSION.sub("", whole)) or not _ASKS_PERMISSION.search(whole):
-        return None
-    cover = _Cover(alternatives)
-    terms = [_PARTICLES.sub("", t) for t in key_terms]
-    for text in texts:
-        for subject, clause in _clauses(text):
-            rule = subject + clause
-            if all(cover(t, rule) for t in terms if t) and _outside_range(whole, rule):
-                return "不可以。"
     return None
 
 
