@@ -311,6 +311,8 @@ def _outside_range(question: str, rule: str, cover: _Cover | None = None, terms:
     if len(found) != 1:
         return False
     figure, unit = float(found[0]["n"]), found[0]["u"]
+    if unit == "年" and figure >= 1900:
+        return False  # "2020年评上的": a date, not a number of years
     if cover is not None:
         before = [t for t in terms if 0 <= question.find(t) < found[0].start()]
         if not before or not cover(before[-1], rule):

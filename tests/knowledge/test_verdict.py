@@ -128,6 +128,13 @@ def test_no_verdict_unless_the_rule_settles_it(question, terms, soft, sentences)
     assert yes_no_verdict(question, terms, sentences, ALTERNATIVES, soft) is None
 
 
+def test_a_year_is_a_date_not_a_number_of_years():
+    from knowledge._verdict import _outside_range
+
+    assert not _outside_range("2020年评上的能报吗", "获得称号3年以内的单位")
+    assert _outside_range("才成立5年能报吗", "成立3年以内的单位")
+
+
 def test_the_asker_s_score_below_the_threshold_is_no():
     rule = "自评得分80分及以上方可申报。"
     assert yes_no_verdict("自评才打了75分能报吗", ["自评", "报"], [rule], ALTERNATIVES) == "不能。"
