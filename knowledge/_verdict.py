@@ -41,6 +41,7 @@ _SUBQUESTION = re.compile(r"[？?。！!；;]")
 # A grade: a numeral before what it grades ("五星", "三级"), never an ordinal ("第三方").
 _GRADE = re.compile(r"(?<![第0-9])([一二三四五六七八九十1-9])(?=[星级档等])")
 _BRACKETS = re.compile(r"[（）()]")
+_ASIDE = re.compile(r"（[^（）]{0,12}）")
 _THIS_FORM = re.compile(r"此表|本表|该表")
 # A question that starts by leaning on what was said before it ("也要…吗", "还能报吗", "这样…").
 _CONTINUES = re.compile(r"^(?:也|还|又|都|那么?|这样|那样|这种|那种)")
@@ -59,6 +60,7 @@ _ALLOWS = re.compile(
     r"(?<![不无])(?:可以|允许|均可|即可|亦可|也可|方可|可自愿|可自行|可直接|可申报|可参加|可推荐)"
 )
 _REQUIRES = re.compile(r"(?<![无不])(?:必须|须|应当|需要|需)")
+_BYPASS = re.compile(r"(?<![不无])可(?:以)?直接")
 _EXEMPTS = re.compile(r"无需|无须|不需要|不必|不用")
 # A prerequisite the first-timer cannot have: a title held already, or one level reached first.
 _PREREQUISITE = re.compile(
@@ -134,6 +136,7 @@ def yes_no_verdict(
     if len({_grade_of(t) for t in targets}) > 1:
         return None  # "四星要做视频吗？三星呢": two grades, two answers
     terms = [t for t in terms if t not in targets and len(t) > 1]
+    named_level = any(t.endswith("级") for t in terms)  # "标杆级": a grade named by its name
     verdicts: set[Verdict] = set()
     for text in texts:
         row_verdict = _table_row(text, terms, targets, cover) if permission else None
@@ -142,7 +145,7 @@ def yes_no_verdict(
             continue
         for subject, clause in _clauses(text):
             context = subject + clause
-            if not targets and _GRADE.search(_BRACKETS.sub("", context)):
+            if not targets and not named_level and _GRADE.search(_BRACKETS.sub("", context)):
                 continue  # a rule for some grades ("申报四星级和五星级的需…"), the asker's not said
             graded = _grades_named(context, targets)
             if graded is False and not _ONLY.search(clause):
@@ -187,6 +190,8 @@ def _settled(
         requires, exempts = bool(_REQUIRES.search(clause)), bool(_EXEMPTS.search(clause))
         if requires != exempts:
             return "需要。" if requires else "不需要。"
+        if not requires and _BYPASS.search(clause):
+            return "不需要。"  # "非得经过市质协吗" and "区直企业可直接报送省质协"
         return None
     if not permission:
         same, different = bool(_SAME.search(clause)), bool(_DIFFERENT.search(clause))
@@ -381,6 +386,8 @@ class _Cover:
     def __call__(self, term: str, text: str) -> bool:
         if term in text or (term in self._this_form and _THIS_FORM.search(text)):
             return True
+        if "（" in text and term in _ASIDE.sub("", text):
+            return True  # 标杆级 in "标杆（五星）级"
         if self._alternatives is None:
             return False
         found = self._cache.get(term)

@@ -79,6 +79,22 @@ DIRECT = "注：1.直接申报的企业无需填写此表。"
         # another grade's rule is passed over for the one about the grade asked
         ("报三星级要不要录讲解视频", ["报", "录", "讲解", "视频"], ["三星级"], VIDEO, "不需要。"),
         ("报四星级要不要录讲解视频", ["报", "录", "讲解", "视频"], ["四星级"], VIDEO, "需要。"),
+        # a level named by its name, its grade in brackets
+        (
+            "湖北报标杆级要交视频吗",
+            ["报", "标杆级", "视频"],
+            ["交"],
+            ["申报标杆（五星）级的另需提交15分钟以内的讲解视频；"],
+            "需要。",
+        ),
+        # 可直接 answers "非得经过…吗"
+        (
+            "我们是区直企业 非得经过市质协吗",
+            ["区直", "企业", "市", "质协"],
+            [],
+            ["区直企业可直接报送宁夏质量协会。"],
+            "不需要。",
+        ),
         # 此表 stands for the form the question names
         (
             "直接申报的企业需要填推荐汇总表吗",
