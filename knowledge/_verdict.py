@@ -310,18 +310,28 @@ def _named_by_this_form(question: str, terms: Sequence[str]) -> frozenset[str]:
 
 
 def _outside_range(question: str, rule: str, cover: _Cover | None = None, terms: Sequence[str] = ()) -> bool:
-    """The asker's own figure ("班组就4个人") outside the rule's range for it ("班组成员5至40人",
+    """One of the asker's own figures ("班组就4个人") outside the rule's range for it ("班组成员5至40人",
     "80分及以上"); with `terms`, the rule must name what the figure counts (the term before it)."""
     found = list(_ASKED_FIGURE.finditer(question))
-    if len(found) != 1:
-        return False
-    figure, unit = float(found[0]["n"]), found[0]["u"]
-    if unit == "年" and figure >= 1900:
-        return False  # "2020年评上的": a date, not a number of years
-    if cover is not None:
-        before = [t for t in terms if 0 <= question.find(t) < found[0].start()]
-        if not before or not cover(before[-1], rule):
-            return False
+    units = [m["u"] for m in found]
+    for match in found:
+        figure, unit = float(match["n"]), match["u"]
+        if units.count(unit) > 1 or (unit == "年" and figure >= 1900):
+            continue  # two figures of one unit, or a date ("2020年评上的"), not a number of years
+        if cover is not None:
+            before = [t for t in terms if 0 <= question.find(t) < match.start()]
+            if not before or not cover(before[-1], rule):
+                continue
+        bounds = _bounds(rule, unit)
+        if len(bounds) != 1:
+            continue  # no range for that unit, or several (whose is whose, the clause does not say)
+        low, high = bounds[0]
+        if (low is not None and figure < low) or (high is not None and figure > high):
+            return True
+    return False
+
+
+def _bounds(rule: str, unit: str) -> list[tuple[float | None, float | None]]:
     bounds: list[tuple[float | None, float | None]] = []
     for m in _RANGE.finditer(rule):
         if m["u"] == unit:
@@ -332,10 +342,7 @@ def _outside_range(question: str, rule: str, cover: _Cover | None = None, terms:
     for m in _AT_MOST.finditer(rule):
         if (m["u"] or m["u2"]) == unit:
             bounds.append((None, float(m["n"] or m["n2"])))
-    if len(bounds) != 1:
-        return False  # no range for that unit, or several (whose is whose, the clause does not say)
-    low, high = bounds[0]
-    return (low is not None and figure < low) or (high is not None and figure > high)
+    return bounds
 
 
 def _asked_terms(question: str, key_terms: Sequence[str], first_time: bool, same: bool) -> list[str]:
