@@ -278,7 +278,11 @@ def _table_row(text: str, terms: Sequence[str], targets: Sequence[str], cover: _
     if len(mine) != 1:
         return None
     label, items = mine[0]
-    others = "".join(i for lab, i in rows if lab != label)
+    # rows of one kind only ("企业类：… 产品类：…"), never a form's fields ("联系人：… 电话：…")
+    parallel = [(lab, i) for lab, i in rows if lab != label and lab[-1] == label[-1]]
+    if not parallel:
+        return None
+    others = "".join(i for _lab, i in parallel)
     verdicts: list[bool] = []
     for term in content:
         if cover(term, label):

@@ -144,6 +144,13 @@ def test_the_rule_settles_it(question, terms, soft, sentences, verdict):
         ("也要录讲解视频吗", ["录", "讲解", "视频"], [], VIDEO[:1]),
         # a rule for some grades, the asker's grade not said
         ("我们要录讲解视频吗", ["录", "讲解", "视频"], [], VIDEO[:1]),
+        # a form's fields are not rows of one kind
+        (
+            "申报材料能邮寄吗",
+            ["申报材料", "邮寄"],
+            [],
+            ["申报材料：申报表 事迹材料 报送方式：邮寄或现场报送"],
+        ),
         # a negative question
         ("没评上能报吗", ["评上", "报"], [], [SERVICE_DEPT]),
     ],
