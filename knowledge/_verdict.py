@@ -10,8 +10,10 @@ it for what the question names (every key term, or a synonym of it). What settle
 - "须由第三方…" when the asker asks to do it themselves ("能自己测吗");
 - a range ("5至40人", "80分及以上") the asker's own figure ("就4个人") falls outside;
 - "与…相同/不同" for a same-or-not question.
-The words are general Chinese, not about one corpus. Measured over every question set before it was
-switched on (see README, "Yes or no first").
+Never a verdict for a negative question ("没评上能报吗"), a what-question ("能报几个"), a part of a
+longer question ("也要…吗"), two grades at once, a rule for grades or first-timers the asker is not
+said to be, or clauses that disagree. A "能…吗" is answered "不能。", a "可以…吗" "不可以。".
+The words are general Chinese, not about one corpus. Measured over every question set (see README).
 """
 
 from __future__ import annotations
