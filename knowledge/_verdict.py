@@ -42,6 +42,7 @@ _ASKS_WHAT = re.compile(r"什么|啥|哪|几|多少|多久|多长|怎么|怎样|
 _SUBQUESTION = re.compile(r"[？?。！!；;]")
 # A grade: a numeral before what it grades ("五星", "三级"), never an ordinal ("第三方").
 _GRADE = re.compile(r"(?<![第0-9])([一二三四五六七八九十1-9])(?=[星级档等])")
+_GRADE_WORD = re.compile(r"(?<![第0-9])[一二三四五六七八九十1-9][星级档等]级?")
 _BRACKETS = re.compile(r"[（）()]")
 _ASIDE = re.compile(r"（[^（）]{0,12}）")
 _THIS_FORM = re.compile(r"此表|本表|该表")
@@ -135,6 +136,7 @@ def yes_no_verdict(
         return None  # "还能报吗": which rule settles it, the question does not say
     cover = _Cover(alternatives, _named_by_this_form(question, terms))
     targets = [t for t in [*terms, *soft_terms] if _grade_of(t) is not None]
+    targets = targets or _GRADE_WORD.findall(question)  # the grade asked, found as a term or not
     if len({_grade_of(t) for t in targets}) > 1:
         return None  # "四星要做视频吗？三星呢": two grades, two answers
     terms = [t for t in terms if t not in targets and len(t) > 1]
