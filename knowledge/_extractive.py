@@ -697,8 +697,15 @@ class ExtractiveAnswerer:
             label = "、".join(context.label(p) for p in programmes)
             lines.append(f"【{label}】{body}{note}" if labelled else f"{body}{note}")
             citations.extend(_citation(c) for c in _reading_order(group.chosen))
-        if YES_NO_FIRST and len(groups) == 1 and AnswerKind.YES_NO in analysis.kinds:
-            verdict = yes_no_verdict(analysis.text, analysis.key_terms, groups[0].chosen[0].unit.text)
+        if YES_NO_FIRST and len(groups) == 1:  # the verdict tells a yes/no question itself ("…五星麽")
+            chosen = [c.unit.text for c in groups[0].chosen]
+            verdict = yes_no_verdict(
+                analysis.text,
+                analysis.key_terms,
+                chosen,
+                self.cues.alternatives,
+                analysis.soft_terms,
+            )
             if verdict is not None:
                 lines[0] = f"{verdict}{lines[0]}"
         return Answer(

@@ -655,7 +655,8 @@ def test_a_heading_that_names_the_steps_is_answered_with_every_step_below_it():
 @pytest.mark.parametrize(
     ("question", "sentence", "verdict"),
     [
-        ("管理人员能报个人类别吗", "企业中层及以上管理人员不得以个人类别申报。", "不可以。"),
+        ("管理人员能报个人类别吗", "企业中层及以上管理人员不得以个人类别申报。", "不能。"),
+        ("管理人员可以报个人类别吗", "企业中层及以上管理人员不得以个人类别申报。", "不可以。"),
         ("三星级要不要做视频", "申报三星级不需要准备视频。", "不需要。"),
         ("杰出管理者要交组织机构代码证吗", "杰出管理者必须提供单位的组织机构代码证复印件。", "需要。"),
         # the rule is about something else than asked: no verdict
