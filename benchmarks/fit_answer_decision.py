@@ -43,6 +43,7 @@ from knowledge._decision import DECISION_FILE, FEATURE_NAMES, AnswerDecision, Va
 from knowledge._extractive import ExtractiveAnswerer  # noqa: E402
 from knowledge._extractive_types import GroupAnswer  # noqa: E402
 from knowledge._extractive_wording import _reading_order, shown_text  # noqa: E402
+from knowledge._question import QuestionAnalysis  # noqa: E402
 
 ANSWER_PROBABILITY = 0.5  # a reply is labelled an answer when it is more likely right than not
 REGULARISATION = 1.0  # scikit-learn's C
@@ -99,7 +100,18 @@ def collect(notices: Path) -> tuple[list[Row], list[Question], list[str]]:
     rows: list[Row] = []
     questions: list[Question] = []
     recorded: list[list[GroupAnswer]] = []
-    answerer = ExtractiveAnswerer(decision=neutral_decision(), record=recorded.append)
+    # A group is graded as the reply shows it: with the yes or no its sentences settle.
+    verdicts: dict[int, str] = {}
+
+    def record(groups: list[GroupAnswer], analysis: QuestionAnalysis) -> None:
+        recorded.append(groups)
+        for group in groups:
+            verdicts[id(group)] = answerer.verdict(group, analysis) or ""
+
+    def shown(group: GroupAnswer) -> str:
+        return verdicts.get(id(group), "") + group_text(group)
+
+    answerer = ExtractiveAnswerer(decision=neutral_decision(), record=record)
     with tempfile.TemporaryDirectory(prefix="fit-decision-") as tmp:
         # every corpus a set names, put together as qa_sets.py does (new_notices, new_notices_2, ...)
         folders = {"sample": notices}
@@ -116,13 +128,13 @@ def collect(notices: Path) -> tuple[list[Row], list[Question], list[str]]:
                 bases[question_set.corpus].ask(item.question)
                 # The whole question, then (when it has parts) its first asking clause.
                 whole, clause = [*recorded, [], []][:2]
-                questions.append(_question(question_set.path.stem, item, [*whole, *clause], len(rows)))
+                questions.append(_question(question_set.path.stem, item, [*whole, *clause], len(rows), shown))
                 for i, group in enumerate([*whole, *clause]):
                     rows.append(
                         Row(
                             question=len(questions) - 1,
                             features=[group.features[name] for name in FEATURE_NAMES],
-                            label=int(item.answerable and must_contain_ok(item, group_text(group))),
+                            label=int(item.answerable and must_contain_ok(item, shown(group))),
                             mentions_ok=group.mentions_ok,
                             clause=i >= len(whole),
                         )
@@ -130,7 +142,13 @@ def collect(notices: Path) -> tuple[list[Row], list[Question], list[str]]:
     return rows, questions, [qs.path.stem for qs in sets]
 
 
-def _question(set_name: str, item: EvalItem, groups: Sequence[GroupAnswer], first_row: int) -> Question:
+def _question(
+    set_name: str,
+    item: EvalItem,
+    groups: Sequence[GroupAnswer],
+    first_row: int,
+    shown: Callable[[GroupAnswer], str] = lambda g: group_text(g),
+) -> Question:
     notice = item.source_file or (groups[0].chosen[0].chunk.file if groups else "(none)")
     return Question(
         set_name=set_name,
@@ -138,8 +156,7 @@ def _question(set_name: str, item: EvalItem, groups: Sequence[GroupAnswer], firs
         notice=notice,
         answerable=item.answerable,
         answer_ok={
-            first_row + i: item.answerable and must_contain_ok(item, group_text(g))
-            for i, g in enumerate(groups)
+            first_row + i: item.answerable and must_contain_ok(item, shown(g)) for i, g in enumerate(groups)
         },
         related_ok={
             first_row + i: item.answerable and must_contain_ok(item, shown_text(g.chosen[0]))

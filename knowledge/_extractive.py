@@ -93,7 +93,7 @@ class ExtractiveAnswerer:
         cues: QuestionCues | None = None,
         everyday_verb: Callable[[str], bool] | None = None,
         decision: AnswerDecision | None = None,
-        record: Callable[[list[GroupAnswer]], None] | None = None,
+        record: Callable[[list[GroupAnswer], QuestionAnalysis], None] | None = None,
     ) -> None:
         """`everyday_verb`: whether a word is a common verb of general Chinese (default: jieba's
         dictionary, see `TermSegmenter`). `decision`: the fitted answer decision (default: the
@@ -122,7 +122,7 @@ class ExtractiveAnswerer:
             return ExtractiveResult(refusal_no_terms(question), [], analysis)
         groups, weights = self.scored_groups(analysis, hits, scope, context)
         if self.record is not None:
-            self.record(groups)
+            self.record(groups, analysis)
         shown = self._shown_groups(groups, scope, analysis)
         if shown:
             missing = self._body_not_given(shown[0], scope, analysis, context)
@@ -417,6 +417,16 @@ class ExtractiveAnswerer:
                 return self.params.fuzzy_credit * present
         return 0.0
 
+    def verdict(self, group: GroupAnswer, analysis: QuestionAnalysis) -> str | None:
+        """可以。/不能。/… when the group's sentences settle a yes/no question (knowledge/_verdict.py)."""
+        return yes_no_verdict(
+            analysis.text,
+            analysis.key_terms,
+            [c.unit.text for c in group.chosen],
+            self.cues.alternatives,
+            analysis.soft_terms,
+        )
+
     def has_answer_shape(self, analysis: QuestionAnalysis, text: str) -> bool:
         """Whether `text` gives what the question asks for (see `_shape_ok`)."""
         return self._shape_ok(analysis, text)
@@ -698,14 +708,7 @@ class ExtractiveAnswerer:
             lines.append(f"【{label}】{body}{note}" if labelled else f"{body}{note}")
             citations.extend(_citation(c) for c in _reading_order(group.chosen))
         if YES_NO_FIRST and len(groups) == 1:  # the verdict tells a yes/no question itself ("…五星麽")
-            chosen = [c.unit.text for c in groups[0].chosen]
-            verdict = yes_no_verdict(
-                analysis.text,
-                analysis.key_terms,
-                chosen,
-                self.cues.alternatives,
-                analysis.soft_terms,
-            )
+            verdict = self.verdict(groups[0], analysis)
             if verdict is not None:
                 lines[0] = f"{verdict}{lines[0]}"
         return Answer(
