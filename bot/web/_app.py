@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import anyio
+from argon2 import PasswordHasher
 from fastapi import APIRouter, FastAPI
 
 from bot.channels import PassiveWindow
@@ -72,15 +73,19 @@ def create_app(
     shared_state: SharedState | None = None,
     routers: Sequence[APIRouter] = (),
     clock: Callable[[], float] = time.time,
+    password_hasher: PasswordHasher | None = None,
 ) -> FastAPI:
     """The app; `dialogue` and `shared_state` default to those `settings` describe (built at start-up,
     the index first when it is missing). `clock` drives the form links' expiry and the staff sessions,
-    lock-outs and overview days (tests move it)."""
+    lock-outs and overview days (tests move it). `password_hasher`: the staff accounts'; None is
+    argon2's default cost (tests pass a cheap one, which takes milliseconds instead of a second)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = dialogue is None
-        web = await anyio.to_thread.run_sync(lambda: _context(settings, dialogue, shared_state, clock))
+        web = await anyio.to_thread.run_sync(
+            lambda: _context(settings, dialogue, shared_state, clock, password_hasher)
+        )
         app.state.web = web
         _mount_channels(app, web)
         try:
@@ -116,6 +121,7 @@ def _context(
     dialogue: Dialogue | None,
     shared_state: SharedState | None,
     clock: Callable[[], float],
+    password_hasher: PasswordHasher | None = None,
 ) -> WebContext:
     if dialogue is None:
         dialogue = _dialogue(settings)
@@ -145,6 +151,7 @@ def _context(
         answerer=dialogue.answerer,
         library=library,
         jobs=jobs,
+        hasher=password_hasher,
     )
     return WebContext(
         settings=settings,

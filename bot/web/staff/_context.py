@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from argon2 import PasswordHasher
+
 from bot._wiring import gap_analytics
 from bot.settings import Settings
 from bot.web._secret import data_dir_secret
@@ -73,8 +75,10 @@ def staff_context(
     answerer: object | None = None,
     library: NoticeLibrary | None = None,
     jobs: NoticeJobs | None = None,
+    hasher: PasswordHasher | None = None,
 ) -> StaffContext:
-    """`answerer`: the worker's (its notices and programmes feed the curated-answer forms and drafts)."""
+    """`answerer`: the worker's (its notices and programmes feed the curated-answer forms and drafts).
+    `hasher`: the accounts' password hasher; None is argon2's default cost (tests pass a cheap one)."""
     gaps = gap_analytics(settings, store, clock=clock)
     context = StaffContext(
         store=store,
@@ -83,6 +87,7 @@ def staff_context(
             lockout_attempts=settings.staff_lockout_attempts,
             lockout_minutes=settings.staff_lockout_minutes,
             clock=clock,
+            hasher=hasher,
         ),
         sessions=StaffSessions(store, hours=settings.staff_session_hours, clock=clock),
         login_tokens=LoginTokens(

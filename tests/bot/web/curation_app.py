@@ -17,7 +17,7 @@ from bot.shared_state import MemorySharedState
 from bot.web import create_app
 from conversations import CuratedAnswerStore, Dialogue, Incoming, Store
 from knowledge import KnowledgeBase, KnowledgeConfig
-from tests.bot.web.staff_app import STAFF_NAME, STAFF_PASSWORD, Clock, login
+from tests.bot.web.staff_app import CHEAP_HASHER, STAFF_NAME, STAFF_PASSWORD, Clock, login
 
 NOTICE_FILE = "haian-2024-service-star.txt"
 NOTICE_TITLE = "关于开展2024年度海安市用户满意服务之星活动的通知"
@@ -66,7 +66,13 @@ def curation_client(tmp_path: Path, database_url: str, clock: Clock) -> Iterator
     store = Store(database_url)
     dialogue = Dialogue(store, notice_index(tmp_path, store), today=lambda: date(2024, 6, 1))
     settings = Settings(data_dir=tmp_path / "data", public_base_url="https://bot.example.org")
-    app = create_app(settings, dialogue=dialogue, shared_state=MemorySharedState(), clock=clock)
+    app = create_app(
+        settings,
+        dialogue=dialogue,
+        shared_state=MemorySharedState(),
+        clock=clock,
+        password_hasher=CHEAP_HASHER,
+    )
     try:
         with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
             client.app.state.web.staff.accounts.add(STAFF_NAME, STAFF_PASSWORD)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+from argon2 import PasswordHasher
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
@@ -23,6 +24,9 @@ from knowledge import Answer, Citation, Programme
 STAFF_NAME = "王老师"
 STAFF_PASSWORD = "correct-horse-battery"
 _HIDDEN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+# The staff accounts' hasher in the page tests: argon2id at its lowest cost, microseconds per hash
+# instead of a second per login (argon2's default cost is tested once, in test_staff_security.py).
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 class Clock:
@@ -77,13 +81,19 @@ def staff_settings(data_dir: Path, *, https: bool = True) -> Settings:
 
 @contextmanager
 def staff_client(
-    settings: Settings, database_url: str, clock: Clock, extra_pages: Sequence[APIRouter] = ()
+    settings: Settings,
+    database_url: str,
+    clock: Clock,
+    extra_pages: Sequence[APIRouter] = (),
+    hasher: PasswordHasher | None = CHEAP_HASHER,
 ) -> Iterator[TestClient]:
     """A client of the app (https, so the Secure cookies are sent) with one staff account; `extra_pages`
-    are mounted as a later staff page would be."""
+    are mounted as a later staff page would be. `hasher` None: the app's own (argon2's default cost)."""
     store = Store(database_url)
     dialogue = Dialogue(store, FakeAnswerer(), today=lambda: date(2025, 8, 1))
-    app = create_app(settings, dialogue=dialogue, shared_state=MemorySharedState(), clock=clock)
+    app = create_app(
+        settings, dialogue=dialogue, shared_state=MemorySharedState(), clock=clock, password_hasher=hasher
+    )
     for page in extra_pages:
         app.include_router(page)
     base_url = (

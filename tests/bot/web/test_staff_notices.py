@@ -27,7 +27,7 @@ from conversations import CuratedAnswerStore, Dialogue, Incoming, Store
 from conversations._store import NoticeJobRow
 from knowledge import MAX_UPLOAD_BYTES, KnowledgeBase, NoticeLibrary
 from knowledge._index import read_current
-from tests.bot.web.staff_app import STAFF_NAME, STAFF_PASSWORD, Clock, login, session_csrf
+from tests.bot.web.staff_app import CHEAP_HASHER, STAFF_NAME, STAFF_PASSWORD, Clock, login, session_csrf
 
 HUBEI_FILE = "hubei-2027-service-star.txt"
 HUBEI = """\
@@ -70,7 +70,13 @@ def notices_client(settings: Settings, database_url: str, clock: Clock) -> Itera
     kb = knowledge_base_with_curated(settings, store)
     kb.ingest(NoticeLibrary(settings.resolved_notices(), settings.managed_notices_dir))
     dialogue = Dialogue(store, kb, today=lambda: date(2027, 4, 1))
-    app = create_app(settings, dialogue=dialogue, shared_state=MemorySharedState(), clock=clock)
+    app = create_app(
+        settings,
+        dialogue=dialogue,
+        shared_state=MemorySharedState(),
+        clock=clock,
+        password_hasher=CHEAP_HASHER,
+    )
     try:
         with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
             client.app.state.web.staff.accounts.add(STAFF_NAME, STAFF_PASSWORD)  # type: ignore[attr-defined]

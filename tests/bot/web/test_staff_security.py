@@ -241,6 +241,21 @@ def test_staff_pages_send_the_security_headers_and_no_inline_script(client: Test
     assert "content-security-policy" not in client.get("/healthz").headers
 
 
+def test_the_app_hashes_staff_passwords_at_argon2s_default_cost(
+    tmp_path: Path, database_url: str, clock: Clock
+) -> None:
+    """The other page tests use a cheap hasher; the app as deployed hashes (and checks) at the full cost."""
+    with staff_client(staff_settings(tmp_path / "data"), database_url, clock, hasher=None) as client:
+        store: Store = client.app.state.web.dialogue.store  # type: ignore[attr-defined]
+        with store.session() as session:
+            stored = session.scalar(select(StaffAccountRow.password_hash))
+        default = PasswordHasher()
+        assert stored is not None and not default.check_needs_rehash(stored)
+        assert f"m={default.memory_cost},t={default.time_cost},p={default.parallelism}" in stored
+        assert login(client, password="not-the-password").status_code == 401
+        assert login(client).status_code == 303
+
+
 def test_verify_rehashes_passwords_hashed_with_old_parameters(database_url: str) -> None:
     store = Store(database_url)
     try:
