@@ -271,8 +271,8 @@ class KnowledgeBase:
             return refusal_out_of_corpus(question, scope.uncovered, context)
         result = self._extractive.answer(question, analysis, hits, scope, context)
         if not scope.out_of_corpus:
-            # Asked in parts: the parts the notices answer beat a related rule for the whole, and
-            # two answered asks beat one sentence for the whole.
+            # Asked in parts: the parts the notices answer beat a related rule for the whole, and an
+            # answered question gets the asks its sentences do not say added after them.
             parts = answer_by_parts(
                 question,
                 text,
