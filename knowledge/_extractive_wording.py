@@ -54,8 +54,16 @@ def not_found_reply(
         # The words the best passage does not cover are what the notices lack (not "花" of 花多少钱).
         words = [t for t in words if max(c.covers(t) for c in best.chosen) < 0.5] or words
         programme_id = programme_id or best.programme
-    asked = "、".join(as_asked(words[:3] or analysis.key_terms[:3], analysis.text))
-    text = f"通知中没有关于“{asked}”的规定。" if asked else "现有通知没有这方面的明确规定。"
+    # Words are named as missing only when no notice uses any of them: "没有关于“班组”的规定" is false
+    # where a notice says "不设班组". Otherwise the question itself is what the notices give no rule on.
+    named = words[:3] if words and all(context.stats.df(t) == 0 for t in words[:3]) else []
+    asked = "、".join(as_asked(named, analysis.text))
+    if asked:
+        text = f"通知中没有关于“{asked}”的规定。"
+    elif gist := _gist(question):
+        text = f"通知中没有关于“{gist}”的明确规定。"
+    else:
+        text = "现有通知没有这方面的明确规定。"
     return Answer(
         question=question,
         answer=text + where_to_ask(programme_id, context),
@@ -64,6 +72,15 @@ def not_found_reply(
         confidence=round(best.probability, 3) if best else 0.0,
         programme=programme_id,
     )
+
+
+_GIST_CHARS = 30  # a question quoted back is cut to this, for a phone screen
+
+
+def _gist(question: str) -> str:
+    """The question as the applicant wrote it, trimmed and cut for quoting back."""
+    text = question.strip().rstrip("？?。！!").strip()
+    return text if len(text) <= _GIST_CHARS else text[:_GIST_CHARS] + "…"
 
 
 def as_asked(terms: Sequence[str], question: str) -> list[str]:

@@ -135,6 +135,24 @@ def kb(tmp_path: Path, searcher: MemorySearcher) -> KnowledgeBase:
     )
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "连云港服务之星有年龄限制吗",  # no notice says 年龄: named
+        "连云港服务之星申报截止了还能补交电话吗",  # the notices say 电话: the question is quoted back
+        "青海报告的篇幅能超过一点吗 要交几份",
+    ],
+)
+def test_a_refusal_never_names_as_missing_a_word_the_notices_use(kb, question):
+    answer = kb.ask(question)
+    named = re.match(r"通知中没有关于“(.+?)”的(明确)?规定", answer.answer)
+    if answer.answered or named is None or named.group(2):
+        return  # answered, or the question itself quoted back as what the notices give no rule on
+    corpus = "".join(c.section + c.text for c in CHUNKS)
+    for word in named.group(1).split("、"):
+        assert word not in corpus, answer.answer
+
+
 def test_a_question_is_answered_with_its_citation_and_timing(kb):
     answer = kb.ask("連雲港申報截止到哪天？")  # traditional characters, as typed
     assert answer.answered
