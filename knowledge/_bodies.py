@@ -3,7 +3,7 @@
 A forwarding notice carries two bodies' rules: the city's deadline and contact in its letter, the
 province's in the notice it forwards ("交到市质协最迟几号" asks for the city's; "要省里的不要市里的"
 for the province's). The level is read from general Chinese administrative words, never from a
-notice's names: 省/自治区, 市/市州/州, 县/区, before 质协, 质量协会, 协会 or 里/级.
+notice's names: 省/自治区, 市/市州/州, 县/区, before 质协, 质量协会, 协会 or (in a question) 里.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-# level -> the words that name it before a body or 里/级 ("省里", "市级", "株洲市质量协会").
+# level -> the words that name it before a body or 里 ("省里", "株洲市质量协会").
 _LEVELS = {"province": ("自治区", "省"), "city": ("市州", "市", "州"), "county": ("县", "区")}
 _LEVEL_OF = {word: level for level, words in _LEVELS.items() for word in words}
 _LEVEL_WORDS = "|".join(sorted(_LEVEL_OF, key=len, reverse=True))
@@ -20,11 +20,12 @@ _BODY = r"(?:质协|质量协会|质量管理协会|协会)"
 # In a rule: the last level word before an association, a few characters of its name between
 # ("报送省质量协会", "洛阳市质量技术协会", "各省辖市质量协会" is the cities').
 _IN_SENTENCE = re.compile(f"({_LEVEL_WORDS})(?:级)?(?:[^\\W省市县区州]{{0,4}}?)协会")
-# In a question, also the colloquial "省里的", "市级的".
-_IN_QUESTION = re.compile(f"({_LEVEL_WORDS})(?:(?:里|级)的?|(?:的)?{_BODY})")
+# In a question, also the colloquial "省里的"; never 级 alone ("省级荣誉", "县级的算不算": an honour's
+# level, no body).
+_IN_QUESTION = re.compile(f"({_LEVEL_WORDS})(?:里的?|(?:的)?{_BODY})")
 _REFUSALS = r"(?:不要|不是|别|非|不找)"
 _REFUSED = re.compile(f"{_REFUSALS}$")  # "不要市里的": not that level
-_REFUSAL = re.compile(f"{_REFUSALS}(?:{_LEVEL_WORDS})(?:里|级)?的?(?:{_BODY})?(?:的)?")
+_REFUSAL = re.compile(f"{_REFUSALS}(?:{_LEVEL_WORDS})(?:里|级)?的?(?:{_BODY})?的?")
 
 
 # The body material is sent to: the one a deadline belongs to ("各市质量管理协会请于…报送省推选活动
@@ -43,21 +44,24 @@ def sentence_levels(text: str) -> frozenset[str]:
     return receivers or frozenset(_LEVEL_OF[m.group(1)] for m in _IN_SENTENCE.finditer(text))
 
 
+def _asked(question: str) -> list[re.Match[str]]:
+    """The question's mentions of a body's level, but those it turns down ("不要市里的")."""
+    return [
+        match
+        for match in _IN_QUESTION.finditer(question)
+        if not _REFUSED.search(question[max(0, match.start() - 2) : match.start()])
+    ]
+
+
 def asked_levels(question: str) -> frozenset[str]:
-    """The levels of body the question asks about; a level it turns down ("不要市里的") is not one."""
-    levels = set()
-    for match in _IN_QUESTION.finditer(question):
-        if not _REFUSED.search(question[max(0, match.start() - 2) : match.start()]):
-            levels.add(_LEVEL_OF[match.group(1)])
-    return frozenset(levels)
+    """The levels of body the question asks about; a level it turns down is not one."""
+    return frozenset(_LEVEL_OF[match.group(1)] for match in _asked(question))
 
 
 def asked_body(question: str, places: Sequence[str]) -> str:
     """How the question names the body it asks about ("武汉市质量协会", "市质协"), for a reply that
     says the notices give none for it; "" when it names none."""
-    for match in _IN_QUESTION.finditer(question):
-        if _REFUSED.search(question[max(0, match.start() - 2) : match.start()]):
-            continue
+    for match in _asked(question):
         before = question[: match.start()]
         place = next((p for p in places if before.endswith(p)), "")
         return place + match.group(0).rstrip("的")

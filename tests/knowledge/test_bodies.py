@@ -12,8 +12,10 @@ from knowledge._bodies import asked_body, asked_levels, body_fit, refused_spans,
     [
         ("株洲这边报湖南服务明星 材料最迟几号交到市质协啊", {"city"}),
         ("湖南省質協的聯繫人 要省里的不要市里的", {"province"}),  # a level turned down is not asked
-        ("县级的截止时间是哪天", {"county"}),
+        ("县里的截止时间是哪天", {"county"}),
         ("江苏省用户满意服务明星申报条件", set()),  # a place in a programme's name asks for no body
+        ("获得过省级荣誉的能加分吗", set()),  # an honour's level is no body
+        ("县级的荣誉算不算", set()),
     ],
 )
 def test_the_level_a_question_asks_for(question, levels):
