@@ -194,9 +194,11 @@ class ExtractiveAnswerer:
     def _body_not_given(
         self, group: GroupAnswer, scope: Scope, analysis: QuestionAnalysis, context: AnswerContext
     ) -> str | None:
-        """A contact, address or deadline belongs to a body: the place the question names whose body
-        the group's sentences are not about (南京's deadline asked, the province's given), or None.
-        A place is the group's when its programme covers it or the passage names it."""
+        """A contact, address, deadline or quota belongs to a body: the body the question names that
+        the group's sentences are not about, or None. Either its level (市质协 asked, only the
+        province's sentences given: knowledge/_bodies.py) or its place (南京's deadline asked, the
+        province's given); a place is the group's when its programme covers it, its issuer is of that
+        place, or the passage names it."""
         asks_body_fact = bool(_ASKS_BODY_FACT.search(analysis.text))
         if not (analysis.deadline or asks_body_fact or {"phone", "address"} & set(analysis.units)):
             return None
