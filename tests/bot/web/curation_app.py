@@ -7,17 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from bot._wiring import programme_names
 from bot.settings import Settings
-from bot.shared_state import MemorySharedState
-from bot.web import create_app
 from conversations import CuratedAnswerStore, Dialogue, Incoming, Store
 from knowledge import KnowledgeBase, KnowledgeConfig
-from tests.bot.web.staff_app import CHEAP_HASHER, STAFF_NAME, STAFF_PASSWORD, Clock, login
+from tests.bot.web.staff_app import Clock, login, staff_client
 
 NOTICE_FILE = "haian-2024-service-star.txt"
 NOTICE_TITLE = "关于开展2024年度海安市用户满意服务之星活动的通知"
@@ -63,23 +62,11 @@ def notice_index(tmp_path: Path, store: Store) -> KnowledgeBase:
 @contextmanager
 def curation_client(tmp_path: Path, database_url: str, clock: Clock) -> Iterator[TestClient]:
     """A signed-in staff client of the app whose dialogue answers from the notice and the curated answers."""
-    store = Store(database_url)
-    dialogue = Dialogue(store, notice_index(tmp_path, store), today=lambda: date(2024, 6, 1))
     settings = Settings(data_dir=tmp_path / "data", public_base_url="https://bot.example.org")
-    app = create_app(
-        settings,
-        dialogue=dialogue,
-        shared_state=MemorySharedState(),
-        clock=clock,
-        password_hasher=CHEAP_HASHER,
-    )
-    try:
-        with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
-            client.app.state.web.staff.accounts.add(STAFF_NAME, STAFF_PASSWORD)  # type: ignore[attr-defined]
-            assert login(client).status_code == 303
-            yield client
-    finally:
-        store.close()
+    answerer = partial(notice_index, tmp_path)
+    with staff_client(settings, database_url, clock, answerer=answerer, today=date(2024, 6, 1)) as client:
+        assert login(client).status_code == 303
+        yield client
 
 
 def say(client: TestClient, user_id: str, text: str, channel: str = "wechat") -> str:

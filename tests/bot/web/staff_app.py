@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.shared_state import MemorySharedState
 from bot.web import create_app
 from conversations import Dialogue, Incoming, Store
+from conversations._context import Answerer
 from knowledge import Answer, Citation, Programme
 
 STAFF_NAME = "王老师"
@@ -86,11 +87,15 @@ def staff_client(
     clock: Clock,
     extra_pages: Sequence[APIRouter] = (),
     hasher: PasswordHasher | None = CHEAP_HASHER,
+    answerer: Callable[[Store], Answerer] = lambda store: FakeAnswerer(),
+    today: date = date(2025, 8, 1),
 ) -> Iterator[TestClient]:
     """A client of the app (https, so the Secure cookies are sent) with one staff account; `extra_pages`
-    are mounted as a later staff page would be. `hasher` None: the app's own (argon2's default cost)."""
+    are mounted as a later staff page would be. `hasher` None: the app's own (argon2's default cost).
+    `answerer`: what the dialogue answers with, made over the app's store (a real knowledge base whose
+    curated answers are the store's, say)."""
     store = Store(database_url)
-    dialogue = Dialogue(store, FakeAnswerer(), today=lambda: date(2025, 8, 1))
+    dialogue = Dialogue(store, answerer(store), today=lambda: today)
     app = create_app(
         settings, dialogue=dialogue, shared_state=MemorySharedState(), clock=clock, password_hasher=hasher
     )

@@ -20,14 +20,12 @@ from fastapi.testclient import TestClient
 from bot._wiring import knowledge_base_with_curated
 from bot.notice_jobs import NoticeJob, NoticeJobs
 from bot.settings import Settings
-from bot.shared_state import MemorySharedState
-from bot.web import create_app
 from bot.web.staff._pending import PENDING_DIRNAME
-from conversations import CuratedAnswerStore, Dialogue, Incoming, Store
+from conversations import CuratedAnswerStore, Incoming, Store
 from conversations._store import NoticeJobRow
 from knowledge import MAX_UPLOAD_BYTES, KnowledgeBase, NoticeLibrary
 from knowledge._index import read_current
-from tests.bot.web.staff_app import CHEAP_HASHER, STAFF_NAME, STAFF_PASSWORD, Clock, login, session_csrf
+from tests.bot.web.staff_app import STAFF_NAME, Clock, login, session_csrf, staff_client
 
 HUBEI_FILE = "hubei-2027-service-star.txt"
 HUBEI = """\
@@ -66,23 +64,14 @@ def settings(tmp_path: Path, corpus: Path) -> Settings:
 def notices_client(settings: Settings, database_url: str, clock: Clock) -> Iterator[TestClient]:
     """The app over a real knowledge base (the one-notice corpus, indexed) and store, with one staff
     account; not yet signed in."""
-    store = Store(database_url)
-    kb = knowledge_base_with_curated(settings, store)
-    kb.ingest(NoticeLibrary(settings.resolved_notices(), settings.managed_notices_dir))
-    dialogue = Dialogue(store, kb, today=lambda: date(2027, 4, 1))
-    app = create_app(
-        settings,
-        dialogue=dialogue,
-        shared_state=MemorySharedState(),
-        clock=clock,
-        password_hasher=CHEAP_HASHER,
-    )
-    try:
-        with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
-            client.app.state.web.staff.accounts.add(STAFF_NAME, STAFF_PASSWORD)  # type: ignore[attr-defined]
-            yield client
-    finally:
-        store.close()
+
+    def indexed(store: Store) -> KnowledgeBase:
+        kb = knowledge_base_with_curated(settings, store)
+        kb.ingest(NoticeLibrary(settings.resolved_notices(), settings.managed_notices_dir))
+        return kb
+
+    with staff_client(settings, database_url, clock, answerer=indexed, today=date(2027, 4, 1)) as client:
+        yield client
 
 
 @pytest.fixture
