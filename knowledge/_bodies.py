@@ -85,3 +85,12 @@ def body_fit(asked: frozenset[str], spoken: frozenset[str]) -> float:
 def refused_spans(question: str) -> list[tuple[int, int]]:
     """Where the question turns a level down ("不要市里的"): words that name what is not asked."""
     return [match.span() for match in _REFUSAL.finditer(question)]
+
+
+# A district's or county's own body in a rule ("报送朝阳区质量协会").
+_COUNTY_BODY = re.compile(r"([\u4e00-\u9fff]{2,4}?[区县])(?:质量管理协会|质量协会|质协|协会|总工会)")
+
+
+def county_bodies(text: str) -> frozenset[str]:
+    """The districts and counties whose bodies a sentence names (朝阳区), not 各区 or 县（区）."""
+    return frozenset(m.group(1) for m in _COUNTY_BODY.finditer(text) if m.group(1)[0] not in "各本我全该")

@@ -81,6 +81,12 @@ _LIST_RANK = 5  # 1. / （1） / ① / 一是: list items
 _SIGN_OFF_RE = re.compile(
     rf"^(?:[{YEAR_DIGITS}]{{4}}|\d{{4}})年[{CN_NUMERALS}\d]{{1,3}}月[{CN_NUMERALS}\d]{{1,3}}日(?:印发)?$"
 )
+# The bodies signing a notice (落款), on the lines right above its date: 芜湖市质量协会　芜湖市总工会
+_SIGNER_RE = re.compile(
+    r"^(?:[\u4e00-\u9fff（）()]{2,30}(?:会|局|委|厅|办|室|公司|中心|部|院|组|处|政府|集团)(?:\s+|$))+$"
+)
+_SIGNER_LINES = 3
+SIGN_OFF_TITLE = "落款"
 _LIST_KINDS = {"num", "paren_num", "circled", "ordinal"}
 _SHORT_ITEM_KINDS = {"cn", "paren_cn", "article"}
 
@@ -387,13 +393,36 @@ def _build_tree(text: str) -> _Section:
         elif isinstance(item, _Table):
             current.content.extend(_table_blocks(item.rows))
         else:
-            # A date closes the list it follows, and so does a paragraph that points back at it
-            # ("以上材料用A4纸打印…" after the materials list): it belongs to the whole, not to the last item.
-            if _SIGN_OFF_RE.match(item) or _BACK_REFERENCE_RE.match(item):
+            if _SIGN_OFF_RE.match(item):
+                current = _add_sign_off(current, item)
+                continue
+            # A paragraph that points back at a list ("以上材料用A4纸打印…" after the materials
+            # list) closes it: it belongs to the whole, not to the last item.
+            if _BACK_REFERENCE_RE.match(item):
                 while current.parent is not None and current.rank >= _LIST_RANK:
                     current = current.parent
             current.content.append(_Block(item))
     return root
+
+
+def _add_sign_off(current: _Section, date_line: str) -> _Section:
+    """The 落款 (the signing bodies' lines right above the date, and the date) as a section of the
+    part it closes, on one line: asked who issued a notice or when, both are found together.
+    Returns the part, where what follows the sign-off (attachments, 抄送) belongs."""
+    signers: list[str] = []
+    while len(signers) < _SIGNER_LINES and current.content:
+        last = current.content[-1]
+        if not isinstance(last, _Block) or last.standalone or not _SIGNER_RE.match(last.text):
+            break
+        signers.insert(0, last.text)
+        current.content.pop()
+    part = current
+    while part.parent is not None and part.rank > 0:
+        part = part.parent
+    sign_off = _Section(_Heading("sign_off", part.rank + 0.5, [], SIGN_OFF_TITLE, True), parent=part)
+    sign_off.content.append(_Block(" ".join([*signers, date_line])))
+    part.content.append(sign_off)
+    return part
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,7 +20,14 @@ import re
 from collections.abc import Callable, Sequence
 
 from knowledge._answer_context import AnswerContext, CorpusStats, term_weights
-from knowledge._bodies import asked_body, asked_levels, body_fit, sentence_levels, spoken_levels
+from knowledge._bodies import (
+    asked_body,
+    asked_levels,
+    body_fit,
+    county_bodies,
+    sentence_levels,
+    spoken_levels,
+)
 from knowledge._decision import AnswerDecision, default_decision, group_features
 from knowledge._extractive_text import (
     _ANAPHORA,
@@ -209,6 +216,11 @@ class ExtractiveAnswerer:
         if levels and min(fits) < 0 and max(fits) <= 0:
             # "武汉市质量协会的联系人": the notices give the province's only.
             return asked_body(analysis.text, scope.places) or None
+        for county in scope.counties:
+            # "海淀区的单位…交给谁": 朝阳区's letter names its own district's body, not the asker's.
+            others = frozenset().union(*(county_bodies(c.unit.text) for c in giving))
+            if others and county not in others:
+                return county
         programme = context.programme(group.programme)
         # The issuer speaks for its place too: 淄博市质量协会 forwards 山东's notice ("我市推荐名额").
         own = " ".join([*programme.places, programme.issuer or ""]) if programme else ""
@@ -272,6 +284,7 @@ class ExtractiveAnswerer:
         ranking = params.ranking
         weights = {**key_weights, **soft_weights}
         total = sum(weights.values())
+        key_total = sum(key_weights.values())
         wants_list = AnswerKind.LIST in analysis.kinds
         deadline_terms = set(self.cues.deadline_terms)
         about_forms = any(term.endswith("表") or "填" in term for term in analysis.key_terms)
@@ -384,6 +397,12 @@ class ExtractiveAnswerer:
                 if unit.kind == "block" and not analysis.typed_kinds:
                     # a whole list answers "哪些"; "材料交几份" asks for a figure, not the list
                     score += ranking.whole_list
+                if unit.kind == "block" and key_total:
+                    # "要交哪些材料": the list headed "五、申报材料", not the steps that mention 申报材料.
+                    opening = hit.chunk.text[unit.start : unit.end].split("\n", 1)[0].strip()
+                    if _is_heading(opening):
+                        named = sum(w * self._term_coverage(t, opening) for t, w in key_weights.items())
+                        score += ranking.list_heading * named / key_total
                 if unit.text.endswith(("：", ":")):
                     score -= ranking.announces
                 elif wants_list and unit.kind != "block" and _BACK_REFERENCE.match(unit.text):

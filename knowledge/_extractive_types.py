@@ -27,6 +27,7 @@ class RankingWeights:
     section: float = 0.1
     deadline: float = 0.05  # ...plus this for a deadline sentence when a deadline is asked
     whole_list: float = 0.15  # ...plus this for a whole list (a list question is best answered by it)
+    list_heading: float = 0.1  # ...plus this times the key terms a list's heading covers (五、申报材料)
     announces: float = 0.1  # ...minus this for a line ending in "：" (it only announces what follows)
     heading: float = 0.1  # ...minus this for a heading that does not hold the answer itself
     too_short: float = 0.15  # ...minus this under 6 characters

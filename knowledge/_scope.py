@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from knowledge._awards import awards_in_title
 from knowledge._models import Catalog, DocumentMeta
 from knowledge._numerals import YEAR_DIGITS, to_int
+from knowledge._tokenize import dictionary_counties
 
 REGIONS_PATH = Path(__file__).parent / "data" / "regions.yaml"
 
@@ -51,6 +52,10 @@ HONOUR_AFTER_PLACE = re.compile(
 PAST_HONOUR_AFTER_YEAR = re.compile(
     r"[\u4e00-\u9fff]{0,3}?(?:已经|已|曾经|曾)?(?:评上|获得|获评|荣获|被评为|评为|拿到|拿过|得过|获过|评过|入选)"
 )
+# An issuing body: its place, its trade, its kind (福建省 电力 行业协会).
+_ISSUER_SEPARATOR = re.compile(r"[、，,;；\s]+")
+_ISSUER_KIND = re.compile(r"(?:行业)?(?:协会|学会|商会|联合会)$")
+_ISSUER_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|省|市|州|盟|县|区|旗)")
 RELATIVE_YEARS = {"今年": 0, "本年度": 0, "明年": 1, "去年": -1, "前年": -2, "后年": 2}
 
 
@@ -236,6 +241,9 @@ class Scope(BaseModel):
     # Where the question names places, years, document numbers: not key terms (uncovered ones are
     # added back as bare names: 上海, 2006).
     mention_spans: list[tuple[int, int]] = Field(default_factory=list)
+    # Districts and counties named that neither the region table nor a programme knows ("海淀区的
+    # 单位"): the applicant's own, whose body a district's notice (朝阳区's) does not speak for.
+    counties: list[str] = Field(default_factory=list)
 
     @property
     def out_of_corpus(self) -> bool:
@@ -266,11 +274,12 @@ def _programme_from_document(doc: DocumentMeta, regions: RegionTable) -> Program
     title_places = _unique(place.name for place in regions.find(doc.title))
     region_places = _region_places(doc.region or "", regions)
     places = _unique([*title_places, *region_places[-1:]])
-    provinces = [
-        name
-        for name in _unique(regions.province_of(p) or p for p in [*title_places, *region_places])
-        if name not in places
-    ]
+    # "北京市朝阳区": the district of 北京, not 辽宁's city of that name; a region that starts with its
+    # province says which province its places are in.
+    enclosing = region_places[0] if region_places and regions.is_province(region_places[0]) else None
+    all_places = [*title_places, *region_places]
+    named = [enclosing] if enclosing else [regions.province_of(p) or p for p in all_places]
+    provinces = [name for name in _unique(named) if name not in places]
     year = doc.year
     label_place = places[0] if places else (doc.programme or doc.file)
     awards = awards_in_title(doc.title)
@@ -414,6 +423,12 @@ def resolve_scope(
                 if prefix_programme not in candidates:
                     candidates.append(prefix_programme)
 
+    for programme_id, pattern in _issuer_patterns(tuple((p.id, p.issuer or "") for p in programmes)):
+        if match := pattern.search(text):  # "电力协会那个服务明星班组": the programme its issuer runs
+            spans.append(match.span())
+            if known[programme_id] not in candidates:
+                candidates.append(known[programme_id])
+
     named_place = bool(candidates)
     # "今年/明年" names no edition the applicant could know: the notices answer with their own year
     # (and flag a passed deadline); only a written year can be outside the corpus.
@@ -443,6 +458,7 @@ def resolve_scope(
             candidates = matched_years
 
     place_names = _unique(p.name for p in found)
+    counties = [c for c in named_counties(text) if not any(c.startswith(p.name) for p in found)]
     year_values = _unique(str(m.year) for m in years)
     if requested and requested in known:
         # The caller's choice wins; only what no programme covers at all is still reported.
@@ -454,6 +470,7 @@ def resolve_scope(
             years=[int(y) for y in year_values],
             uncovered=_unique_mentions(uncovered),
             mention_spans=spans,
+            counties=counties,
         )
     return Scope(
         programmes=[p.id for p in candidates],
@@ -462,6 +479,49 @@ def resolve_scope(
         years=[int(y) for y in year_values],
         uncovered=_unique_mentions(uncovered),
         mention_spans=spans,
+        counties=counties,
+    )
+
+
+_COUNTY_END = re.compile(r"[区县]")
+
+
+def named_counties(text: str) -> list[str]:
+    """The districts and counties of jieba's dictionary that the text names, the longest name
+    ending at each 区/县 ("海淀区的单位" -> [海淀区])."""
+    if not _COUNTY_END.search(text):
+        return []  # no need to load the dictionary's places
+    counties = dictionary_counties()
+    found: list[str] = []
+    for match in _COUNTY_END.finditer(text):
+        end = match.end()
+        for length in (5, 4, 3):
+            word = text[max(0, end - length) : end]
+            if len(word) == length and word in counties:
+                found.append(word)
+                break
+    return _unique(found)
+
+
+@lru_cache(maxsize=8)
+def _issuer_patterns(issuers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """What applicants call a programme's issuing body by its own trade (福建省电力行业协会 -> 电力协会,
+    电力行业协会), for the bodies only one programme's issuers have. The quality associations (质量协会,
+    质量管理协会) issue most programmes: their name tells none apart, nor does a place's union."""
+    programmes_of: dict[str, set[str]] = {}
+    for programme_id, issuer in issuers:
+        for body in _ISSUER_SEPARATOR.split(issuer):
+            kind = _ISSUER_KIND.search(body)
+            if kind is None:
+                continue
+            trade = _ISSUER_PLACE.sub("", body[: kind.start()])
+            if len(trade) >= 2 and "质量" not in trade:
+                programmes_of.setdefault(trade, set()).add(programme_id)
+    return tuple(
+        (programme_id, re.compile(f"{re.escape(trade)}(?:行业)?(?:协会|学会|商会|联合会)"))
+        for trade, ids in programmes_of.items()
+        if len(ids) == 1
+        for programme_id in ids
     )
 
 

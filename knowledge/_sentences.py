@@ -24,6 +24,7 @@ MAX_ROW_CHARS = 220  # longer rows are quoted cell by cell
 # cuts them for a phone (knowledge/_extractive_wording.shown_text).
 MAX_BLOCK_CHARS = 1200
 _SPILL_CHARS = 40  # lines this short after a row may be the rest of one of its cells
+_ANNOUNCING_CHARS = 8  # longer than a cell's label ending in a colon
 _LABEL_CHARS = 20  # "推进小组办公室主任：" is a label whose value is on the next line
 _MAX_ITEM_LINES = 3  # an item of a list may be followed by this many lines of explanation, minus one
 _SENTENCE_END = re.compile(r"[。！？!?](?:[”’」』）)]*)")
@@ -108,7 +109,7 @@ def _paragraphs(text: str) -> list[tuple[int, int, bool]]:
                 if not (spilled and opened) or len(raw(j).split(CELL_SEPARATOR)[0].strip()) > _SPILL_CHARS:
                     break
                 spilled = False
-            elif len(following) > _SPILL_CHARS or following.endswith("。"):
+            elif len(following) > _SPILL_CHARS or following.endswith("。") or _announces(following):
                 break
             else:
                 spilled = True
@@ -117,6 +118,12 @@ def _paragraphs(text: str) -> list[tuple[int, int, bool]]:
         spans.append((lines[i][0], lines[j - 1][1], True))
         i = j
     return spans
+
+
+def _announces(line: str) -> bool:
+    """A line that announces a list below it ("有下列情形之一的，一票否决：") opens prose after a
+    table; a cell's short label ("评价得分：") does not."""
+    return line.endswith(("：", ":")) and len(line) > _ANNOUNCING_CHARS
 
 
 def _joined_lines(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:

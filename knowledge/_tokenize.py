@@ -186,6 +186,14 @@ def dictionary_verbs(*, cache_dir: Path | None = None) -> frozenset[str]:
         return _verbs
 
 
+@lru_cache(maxsize=1)
+def dictionary_counties() -> frozenset[str]:
+    """The county-level places of jieba's dictionary: words it tags as place names (ns) that end in
+    区 or 县 after a name of two characters or more (海淀区, 长兴县; not 新区)."""
+    places = tagged_dictionary_words("places", lambda tag: tag == "ns", DEFAULT_JIEBA_CACHE_DIR)
+    return frozenset(word for word in places if len(word) >= 3 and word.endswith(("区", "县")))
+
+
 def _load_verbs(directory: Path) -> frozenset[str]:
     return tagged_dictionary_words("verbs", lambda tag: tag.startswith("v"), directory)
 

@@ -131,9 +131,7 @@ class ChromaVectorStore:
             )
         self._count = None
 
-    def query(
-        self, embedding: Vector, *, k: int, programmes: Sequence[str] | None = None
-    ) -> list[VectorHit]:
+    def query(self, embedding: Vector, *, k: int, programmes: Sequence[str] | None = None) -> list[VectorHit]:
         n_results = min(k, self.count())
         if n_results <= 0 or (programmes is not None and not programmes):
             return []
