@@ -33,6 +33,7 @@ _ISSUER_LINE_RE = re.compile(r"^[\u4e00-\u9fff（）()\s]{4,80}$")
 # letterhead or issuer line printed above it ("重庆市质量协会", "厦门市质量协会文件").
 _TITLE_SHAPE_RE = re.compile(r"^关于.{4,}|.{4,}(?:通知|办法|细则|方案|意见|决定|公告|通告|规定|标准)$")
 _TITLE_LOOKAHEAD = 8  # meaningful lines read for a title-shaped one
+_BREADCRUMB_RE = re.compile(r"\s[>＞»›]\s")
 EXAMPLES_KIND = "examples"  # catalog `kind` of sample write-ups: rules of no programme
 
 
@@ -80,14 +81,17 @@ def first_meaningful_line(text: str) -> str | None:
         line = raw.strip().lstrip("#").strip()
         if not line or not _WORD_RE.search(line) or "\t" in raw:
             continue
-        if _DOC_NUMBER_RE.search(line) or _APPENDIX_RE.match(line):
-            continue
-        if _TITLE_SHAPE_RE.match(line):
-            return line[:120]
+        if _DOC_NUMBER_RE.search(line) or _APPENDIX_RE.match(line) or _BREADCRUMB_RE.search(line):
+            continue  # a web page's "首页 > 通知公告" names the site's section, not the notice
         meaningful.append(line)
         if len(meaningful) >= _TITLE_LOOKAHEAD:
             break
-    return meaningful[0][:120] if meaningful else None
+    shaped = [line for line in meaningful if _TITLE_SHAPE_RE.match(line)]
+    # "关于开展…的通知" over any other line that merely ends like a title
+    about = [line for line in shaped if line.startswith("关于")]
+    for line in (*about, *shaped, *meaningful[:1]):
+        return line[:120]
+    return None
 
 
 def meta_for(path: Path, text: str, catalog: Catalog) -> DocumentMeta:

@@ -150,7 +150,10 @@ def _has_content(rest: str) -> bool:
 
 def _numbered(kind: str, rank: float, label: str, rest: str, line: str) -> _Heading:
     rest = rest.strip()
-    return _Heading(kind, rank, [line], _short_title(label + rest), _has_content(rest))
+    # A list item that ends its sentence ("6.个人近期免冠照片1张。") says something: it is not the
+    # title of the paragraph after it ("纸质材料一式两份…" closes the list).
+    stated = kind in _LIST_KINDS and rest.endswith(("。", "；", ";"))
+    return _Heading(kind, rank, [line], _short_title(label + rest), stated or _has_content(rest))
 
 
 def _match_numbered(line: str) -> _Heading | None:

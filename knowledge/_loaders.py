@@ -313,6 +313,10 @@ class _LayoutHTMLParser(HTMLParser):
         self.rows: list[list[str]] = []
         self.cell: list[str] | None = None
         self.row_spans: dict[int, int] = {}  # column -> rows still covered by a rowspan above
+        # Open lists, innermost last: an <ol>'s items so far, None for a <ul>. An item of an <ol>
+        # is numbered as a browser shows it ("1."), so the chunker reads it as a list item.
+        self.lists: list[int | None] = []
+        self.item_number: str | None = None
 
     # paragraph text outside tables
     def _flush(self) -> None:
@@ -322,6 +326,9 @@ class _LayoutHTMLParser(HTMLParser):
             return
         if self.heading and not starts_with_numbering(text):
             text = "#" * self.heading + " " + text
+        if self.item_number is not None and not starts_with_numbering(text):
+            text = self.item_number + text
+        self.item_number = None
         self.lines.append(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -358,6 +365,11 @@ class _LayoutHTMLParser(HTMLParser):
             self.heading = self._HEADINGS[tag]
         elif tag in self._BLOCKS:
             self._flush()
+        if tag in ("ol", "ul"):
+            self.lists.append(0 if tag == "ol" else None)
+        elif tag == "li" and self.lists and self.lists[-1] is not None:
+            self.lists[-1] += 1
+            self.item_number = f"{self.lists[-1]}."
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP:
@@ -387,6 +399,8 @@ class _LayoutHTMLParser(HTMLParser):
             self.heading = None
         elif tag in self._BLOCKS:
             self._flush()
+        if tag in ("ol", "ul") and self.lists:
+            self.lists.pop()
 
     def handle_data(self, data: str) -> None:
         if self.skip_depth:

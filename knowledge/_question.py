@@ -730,8 +730,20 @@ class QuestionAnalyser:
             # Only when its words say all of it: 保证金 is not 保证 (视频文件 is 视频 and a filler).
             whole = all(any(ch in w for w in words) for ch in term)
             if whole and any(corpus.df(w) > 0 for w in parts):
-                return parts
+                return _without_overlapping_unused(term, parts, corpus)
         return [term]
+
+
+def _without_overlapping_unused(term: str, parts: list[str], corpus: DocumentFrequency) -> list[str]:
+    """Search-mode parts overlap ("分数线" -> 分数, 数线): a part the notices never use that shares
+    characters with one they do is another cut of the same word, not a word the notices lack."""
+
+    def span(word: str) -> range:
+        start = term.find(word)
+        return range(start, start + len(word))
+
+    used = [span(w) for w in parts if corpus.df(w) > 0]
+    return [w for w in parts if corpus.df(w) > 0 or not any(set(span(w)) & set(u) for u in used)]
 
 
 def _differing_char(a: str, b: str) -> tuple[str, str] | None:

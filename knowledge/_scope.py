@@ -505,9 +505,9 @@ def named_counties(text: str) -> list[str]:
 
 @lru_cache(maxsize=8)
 def _issuer_patterns(issuers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """What applicants call a programme's issuing body by its own trade (福建省电力行业协会 -> 电力协会,
-    电力行业协会), for the bodies only one programme's issuers have. The quality associations (质量协会,
-    质量管理协会) issue most programmes: their name tells none apart, nor does a place's union."""
+    """What applicants call a programme by its issuing body's trade (福建省电力行业协会 -> 电力协会,
+    电力行业, 电力; 深圳燃气), for the bodies only one programme's issuers have. The quality
+    associations (质量协会, 质量管理协会) issue most programmes: their name tells none apart."""
     programmes_of: dict[str, set[str]] = {}
     for programme_id, issuer in issuers:
         for body in _ISSUER_SEPARATOR.split(issuer):
@@ -518,7 +518,7 @@ def _issuer_patterns(issuers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, r
             if len(trade) >= 2 and "质量" not in trade:
                 programmes_of.setdefault(trade, set()).add(programme_id)
     return tuple(
-        (programme_id, re.compile(f"{re.escape(trade)}(?:行业)?(?:协会|学会|商会|联合会)"))
+        (programme_id, re.compile(f"{re.escape(trade)}(?:行业)?(?:协会|学会|商会|联合会)?"))
         for trade, ids in programmes_of.items()
         if len(ids) == 1
         for programme_id in ids
