@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from knowledge._tokenize import dictionary_counties
+
 # level -> the words that name it before a body or 里 ("省里", "株洲市质量协会").
 _LEVELS = {"province": ("自治区", "省"), "city": ("市州", "市", "州"), "county": ("县", "区")}
 _LEVEL_OF = {word: level for level, words in _LEVELS.items() for word in words}
@@ -93,4 +95,14 @@ _COUNTY_BODY = re.compile(r"([\u4e00-\u9fff]{2,4}?[区县])(?:质量管理协会
 
 def county_bodies(text: str) -> frozenset[str]:
     """The districts and counties whose bodies a sentence names (朝阳区), not 各区 or 县（区）."""
-    return frozenset(m.group(1) for m in _COUNTY_BODY.finditer(text) if m.group(1)[0] not in "各本我全该")
+    names = (_county_name(m.group(1)) for m in _COUNTY_BODY.finditer(text))
+    return frozenset(name for name in names if name)
+
+
+def _county_name(captured: str) -> str | None:
+    """The district's name at the end of what the pattern caught from its left ("报送朝阳区" ->
+    朝阳区): jieba's county names where one ends there; None for 各区, 本区."""
+    if captured[-2] in "各本我全该":
+        return None
+    counties = dictionary_counties()
+    return next((captured[-n:] for n in (5, 4, 3) if captured[-n:] in counties), captured[-3:])

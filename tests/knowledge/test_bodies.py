@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge._bodies import asked_body, asked_levels, body_fit, refused_spans, sentence_levels
+from knowledge._bodies import (
+    asked_body,
+    asked_levels,
+    body_fit,
+    county_bodies,
+    refused_spans,
+    sentence_levels,
+)
 
 
 @pytest.mark.parametrize(
@@ -120,3 +127,99 @@ def test_the_province_contact_is_given_when_the_city_is_turned_down(forwarding_k
     assert answer.kind == "answer"
     assert "易国栋" in answer.answer and "贺雨晴" not in answer.answer
     assert "湖南省质量协会用户工作部" in answer.answer  # the body, from the line above the contact
+
+
+@pytest.mark.parametrize(
+    ("sentence", "counties"),
+    [
+        ("请于6月14日前将申报材料报送朝阳区质量协会。", {"朝阳区"}),  # the district, not 报送朝阳区
+        ("长兴县总工会、长兴县质协联合推荐。", {"长兴县"}),
+        ("请将申报材料报送各区质协，由各区质协汇总后报送市质协。", set()),  # every district's body
+        ("报送本区协会。", set()),
+        ("各县（区）质协要成立推进小组。", set()),
+        ("联系人：王芳 电话：010-65001234", set()),
+    ],
+)
+def test_the_districts_whose_bodies_a_sentence_names(sentence, counties):
+    assert county_bodies(sentence) == counties
+
+
+# --- answers: a district's letter names its own district's body, not the asker's ------------------
+
+BJ = "beijing-2025-service-star"
+BJ_FORWARDED = "关于开展2025年北京市用户满意服务明星活动的通知"
+
+
+def _district_kb(tmp_path, issuer: str, region: str, passages: list[tuple[str, str]]):
+    from knowledge import Catalog, Chunk, DocumentMeta, KnowledgeBase, KnowledgeConfig
+    from tests.knowledge.test_service import TODAY, MemorySearcher
+
+    title = f"关于转发《{BJ_FORWARDED}》的通知"
+    catalog = Catalog(
+        documents=[
+            DocumentMeta(
+                file="bj.txt", title=title, issuer=issuer, region=region, published="2025-05-12", programme=BJ
+            )
+        ]
+    )
+    chunks = [
+        Chunk(
+            id=Chunk.make_id("bj.txt", s, t),
+            text=t,
+            section=s,
+            file="bj.txt",
+            title=title,
+            programme=BJ,
+            year=2025,
+            order=i,
+        )
+        for i, (s, t) in enumerate(passages)
+    ]
+    return KnowledgeBase(
+        KnowledgeConfig(index_dir=tmp_path),
+        retriever=MemorySearcher(chunks),
+        catalog=catalog,
+        clock=lambda: TODAY,
+    )
+
+
+@pytest.fixture
+def chaoyang_kb(tmp_path):
+    return _district_kb(
+        tmp_path,
+        "北京市朝阳区质量协会",
+        "北京市朝阳区",
+        [
+            ("一、报送时间", "请区内各单位于2025年6月14日前将申报材料报送朝阳区质量协会，逾期不再受理。"),
+            ("二、联系方式", "朝阳区质量协会 联系人：王芳 电话：010-65001234"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "what"),
+    [("海淀区的单位申报材料几号截止", "截止日期"), ("海淀区的单位报北京服务明星 区里找谁联系", "联系方式")],
+)
+def test_another_districts_deadline_or_contact_is_not_given_as_the_askers(chaoyang_kb, question, what):
+    answer = chaoyang_kb.ask(question)
+    assert not answer.answered
+    assert answer.answer.startswith(f"通知中没有给出海淀区的{what}。通知中给出的是另一单位的：")
+    assert "朝阳区质量协会" in answer.answer  # what the notice does give, named as another body's
+
+
+def test_the_letters_own_district_is_answered(chaoyang_kb):
+    answer = chaoyang_kb.ask("朝阳区的单位申报材料几号截止")
+    assert answer.answered and "2025年6月14日" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "请海淀区各单位于2025年6月14日前将申报材料报送海淀区质量协会，逾期不再受理。",  # the asker's own
+        "请各单位将申报材料报送各区质协，各区质协于2025年6月14日前报送市质协。",  # every district's
+    ],
+)
+def test_a_city_notice_whose_rule_covers_the_askers_district_answers_it(tmp_path, rule):
+    kb = _district_kb(tmp_path, "北京市质量协会", "北京市", [("一、报送时间", rule)])
+    answer = kb.ask("海淀区的单位申报材料几号截止")
+    assert answer.answered and "2025年6月14日" in answer.answer

@@ -410,3 +410,37 @@ def test_a_paragraph_pointing_back_at_a_list_closes_it_and_the_list_stays_whole(
     assert len(materials) == 1
     assert "4.推荐单位意见" in materials[0].text and "以上材料用A4纸打印" in materials[0].text
     assert not any("推荐单位意见" in c.section for c in chunks)
+
+
+# --- the 落款: the signing bodies and the date, one section of the part they close ---------------
+
+SIGNED_NOTICE = """芜质协〔2024〕12号
+关于开展2024年度芜湖市用户满意服务之星活动的通知
+一、申报时间
+申报截止时间：2024年10月31日。
+二、联系方式
+联系人：张三 电话：0553-1234567
+芜湖市质量协会　芜湖市总工会
+二〇二四年九月十日
+附件：1.申报表
+"""
+
+
+def test_the_sign_off_is_its_own_section_with_the_signers_and_the_date_on_one_line() -> None:
+    chunks = chunks_of(SIGNED_NOTICE)
+    [sign_off] = [chunk for chunk in chunks if chunk.section == "落款"]
+    # asked who issued the notice or when, both are found together, and nothing else
+    assert sign_off.text == "芜湖市质量协会 芜湖市总工会 二〇二四年九月十日"
+    contact = the_chunk(chunks, "联系人：张三")
+    assert "总工会" not in contact.text and "二〇二四年九月十日" not in contact.text
+    # what follows the sign-off stays in the notice, not in the 落款
+    attachment = the_chunk(chunks, "附件：1.申报表")
+    assert attachment.section != "落款" and "二〇二四年九月十日" not in attachment.text
+
+
+def test_a_date_without_signers_above_it_is_a_sign_off_alone() -> None:
+    text = "关于开展服务之星活动的通知\n一、申报时间\n申报截止时间：2024年10月31日。\n2024年9月10日\n"
+    chunks = chunks_of(text)
+    [sign_off] = [chunk for chunk in chunks if chunk.section == "落款"]
+    assert sign_off.text == "2024年9月10日"
+    assert "2024年9月10日" not in the_chunk(chunks, "申报截止时间").text

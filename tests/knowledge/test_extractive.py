@@ -702,3 +702,40 @@ def test_a_bracketed_alternative_also_reads_as_the_pair_it_abbreviates():
     assert answerer._term_coverage("县区", text) == 1.0
     assert answerer._term_coverage("州市", text) == 1.0
     assert answerer._term_coverage("县", text) == 1.0
+
+
+# --- a list's heading names what is asked ("四、申报材料"), the steps only mention it --------------
+
+FJ = Programme(
+    id="fj-2025",
+    label="福建2025",
+    title="福建电力行业用户满意服务明星班组创建活动的通知",
+    year=2025,
+    places=["福建"],
+    issuer="福建省电力行业协会",
+)
+FJ_STEPS = make_chunk(
+    FJ,
+    "五、创建程序",
+    "五、创建程序\n1.班组自评：对照自评表开展自评，自评80分及以上方可申报；\n2.单位推荐：会员单位审核后择优推荐；\n"
+    "3.形式审查：协会秘书处对申报材料进行形式审查；\n4.专家评审：协会组织专家进行材料评审。",
+)
+FJ_MATERIALS = make_chunk(
+    FJ,
+    "四、申报材料",
+    "四、申报材料\n（一）申报表（附件1），经会员单位审核盖章；\n（二）班组自评表（附件2）；\n"
+    "（三）班组先进事迹材料，3000字以内；\n（四）客户满意度调查报告。",
+)
+
+
+@pytest.mark.parametrize("question", ["要交哪些材料", "要交哪些申报材料"])
+def test_a_list_question_is_answered_by_the_list_its_heading_names(question):
+    chunks = [FJ_STEPS, FJ_MATERIALS]  # the steps, which mention 申报材料 twice, found first
+    context = AnswerContext(programmes=[FJ], stats=CorpusStats.from_chunks(chunks), today=TODAY)
+    scope = resolve_scope(question, [FJ])
+    analysis = analyse_question(question, drop_spans=scope.mention_spans, corpus=context.stats)
+    hits = [SearchHit(chunk=c, score=1.0 / (i + 1)) for i, c in enumerate(chunks)]
+    answer = ExtractiveAnswerer().answer(question, analysis, hits, scope, context).answer
+    assert answer.answered
+    assert "（一）申报表" in answer.answer and "客户满意度调查报告" in answer.answer
+    assert "创建程序" not in answer.answer and "形式审查" not in answer.answer

@@ -307,6 +307,12 @@ def test_a_taiwan_word_the_notices_never_use_is_read_as_the_mainland_one():
         ("作风优良总分几分", "score"),
         ("覆盖率到多少才能拿分", "score"),
         ("申请表里的数据按哪个时间点填", "as_of"),
+        ("这个通知的文号是多少", "doc_number"),
+        ("发文字号是什么", "doc_number"),
+        ("那个通知落款是哪天", "sign_off"),
+        ("通知是哪天发的", "sign_off"),
+        ("通知的发布日期", "sign_off"),
+        ("几月几号印发的", "sign_off"),
     ],
 )
 def test_a_word_naming_the_form_of_the_answer_asks_for_that_unit(question, unit):
@@ -319,3 +325,20 @@ def test_a_figures_unit_stays_with_it_not_with_the_next_character():
     analysis = analyse_question("21年评上过服务质量标杆 今年还能再报么")
     assert "年评" not in analysis.key_terms
     assert "21年" in analysis.key_terms or "21年" in analysis.soft_terms
+
+
+@pytest.mark.parametrize(
+    ("unit", "sentence", "given"),
+    [
+        ("doc_number", "连质协〔2016〕21号", True),  # 文号 without the word
+        ("doc_number", "苏经信科技[2011]682号", True),
+        ("doc_number", "推荐名额21个", False),
+        ("sign_off", "芜湖市质量协会 芜湖市总工会 二〇二四年九月十日", True),
+        ("sign_off", "2024年9月10日", True),
+        ("sign_off", "申报截止时间：2024年10月31日。", False),  # a deadline is not a sign-off
+    ],
+)
+def test_a_document_number_and_a_sign_off_date_are_recognised_without_their_names(unit, sentence, given):
+    from knowledge._extractive import ExtractiveAnswerer
+
+    assert ExtractiveAnswerer().cues.units[unit].given(sentence) is given

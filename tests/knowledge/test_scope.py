@@ -299,3 +299,97 @@ def test_an_honour_with_a_place_word_is_not_scope(programmes, question):
 
 def test_a_place_before_other_words_is_still_scope(programmes):
     assert resolve_scope("北京的企业获得过荣誉能申报吗", programmes).out_of_corpus
+
+
+# --- an issuer's trade, a district the tables lack, a district of a municipality ---------------
+
+
+def _issuer_programmes(*extra: DocumentMeta):
+    catalog = Catalog(
+        documents=[
+            DocumentMeta(
+                file="fj.txt",
+                title="关于开展2025年度福建电力行业用户满意服务明星班组创建活动的通知",
+                issuer="福建省电力行业协会",
+                region="福建省",
+                programme="fujian-power-2025",
+            ),
+            DocumentMeta(
+                file="wh.txt",
+                title="关于开展2024年度芜湖市用户满意服务明星班组创建活动的通知",
+                issuer="芜湖市质量协会、芜湖市总工会",
+                region="安徽省芜湖市",
+                programme="wuhu-2024",
+            ),
+            DocumentMeta(
+                file="hz.txt",
+                title="2025年杭州市用户满意服务明星班组评选通知",
+                issuer="杭州市质量管理协会",
+                region="浙江省杭州市",
+                programme="hangzhou-2025",
+            ),
+            *extra,
+        ]
+    )
+    return programmes_from_catalog(catalog)
+
+
+@pytest.mark.parametrize(
+    ("question", "trade"),
+    [
+        ("电力协会那个明星班组要交哪些材料", "电力协会"),
+        ("电力行业协会的服务明星班组什么时候截止", "电力行业协会"),
+    ],
+)
+def test_an_issuers_trade_names_its_programme(question, trade):
+    scope = resolve_scope(question, _issuer_programmes())
+    assert scope.programmes == ["fujian-power-2025"]
+    # the body's name is scope, not a term the passage must repeat
+    start = question.index(trade)
+    assert (start, start + len(trade)) in scope.mention_spans
+
+
+@pytest.mark.parametrize(
+    "question", ["质量协会那个明星班组要交哪些材料", "质量管理协会的明星班组", "总工会的明星班组"]
+)
+def test_a_quality_association_or_a_union_names_no_programme(question):
+    assert resolve_scope(question, _issuer_programmes()).programmes == []
+
+
+def test_a_trade_two_programmes_issue_names_neither():
+    second = DocumentMeta(
+        file="gd.txt",
+        title="广东电力行业服务明星班组通知",
+        issuer="广东省电力行业协会",
+        region="广东省",
+        programme="guangdong-power",
+    )
+    assert resolve_scope("电力协会那个明星班组要交哪些材料", _issuer_programmes(second)).programmes == []
+
+
+def test_a_district_the_tables_lack_is_the_askers_county():
+    scope = resolve_scope("海淀区的单位申报材料几号截止", _issuer_programmes())
+    assert scope.counties == ["海淀区"]
+    assert resolve_scope("新区的单位几号截止", _issuer_programmes()).counties == []  # no name before 区
+    assert resolve_scope("申报材料几号截止", _issuer_programmes()).counties == []
+
+
+CHAOYANG = DocumentMeta(
+    file="cy.txt",
+    title="关于转发《关于开展2025年北京市用户满意服务明星活动的通知》的通知",
+    issuer="北京市朝阳区质量协会",
+    region="北京市朝阳区",
+    programme="beijing-chaoyang-2025",
+)
+
+
+def test_a_district_of_a_municipality_is_not_a_city_of_another_province():
+    chaoyang = by_id(_issuer_programmes(CHAOYANG), "beijing-chaoyang-2025")
+    assert "朝阳" in chaoyang.places
+    assert "辽宁" not in chaoyang.provinces  # 北京市朝阳区, not 辽宁's 朝阳
+    assert resolve_scope("辽宁的服务明星什么时候申报", _issuer_programmes(CHAOYANG)).programmes == []
+
+
+def test_a_district_a_programme_knows_is_its_place_not_a_stray_county():
+    scope = resolve_scope("朝阳区的单位几号截止", _issuer_programmes(CHAOYANG))
+    assert scope.programmes == ["beijing-chaoyang-2025"] and scope.counties == []

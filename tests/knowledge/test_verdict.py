@@ -118,6 +118,24 @@ def test_the_rule_settles_it(question, terms, soft, sentences, verdict):
 
 
 @pytest.mark.parametrize(
+    ("question", "terms", "sentences"),
+    [
+        ("班组长能参加评选吗", ["班组长", "评选"], ["班组长不作为本次评选对象。"]),
+        (
+            "发生过重大质量事故的企业能推荐吗",
+            ["重大质量事故", "企业", "推荐"],
+            ["上年度发生重大质量事故的企业不作为推荐对象。"],
+        ),
+        ("后勤班组能参加创建吗", ["后勤班组", "创建"], ["机关职能部门和后勤班组不列入创建对象。"]),
+        ("分公司能参加评价吗", ["分公司", "评价"], ["分公司不纳入本次评价范围。"]),
+    ],
+)
+def test_not_being_counted_among_those_a_programme_is_for_forbids(question, terms, sentences):
+    # 不作为/不列入/不纳入…对象: the rule says no, as 不得 does
+    assert yes_no_verdict(question, terms, sentences, ALTERNATIVES) == "不能。"
+
+
+@pytest.mark.parametrize(
     ("question", "terms", "soft", "sentences"),
     [
         # not the first time: whether the asker holds the title, the question does not say
