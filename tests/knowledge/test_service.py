@@ -599,10 +599,6 @@ def test_the_issuers_trade_names_its_programme(issuers_kb):
     assert "客户满意度调查报告" in answer.answer and "明星班组事迹材料" not in answer.answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="发布日期 leaves 发布 a required term the sign-off lacks (its cue covers 发布日期, not 发布)",
-)
 def test_the_publication_date_asked_by_that_name_is_the_sign_off(issuers_kb):
     answer = issuers_kb.ask("芜湖那个通知的发布日期")
     assert answer.answered and "二〇二四年九月十日" in answer.answer
