@@ -31,7 +31,7 @@ _QUESTION_MARKS = frozenset("？?")
 _ABOUT_THE_ASKER = re.compile(
     r"^(?:我|我们|咱|咱们|本人)(?:是|在|这边|公司|单位|准备|想)|^(?:帮|替|代).{0,8}问"
 )
-_SENTENCE_CLAUSE = re.compile(r"[，,；;。：:|]")
+_SENTENCE_CLAUSE = re.compile(r"[，,；;。|]")  # a label stays with its value ("电话：0891-…")
 MIN_CLAUSE_CHARS = 4  # "电话呢" asks nothing the clause before did not
 
 AnalyseClause = Callable[[str, Sequence[tuple[int, int]]], QuestionAnalysis]
@@ -105,14 +105,15 @@ def answer_by_parts(
     if not answered:
         return None
     return ExtractiveResult(
-        _combined(question, [r.answer for r in answered], unanswered),
+        combined_answer(question, [r.answer for r in answered], unanswered),
         [group for result in answered for group in result.groups],
         answered[0].analysis,
     )
 
 
 def _says(result: ExtractiveResult, analysis: QuestionAnalysis, answerer: ExtractiveAnswerer) -> bool:
-    """One clause of the answer's chosen sentences holds every key term of the part, and what it
+    """One clause of the answer's chosen sentences holds every key term of the part (or a synonym:
+    座机 in "电话：0891-…"), and what it
     asks for (a number for 几个, a date for 哪天) when it asks for one: "满意度得分达到要求的" does
     not say how many points 四星级 needs, though its sentence has figures elsewhere."""
     if not analysis.key_terms:
@@ -120,7 +121,7 @@ def _says(result: ExtractiveResult, analysis: QuestionAnalysis, answerer: Extrac
     for group in result.groups:
         for chosen in group.chosen:
             for part in _SENTENCE_CLAUSE.split(chosen.unit.text):
-                if all(term in part for term in analysis.key_terms) and (
+                if all(answerer.covers(term, part) for term in analysis.key_terms) and (
                     not analysis.typed_kinds or answerer.has_answer_shape(analysis, part)
                 ):
                     return True
@@ -138,7 +139,9 @@ def _asks(text: str, end: int, analysis: QuestionAnalysis) -> bool:
     return bool(analysis.kinds) or bool(_ASKS.search(analysis.text.rstrip()))
 
 
-def _combined(question: str, answers: list[Answer], unanswered: list[str]) -> Answer:
+def combined_answer(question: str, answers: list[Answer], unanswered: list[str]) -> Answer:
+    """One reply from several answers, each shown once, and a line for each of `unanswered` (a part
+    of the question, or a programme) that the notices do not answer."""
     lines: list[str] = []
     citations: list[Citation] = []
     for answer in answers:

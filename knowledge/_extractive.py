@@ -58,6 +58,7 @@ from knowledge._extractive_wording import (
     related_reply,
     shown_text,
 )
+from knowledge._formula import weighted_total
 from knowledge._models import Answer, Citation, SearchHit
 from knowledge._question import (
     AWARD_NAMES,
@@ -420,6 +421,10 @@ class ExtractiveAnswerer:
         candidates.sort(key=lambda c: c.score, reverse=True)
         return candidates
 
+    def covers(self, term: str, text: str) -> bool:
+        """The text says the term: itself, a synonym, or its words reordered (not a fuzzy match)."""
+        return self._term_coverage(term, text) >= self.params.synonym_credit
+
     def _term_coverage(self, term: str, text: str) -> float:
         if term in text or (term.isascii() and term.lower() in text.lower()):
             return 1.0
@@ -711,6 +716,17 @@ class ExtractiveAnswerer:
 
     # --- wording ---
 
+    def compose(
+        self,
+        question: str,
+        groups: list[GroupAnswer],
+        scope: Scope,
+        analysis: QuestionAnalysis,
+        context: AnswerContext,
+    ) -> Answer:
+        """The cited answer that shows `groups`' sentences, each programme's labelled."""
+        return self._compose(question, groups, scope, analysis, context)
+
     def _compose(
         self,
         question: str,
@@ -728,6 +744,13 @@ class ExtractiveAnswerer:
             label = "、".join(context.label(p) for p in programmes)
             lines.append(f"【{label}】{body}{note}" if labelled else f"{body}{note}")
             citations.extend(_citation(c) for c in _reading_order(group.chosen))
+        for group in groups:
+            # "材料评审62分 现场90分 满意度85分 能评上吗": the notice's formula, worked out for them.
+            totals = (weighted_total(analysis.text, c.unit.text) for c in _reading_order(group.chosen))
+            total = next((t for t in totals if t is not None), None)
+            if total is not None:
+                lines.insert(0, f"按通知的计算方法：{total.worked()}。")
+                break
         if YES_NO_FIRST and len(groups) == 1:  # the verdict tells a yes/no question itself ("…五星麽")
             verdict = self.verdict(groups[0], analysis)
             if verdict is not None:

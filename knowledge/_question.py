@@ -163,6 +163,7 @@ class QuestionCues(BaseModel):
     deadline_terms: list[str]
     meaning_cues: list[str] = Field(default_factory=list)
     applying_cues: list[str] = Field(default_factory=list)
+    comparison_cues: list[str] = Field(default_factory=list)
     question_phrases: list[str]
     stopwords: list[str]
     soft_words: list[str] = Field(default_factory=list)
@@ -185,6 +186,7 @@ class QuestionCues(BaseModel):
         "deadline_evidence",
         "meaning_cues",
         "applying_cues",
+        "comparison_cues",
         "injection_patterns",
     )
     @classmethod
@@ -276,6 +278,13 @@ class QuestionCues(BaseModel):
 
     def asks_about_applying(self, question: str) -> bool:
         return any(p.search(question) for p in self.applying_cue_patterns)
+
+    @cached_property
+    def comparison_cue_patterns(self) -> list[re.Pattern[str]]:
+        return _compile_all(self.comparison_cues)
+
+    def asks_to_compare(self, question: str) -> bool:
+        return any(p.search(question) for p in self.comparison_cue_patterns)
 
     @cached_property
     def meaning_cue_patterns(self) -> list[re.Pattern[str]]:

@@ -52,10 +52,17 @@ HONOUR_AFTER_PLACE = re.compile(
 PAST_HONOUR_AFTER_YEAR = re.compile(
     r"[\u4e00-\u9fff]{0,3}?(?:已经|已|曾经|曾)?(?:评上|获得|获评|荣获|被评为|评为|拿到|拿过|得过|获过|评过|入选)"
 )
+# A year of the asker's own story ("2014年底在苏州注册的", "2016年到连云港开了分公司"): when the
+# company was founded or the asker started, never an edition (general Chinese verbs).
+STORY_AFTER_YEAR = re.compile(
+    r"[\u4e00-\u9fff]{0,5}?(?:注册|成立|开业|入职|参加工作|毕业|出生|开了|组建|上岗|建成|投产|调入|调到)"
+)
 # An issuing body: its place, its trade, its kind (福建省 电力 行业协会).
 _ISSUER_SEPARATOR = re.compile(r"[、，,;；\s]+")
 _ISSUER_KIND = re.compile(r"(?:行业)?(?:协会|学会|商会|联合会)$")
-_ISSUER_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|省|市|州|盟|县|区|旗)")
+# 州 last: "扬州市水务" is 扬州市's, not 扬州's 市水务; "广州电力" is 广州's.
+_ISSUER_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|省|市|盟|县|区|旗)")
+_ISSUER_PREFECTURE = re.compile(r"^[\u4e00-\u9fff]{1,10}?州")
 RELATIVE_YEARS = {"今年": 0, "本年度": 0, "明年": 1, "去年": -1, "前年": -2, "后年": 2}
 
 
@@ -385,6 +392,7 @@ def resolve_scope(
     known = {p.id: p for p in programmes}
     spans: list[tuple[int, int]] = []
 
+    named_anywhere = [m for place in found for m in _programmes_for_place(place, programmes)]
     # A city beats its own province: "江苏连云港" is about 连云港.
     named_cities = {p.province for p in places if not p.is_province}
     places = [p for p in places if not (p.is_province and p.name in named_cities)]
@@ -448,6 +456,12 @@ def resolve_scope(
                 or mention.year in p.published_years
                 or (named_place and p.year is None)
             ]
+            if not matched and named_place:
+                # "连云港2016跟江苏省2011的": the province set aside for its city is named with a
+                # year of its own.
+                matched = [
+                    p for p in named_anywhere if p.year == mention.year or mention.year in p.published_years
+                ]
             if matched:
                 spans.append((mention.start, mention.end))
                 matched_years.extend(m for m in matched if m not in matched_years)
@@ -514,7 +528,9 @@ def _issuer_patterns(issuers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, r
             kind = _ISSUER_KIND.search(body)
             if kind is None:
                 continue
-            trade = _ISSUER_PLACE.sub("", body[: kind.start()])
+            named = body[: kind.start()]
+            place = _ISSUER_PLACE if _ISSUER_PLACE.match(named) else _ISSUER_PREFECTURE
+            trade = place.sub("", named)
             if len(trade) >= 2 and "质量" not in trade:
                 programmes_of.setdefault(trade, set()).add(programme_id)
     return tuple(
@@ -526,7 +542,8 @@ def _issuer_patterns(issuers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, r
 
 
 def _past_honour(text: str, mention: YearMention) -> bool:
-    return PAST_HONOUR_AFTER_YEAR.match(text, mention.end) is not None
+    """The year is the asker's history: an honour won then, or the company founded then."""
+    return any(pattern.match(text, mention.end) for pattern in (PAST_HONOUR_AFTER_YEAR, STORY_AFTER_YEAR))
 
 
 def _names_an_honour(text: str, place_end: int) -> bool:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from knowledge._bodies import refused_spans
 from knowledge._clauses import answer_by_parts
+from knowledge._comparison import answer_each_programme
 from knowledge._config import KnowledgeConfig
 from knowledge._extractive import (
     AnswerContext,
@@ -284,6 +285,19 @@ class KnowledgeBase:
                 whole=result if result.answer.kind == "answer" else None,
             )
             result = parts or result
+            compared = scope.how == "named" and len(scope.programmes) > 1
+            if compared and self._analyser.cues.asks_to_compare(text):
+                # "闵行和扬州水务的人数要求有啥不一样": each programme's own rule, side by side.
+                each = answer_each_programme(
+                    scope,
+                    result,
+                    lambda alone: self._extractive.answer(
+                        question, analysis, self._search(text, analysis, alone, corpus), alone, context
+                    ),
+                    lambda groups: self._extractive.compose(question, groups, scope, analysis, context),
+                    context.label,
+                )
+                result = each or result
         llm = self._llm_answerer()
         if llm is None or not hits or (scope.out_of_corpus and not result.answer.answered):
             return result.answer
