@@ -42,12 +42,17 @@ def clauses_of(text: str) -> list[tuple[int, int]]:
     clauses: list[tuple[int, int]] = []
     start = 0
     for match in _CLAUSE_END.finditer(text):
-        if match.start() - start >= MIN_CLAUSE_CHARS:
+        if _long_enough(text[start : match.start()]):
             clauses.append((start, match.start()))
         start = match.end()
-    if len(text) - start >= MIN_CLAUSE_CHARS:
+    if _long_enough(text[start:]):
         clauses.append((start, len(text)))
     return clauses
+
+
+def _long_enough(clause: str) -> bool:
+    """Four characters, or three that ask yes or no of a word ("收费吗", "要钱不"), which "电话呢" does not."""
+    return len(clause) >= MIN_CLAUSE_CHARS or (len(clause) == MIN_CLAUSE_CHARS - 1 and clause[-1] in "吗么不")
 
 
 def answer_by_parts(

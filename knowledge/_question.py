@@ -51,6 +51,7 @@ _FIGURE = re.compile(
     r"^(?:第?[\d.]+|[第前近]?[一二两三四五六七八九十百千万半几多]+)"
     r"(?:[%个分字年月日号人名份项元万倍次家页岁天周篇条类种级星位格张栏行段遍回本]|个月|分钟|小时)?$"
 )
+_GRADE = re.compile(r"[一二三四五1-5]星级?")
 _FIGURE_UNIT_CHARS = "%个分字年月日号人名份项元万倍次家页岁天周篇条类种级星位格张栏行段遍回本"
 
 
@@ -480,8 +481,8 @@ class QuestionAnalyser:
         return _roles(terms, {term for term in terms if self._is_soft(term, corpus)})
 
     def _is_soft(self, term: str, corpus: DocumentFrequency | None) -> bool:
-        if _FIGURE.fullmatch(term) or term in self.cues.soft_word_set:
-            return True
+        if (_FIGURE.fullmatch(term) and not _GRADE.fullmatch(term)) or term in self.cues.soft_word_set:
+            return True  # the applicant's figure (75分, 两年), but a grade (五星) is what is asked about
         if term in dictionary_function_words():
             return True
         if len(term) == 1 and self.segmenter.is_verb(term):

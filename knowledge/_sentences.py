@@ -26,6 +26,7 @@ MAX_BLOCK_CHARS = 1200
 _SPILL_CHARS = 40  # lines this short after a row may be the rest of one of its cells
 _ANNOUNCING_CHARS = 8  # longer than a cell's label ending in a colon
 _LABEL_CHARS = 20  # "推进小组办公室主任：" is a label whose value is on the next line
+_MIN_TABLE_ROWS = 3  # rows that make a table worth quoting whole
 _MAX_ITEM_LINES = 3  # an item of a list may be followed by this many lines of explanation, minus one
 _SENTENCE_END = re.compile(r"[。！？!?](?:[”’」』）)]*)")
 _WHITESPACE = re.compile(r"\s+")
@@ -64,7 +65,7 @@ def split_units(text: str) -> list[Unit]:
             units.extend(_row_units(text, start, end, len(units)))
         else:
             units.extend(_sentence_units(text, start, end, len(units)))
-    return units + _list_blocks(text, units)
+    return units + _list_blocks(text, units) + _table_blocks(units)
 
 
 def _paragraphs(text: str) -> list[tuple[int, int, bool]]:
@@ -281,6 +282,29 @@ def _list_blocks(text: str, units: list[Unit]) -> list[Unit]:
             if len(shown) <= MAX_BLOCK_CHARS:
                 blocks.append(Unit(start, end, shown, "block", units[first].position))
         i = max(last + 1, i + 1)
+    return blocks
+
+
+def _table_blocks(units: list[Unit]) -> list[Unit]:
+    """A table's rows, three or more in a row, as one block with the line that introduces them
+    ("各项分值如下表："): "评分表分哪几块" is answered by the whole table, one row a clause."""
+    blocks: list[Unit] = []
+    i = 0
+    while i < len(units):
+        if units[i].kind != "row":
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(units) and units[j + 1].kind == "row":
+            j += 1
+        if j - i + 1 >= _MIN_TABLE_ROWS:
+            first = i - 1 if i > 0 and units[i - 1].kind == "sentence" and _introduces(units[i - 1].text) else i
+            rows = "；".join(u.text.rstrip("；;。") for u in units[i : j + 1]) + "。"
+            intro = units[first].text.rstrip("：:。") + "：" if first < i else ""
+            shown = intro + rows
+            if len(shown) <= MAX_BLOCK_CHARS:
+                blocks.append(Unit(units[first].start, units[j].end, shown, "block", units[first].position))
+        i = j + 1
     return blocks
 
 
