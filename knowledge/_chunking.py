@@ -64,7 +64,7 @@ _FORM_TITLE_RE = re.compile(
     r"^[^，。；：:,;]{4,40}(?:表|书|标准|名单|报告|办法|细则|须知)(?:（[^）]{1,10}）)?$"
 )
 _CONTACT_RE = re.compile(
-    r"^(?:联系人|联系电话|联系方式|电话|手机|传真|电子邮箱|电子信箱|邮箱|E-?mail|网址|地址|通讯地址|联系地址|邮编)\s*[:：]",
+    r"^(?:联系人|联系单位|联系部门|联系电话|联系方式|电话|手机|传真|电子邮箱|电子信箱|邮箱|E-?mail|网址|地址|通讯地址|联系地址|邮编)\s*[:：]",
     re.IGNORECASE,
 )
 _LABEL_RE = re.compile(r"^[^，。；]{2,20}[:：]$")
@@ -87,6 +87,8 @@ _SIGNER_RE = re.compile(
 )
 _SIGNER_LINES = 3
 SIGN_OFF_TITLE = "落款"
+# A line that names a body and nothing else (a contact block's head): 湖南省质量协会用户工作部
+_BODY_LINE_RE = re.compile(r"^[\u4e00-\u9fff（）()]{4,30}(?:协会|学会|委员会|工作部|部|办公室|中心|处|科)$")
 _LIST_KINDS = {"num", "paren_num", "circled", "ordinal"}
 _SHORT_ITEM_KINDS = {"cn", "paren_cn", "article"}
 
@@ -388,11 +390,18 @@ def _build_tree(text: str) -> _Section:
         if isinstance(item, _Heading):
             if item.kind == "contact" and current.heading and current.heading.kind == "contact":
                 continue  # the next line of the same contact block
+            # "自治区质量协会用户工作部" right above "联系人：…" heads the contact block: whose it is.
+            last = current.content[-1] if current.content else None
+            body = None
+            if item.kind == "contact" and isinstance(last, _Block) and _BODY_LINE_RE.match(last.text):
+                body = current.content.pop()
             while current.parent is not None and current.rank >= item.rank:
                 current = current.parent
             section = _Section(item, parent=current)
             current.content.append(section)
             current = section
+            if body is not None:
+                section.content.append(body)
         elif isinstance(item, _Table):
             current.content.extend(_table_blocks(item.rows))
         else:

@@ -51,7 +51,7 @@ def clauses_of(text: str) -> list[tuple[int, int]]:
 
 
 def _long_enough(clause: str) -> bool:
-    """Four characters, or three that ask yes or no of a word ("收费吗", "要钱不"), which "电话呢" does not."""
+    """Four characters, or three that ask yes or no of a word ("收费吗", "要钱不"; not "电话呢")."""
     return len(clause) >= MIN_CLAUSE_CHARS or (len(clause) == MIN_CLAUSE_CHARS - 1 and clause[-1] in "吗么不")
 
 
@@ -84,7 +84,7 @@ def answer_by_parts(
             start, topic_start = topic_start, None
         clause = text[start:end]
         spans = [(s - start, e - start) for s, e in scope.mention_spans if start <= s and e <= end]
-        analysis = analyse(clause, spans)
+        analysis = analyse(clause, spans).model_copy(update={"whole_text": text})
         if analysis.vague:
             continue
         if not _asks(text, end, analysis):

@@ -36,9 +36,9 @@ from knowledge._extractive_text import (
     _compound_parts,
     _fold_parentheticals,
     _forwarding_programmes,
+    _heads_of_contact,
     _is_blank_form,
     _is_heading,
-    _line_above,
     _phrases,
     _surroundings,
     _units_of,
@@ -210,13 +210,13 @@ class ExtractiveAnswerer:
         asks_body_fact = bool(_ASKS_BODY_FACT.search(analysis.text))
         if not (analysis.deadline or asks_body_fact or {"phone", "address"} & set(analysis.units)):
             return None
-        levels = asked_levels(analysis.text)
+        levels = asked_levels(analysis.body_text)
         # The sentences that give what is asked (the phone line, not the one beside it) speak for it.
         giving = [c for c in group.chosen if c.shape_ok] or group.chosen
         fits = [body_fit(levels, _speaks_for(c, group.chosen)) for c in giving]
         if levels and min(fits) < 0 and max(fits) <= 0:
             # "武汉市质量协会的联系人": the notices give the province's only.
-            return asked_body(analysis.text, scope.places) or None
+            return asked_body(analysis.body_text, scope.places) or None
         for county in scope.counties:
             # "海淀区的单位…交给谁": 朝阳区's letter names its own district's body, not the asker's.
             others = frozenset().union(*(county_bodies(c.unit.text) for c in giving))
@@ -291,7 +291,7 @@ class ExtractiveAnswerer:
         about_forms = any(term.endswith("表") or "填" in term for term in analysis.key_terms)
         figures = question_figures(analysis.text)
         phrases = _phrases(analysis.key_terms, analysis.text)
-        levels = asked_levels(analysis.text)  # "交到市质协": the city's body, not the province's
+        levels = asked_levels(analysis.body_text)  # "交到市质协": the city's body, not the province's
         # "地址", "总分": a term that names the kind of answer asked for is answered by a sentence
         # that gives one ("太湖中路25号八楼", "（10分）"), whether or not it repeats the word.
         naming = {
@@ -388,7 +388,7 @@ class ExtractiveAnswerer:
                 score += params.voice_bonus * _voice_fit(section, forwarded)
                 if levels:
                     # A contact line names its body on the line above ("湖南省质量协会用户工作部").
-                    spoken = spoken_levels(unit.text, _line_above(hit.chunk.text, unit.start))
+                    spoken = spoken_levels(unit.text, _heads_of_contact(hit.chunk.text, unit.start))
                     score += params.body_bonus * body_fit(levels, spoken)
                 # "由…组织实施" answers "谁来组织实施" better than a sentence with 组织 and 实施 apart.
                 score += params.phrase_bonus * phrase_share
@@ -790,7 +790,7 @@ def _names_body_above(candidate: Candidate, best: Candidate) -> bool:
 def _speaks_for(candidate: Candidate, chosen: Sequence[Candidate]) -> frozenset[str]:
     """The levels of body a chosen sentence speaks for: its own, or those of the line above it (in
     its passage, or the chosen body line the passage before ends with)."""
-    levels = spoken_levels(candidate.unit.text, _line_above(candidate.chunk.text, candidate.unit.start))
+    levels = spoken_levels(candidate.unit.text, _heads_of_contact(candidate.chunk.text, candidate.unit.start))
     if not levels:
         above = [c for c in chosen if c is not candidate and _names_body_above(c, candidate)]
         levels = frozenset().union(*(sentence_levels(c.unit.text) for c in above))

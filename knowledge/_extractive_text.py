@@ -44,6 +44,25 @@ def _line_above(text: str, start: int) -> str:
     return text[:start].rstrip().rsplit("\n", 1)[-1]
 
 
+# A line of a contact block: 联系人：…, 电话：…, 电子邮箱：…
+_CONTACT_LINE = re.compile(
+    r"^\S{0,6}?(?:联系人|联系电话|电话|手机|传真|电子邮箱|电子信箱|邮箱|地址|邮编|网址)\s*[:：]"
+)
+_CONTACT_BLOCK_LINES = 4
+
+
+def _heads_of_contact(text: str, start: int) -> str:
+    """The lines above a contact line, up to the one that names its body: "电子邮箱：…" under
+    "电话：…" under "联系人：北京市质量协会用户工作部 龚振宇" speaks for that body, not for none."""
+    lines = text[:start].rstrip().split("\n")[-_CONTACT_BLOCK_LINES:]
+    above: list[str] = []
+    for line in reversed(lines):
+        above.append(line)
+        if not _CONTACT_LINE.match(line.strip()):
+            break  # the line that heads the block ("湖南省质量协会用户工作部"), or prose
+    return "\n".join(reversed(above))
+
+
 def _article_key(chunk: Chunk) -> tuple[str, str]:
     """The part of a document a chunk belongs to: its file and the top of its section path (one
     write-up of a collection, one annex of a notice)."""

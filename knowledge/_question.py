@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from knowledge._awards import GENERIC_AWARD_PATTERN as AWARD_NAMES
+from knowledge._bodies import asked_levels
 from knowledge._expansion import sound_alike  # one pinyin table per process, shared with expansion
 from knowledge._normalize import mainland_word
 from knowledge._tokenize import (
@@ -351,6 +352,14 @@ class QuestionAnalysis(BaseModel):
     # repeat them to answer.
     soft_terms: list[str] = Field(default_factory=list)
     injection: bool = False
+    # A part of a longer question is read with the whole ("北京市质协的联系人是谁 邮箱发一下": the
+    # e-mail asked for is that body's too).
+    whole_text: str = ""
+
+    @property
+    def body_text(self) -> str:
+        """Where the body asked about is named: the part, else the whole question."""
+        return self.text if asked_levels(self.text) or not self.whole_text else self.whole_text
 
     @property
     def typed_kinds(self) -> list[AnswerKind]:

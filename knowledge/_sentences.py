@@ -298,7 +298,8 @@ def _table_blocks(units: list[Unit]) -> list[Unit]:
         while j + 1 < len(units) and units[j + 1].kind == "row":
             j += 1
         if j - i + 1 >= _MIN_TABLE_ROWS:
-            first = i - 1 if i > 0 and units[i - 1].kind == "sentence" and _introduces(units[i - 1].text) else i
+            introduced = i > 0 and units[i - 1].kind == "sentence" and _introduces(units[i - 1].text)
+            first = i - 1 if introduced else i
             rows = "；".join(u.text.rstrip("；;。") for u in units[i : j + 1]) + "。"
             intro = units[first].text.rstrip("：:。") + "：" if first < i else ""
             shown = intro + rows
