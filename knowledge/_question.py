@@ -130,6 +130,9 @@ class CuePatterns(BaseModel):
     # The question's word for it (地址, 总分) names only the form of the answer: a sentence giving
     # the evidence covers it. Not so for 名额 or 有效期, which say what the answer is about.
     evidence_covers_cue_words: bool = False
+    # Words that find the passages giving it, added to the search: a notice's 落款 is a section of
+    # that name, whose text is only the signers and a date.
+    search_words: list[str] = Field(default_factory=list)
 
     @field_validator("cues", "evidence")
     @classmethod

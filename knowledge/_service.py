@@ -382,6 +382,8 @@ class KnowledgeBase:
             words.append(term)
             used = [alt for alt in self._analyser.cues.alternatives(term) if stats.df(alt) > 0]
             words.extend(used[:4])
+        units = self._analyser.cues.units
+        words.extend(word for name in analysis.units for word in units[name].search_words)
         # A soft term the notices use (the 682 of "苏经信科技682号文") still finds the passage;
         # award names (服务之星) are in nearly every passage and find nothing.
         words.extend(
