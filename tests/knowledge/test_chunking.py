@@ -444,3 +444,17 @@ def test_a_date_without_signers_above_it_is_a_sign_off_alone() -> None:
     [sign_off] = [chunk for chunk in chunks if chunk.section == "落款"]
     assert sign_off.text == "2024年9月10日"
     assert "2024年9月10日" not in the_chunk(chunks, "申报截止时间").text
+
+
+def test_a_list_item_ending_its_sentence_is_content_not_the_title_of_the_paragraph_after_it():
+    # "6.个人近期免冠照片1张。" says something; "纸质材料一式两份…" closes the list, under 四、申报材料.
+    text = (
+        "四、申报材料\n1.申报表（加盖单位公章）；\n2.班组事迹材料；\n3.用户满意度测评报告；\n"
+        "4.近三年获得的荣誉证书复印件；\n5.班组成员名单；\n6.个人近期免冠照片1张。\n"
+        "纸质材料一式两份，电子版发送至协会邮箱。\n五、申报时间\n请于2025年6月30日前报送。"
+    )
+    chunks = chunk_document(text, DocumentMeta(file="x.txt", title="t"))
+    assert not any("免冠照片" in c.section for c in chunks)
+    materials = the_chunk(chunks, "纸质材料一式两份")
+    assert materials.section == "四、申报材料"
+    assert "1.申报表" in materials.text and "6.个人近期免冠照片1张。" in materials.text

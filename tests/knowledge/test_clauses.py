@@ -95,3 +95,35 @@ def test_a_clause_with_a_question_word_is_an_ask_of_its_own(kb):
 def test_a_sentence_answering_two_asks_is_shown_once(kb):
     answer = kb.ask("连云港服务之星班组测评报告要近几年的 能自己单位测吗")
     assert answer.answer.count("近2年内") == 1
+
+
+CONTACT_CHUNKS = [
+    chunk(
+        "lyg.txt",
+        LYG,
+        2016,
+        "三、申报要求 › 联系方式",
+        "联系人：连云港市质量协会 朱炳功 电话：0518-85807519",
+    ),
+    chunk(
+        "lyg.txt",
+        LYG,
+        2016,
+        "二、申报评审工作 › 推进小组",
+        "各县（区）推进小组负责初审，市总工会办公室座机：0518-86212345。",
+    ),
+]
+
+
+def test_an_answered_contact_question_does_not_add_another_bodys_phone(tmp_path: Path):
+    # "电话：0518-85807519" says the 座机 the second part asks for: a label stays with its value,
+    # and 座机 is said by 电话.
+    kb = KnowledgeBase(
+        KnowledgeConfig(index_dir=tmp_path),
+        retriever=MemorySearcher(CONTACT_CHUNKS),
+        catalog=CATALOG,
+        clock=lambda: TODAY,
+    )
+    answer = kb.ask("连云港服务之星的联系人是谁，座机多少？")
+    assert answer.answered and "朱炳功" in answer.answer and "0518-85807519" in answer.answer
+    assert "86212345" not in answer.answer

@@ -741,3 +741,19 @@ def test_a_list_question_is_answered_by_the_list_its_heading_names(question):
     chosen = " ".join(c.unit.text for c in groups[0].chosen)
     assert "（一）申报表" in chosen and "客户满意度调查报告" in chosen
     assert "创建程序" not in chosen and "形式审查" not in chosen
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "covered"),
+    [
+        ("座机", "电话：0518-85807519", True),
+        ("固话", "联系电话：0518-85807519", True),
+        ("门槛", "综合得分80分以上的班组认定为服务明星班组", True),
+        ("最低", "满意度测评得分不低于80分", True),
+        ("座机", "地址：连云港市海州区朝阳东路", False),
+        ("门槛", "综合得分80分以下的不予认定", False),
+    ],
+)
+def test_a_term_is_covered_by_its_synonyms_not_by_other_words(term, text, covered):
+    # what checks that an answer says a part of the question: 座机 by 电话, 门槛 by 以上
+    assert ExtractiveAnswerer().covers(term, text) is covered

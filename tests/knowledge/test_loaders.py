@@ -367,3 +367,21 @@ def test_a_notice_listed_with_only_its_file_is_a_programme_titled_from_its_text(
     assert (metas["cq.txt"].programme, metas["cq.txt"].year) == ("cq", 2021)
     assert metas["deeds.txt"].programme is None  # a write-up is no programme's rules
     assert metas["misc.txt"].programme is None  # "programme: null" in the catalog is kept
+
+
+LIST_HTML = """<html><body>
+<h2>申报材料</h2>
+<ol><li>申报表一份；</li><li>班组事迹材料；</li><li>3.用户满意度测评报告。</li></ol>
+<p>注意事项</p>
+<ul><li>材料用A4纸打印</li><li>加盖公章</li></ul>
+</body></html>"""
+
+
+def test_an_html_ordered_lists_items_are_numbered_as_a_browser_shows_them(tmp_path: Path) -> None:
+    path = tmp_path / "notice.html"
+    path.write_text(LIST_HTML, encoding="utf-8")
+    lines = read_document(path).split("\n")
+    assert "1.申报表一份；" in lines and "2.班组事迹材料；" in lines
+    assert "3.用户满意度测评报告。" in lines  # an item that numbers itself is not numbered twice
+    # a bulleted list has no numbers to show
+    assert "材料用A4纸打印" in lines and "加盖公章" in lines

@@ -342,3 +342,64 @@ def test_a_document_number_and_a_sign_off_date_are_recognised_without_their_name
     from knowledge._extractive import ExtractiveAnswerer
 
     assert ExtractiveAnswerer().cues.units[unit].given(sentence) is given
+
+
+# --- round 7/8: overlapping parts of an unseen word, new units and cues ------------------------
+
+SCORING = Corpus(
+    "综合得分=材料评审得分×30%+现场评审得分×50%+第三方满意度测评得分×20%。",
+    "综合得分80分以上的班组认定为服务明星班组，分数以专家评审为准。",
+)
+
+
+@pytest.mark.parametrize("question", ["分数线多少", "评上的分数线是多少"])
+def test_an_unseen_words_overlapping_part_the_notices_never_use_is_not_required(question):
+    # 分数线 -> 分数, 数线: 数线 is another cut of the word the notices say as 分数
+    terms = analyse_question(question, corpus=SCORING).key_terms
+    assert "分数" in terms and "数线" not in terms
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("综合得分怎么算", "formula"),
+        ("综合分多少", "formula"),
+        ("帮我算一下综合得分", "formula"),
+        ("班组人数有什么要求", "people"),
+        ("联系座机是多少", "phone"),
+        ("固话多少", "phone"),
+    ],
+)
+def test_words_of_a_formula_a_head_count_or_a_desk_phone_ask_for_their_unit(question, unit):
+    assert unit in analyse_question(question, corpus=SCORING).units
+
+
+def test_each_takes_is_filler_not_a_term_the_notice_must_say():
+    terms = analyse_question("材料评审和现场评审各占多少", corpus=SCORING).key_terms
+    assert "各占" not in terms and {"材料", "评审", "现场"} <= set(terms)
+
+
+@pytest.mark.parametrize("question", ["列一下扣分项", "评分细则列出来", "加分项 list 一下"])
+def test_asked_to_list_them_is_a_list_question(question):
+    glossed = question_module.default_analyser().cues.gloss_english(question)
+    assert LIST in analyse_question(glossed, corpus=SCORING).kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "compares"),
+    [
+        ("闵行和扬州的班组人数要求有啥不一样", True),
+        ("连云港跟江苏省的申报条件有什么区别", True),
+        ("两个通知哪个门槛高", True),
+        ("材料评审和现场评审各占多少", True),
+        ("闵行和扬州的班组人数要求是多少", False),
+    ],
+)
+def test_a_question_setting_programmes_side_by_side_is_recognised(question, compares):
+    assert question_module.default_analyser().cues.asks_to_compare(question) is compares
+
+
+@pytest.mark.parametrize("question", ["把加分项列出来", "评分细则列出来", "列举一下加分项"])
+def test_the_words_asking_for_a_list_are_not_terms_the_notice_must_say(question):
+    terms = analyse_question(question, corpus=SCORING).key_terms
+    assert not any(term.startswith("列") for term in terms)

@@ -393,3 +393,56 @@ def test_a_district_of_a_municipality_is_not_a_city_of_another_province():
 def test_a_district_a_programme_knows_is_its_place_not_a_stray_county():
     scope = resolve_scope("朝阳区的单位几号截止", _issuer_programmes(CHAOYANG))
     assert scope.programmes == ["beijing-chaoyang-2025"] and scope.counties == []
+
+
+# --- round 8: a year of the asker's story, a province with a year of its own, 扬州市水务 -------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "我们2014年底在苏州注册的，能报连云港服务之星吗",
+        "我们公司2014年底注册的，能报连云港服务之星吗",
+        "公司2014年成立的，能报连云港服务之星吗",
+        "我2014年入职的，能报连云港服务之星吗",
+    ],
+)
+def test_a_year_the_company_was_founded_in_is_the_askers_story_not_an_edition(programmes, question):
+    scope = resolve_scope(question, programmes)
+    assert not scope.out_of_corpus and scope.uncovered == []
+    assert LIANYUNGANG in scope.programmes
+
+
+def test_a_year_of_an_edition_the_corpus_lacks_is_still_uncovered(programmes):
+    scope = resolve_scope("2014年连云港服务之星什么时候截止", programmes)
+    assert scope.out_of_corpus and [m.text for m in scope.uncovered] == ["2014"]
+
+
+@pytest.mark.parametrize(
+    "question", ["连云港2016跟江苏省2011的申报条件有什么不同", "江苏省2011跟连云港2016的截止时间一样吗"]
+)
+def test_a_province_named_beside_its_city_with_a_year_of_its_own_is_a_programme_too(programmes, question):
+    scope = resolve_scope(question, programmes)
+    assert set(scope.programmes) == {LIANYUNGANG, JIANGSU}
+    assert not scope.out_of_corpus
+
+
+YANGZHOU_WATER = DocumentMeta(
+    file="yz.txt",
+    title="关于开展2025年度扬州市水务行业服务明星班组评选活动的通知",
+    issuer="扬州市水务行业协会",
+    region="江苏省扬州市",
+    programme="yangzhou-water-2025",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "trade"),
+    [("水务协会那个明星班组要交哪些材料", "水务协会"), ("水务行业的服务明星班组什么时候截止", "水务行业")],
+)
+def test_the_trade_of_a_city_body_ending_in_zhou_is_its_trade_not_shi_plus_trade(question, trade):
+    # 扬州市水务行业协会: 扬州市's 水务, not 扬州's 市水务
+    scope = resolve_scope(question, _issuer_programmes(YANGZHOU_WATER))
+    assert scope.programmes == ["yangzhou-water-2025"]
+    start = question.index(trade)
+    assert (start, start + len(trade)) in scope.mention_spans

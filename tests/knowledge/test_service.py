@@ -602,3 +602,10 @@ def test_the_issuers_trade_names_its_programme(issuers_kb):
 def test_the_publication_date_asked_by_that_name_is_the_sign_off(issuers_kb):
     answer = issuers_kb.ask("芜湖那个通知的发布日期")
     assert answer.answered and "二〇二四年九月十日" in answer.answer
+
+
+def test_asked_to_list_them_the_list_is_the_answer_not_a_missing_word(issuers_kb):
+    # 列出来 asks for a list: it is not a word the notice must say ("通知中没有关于“列出来”的规定")
+    answer = issuers_kb.ask("把电力协会那个明星班组要交的材料列出来")
+    assert answer.answered and "列出来" not in answer.answer
+    assert "客户满意度调查报告" in answer.answer and "工作场景照片" in answer.answer
