@@ -26,7 +26,8 @@ def answer_each_programme(
     label_of: Callable[[str], str],
 ) -> ExtractiveResult | None:
     """Each programme `scope` names, asked alone (`answer_in` a scope of one), composed together
-    (`compose`); None unless one answers and more programmes are shown than `whole` shows."""
+    (`compose`); None unless one answers and the reply shows more than `whole`: more programmes, or
+    as many and a programme whose notices are silent."""
     results = [
         (programme, answer_in(scope.model_copy(update={"programmes": [programme]})))
         for programme in scope.programmes
@@ -38,8 +39,8 @@ def answer_each_programme(
     ]
     silent = [label_of(programme) for programme, result in results if result.answer.kind == "not_found"]
     shown = len({g.programme for g in whole.groups}) if whole.answer.kind == "answer" else 0
-    if len(groups) <= shown:
-        return None
+    if len(groups) < shown or (len(groups) == shown and not silent):
+        return None  # nothing to add: no more programmes shown, none to name as silent
     answer = compose(groups)
     if silent:
         notes = "".join(f"\n（{label}：通知中没有说明。）" for label in silent)

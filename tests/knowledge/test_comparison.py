@@ -112,11 +112,17 @@ def test_each_programme_answering_or_related_is_shown_and_a_silent_one_is_named(
     assert each.answer.answer == "a+b\n（C：通知中没有说明。）"
 
 
+def test_a_silent_programme_is_named_beside_the_one_the_whole_answer_shows():
+    # "闵行和长沙的班组人数要求有啥不一样": the whole answer shows 闵行 only; 长沙 is said to be silent.
+    each = _each({"a": "answer", "b": "not_found"}, _result("a", "answer"))
+    assert each is not None
+    assert each.answer.answer == "a\n（B：通知中没有说明。）"
+
+
 @pytest.mark.parametrize(
     ("kinds", "whole"),
     [
         ({"a": "related", "b": "not_found"}, "related"),  # no programme answers alone
-        ({"a": "answer", "b": "not_found"}, "answer"),  # the whole question's answer shows it all
         ({"a": "answer", "b": "answer"}, "both"),
     ],
 )
