@@ -75,7 +75,7 @@ class ExtractiveParams:
     place_bonus: float = 0.05  # the sentence (or its surroundings) names the place asked about
     # The sentence is said by the body asked about: the city's forwarding letter for "常州…", not
     # the province's notice it carries.
-    voice_bonus: float = 0.1
+    voice_bonus: float = 0.2
     # The sentence speaks of the level of body asked about (市质协, 省里的), see knowledge/_bodies.py.
     body_bonus: float = 0.15
     # Sample write-ups are not rules: a programme's passage that answers nearly as well comes first.
