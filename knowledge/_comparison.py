@@ -10,7 +10,7 @@ which programme's notices do not answer at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from knowledge._extractive import ExtractiveResult
 from knowledge._extractive_types import GroupAnswer
@@ -24,12 +24,13 @@ def answer_each_programme(
     answer_in: Callable[[Scope], ExtractiveResult],
     compose: Callable[[list[GroupAnswer]], Answer],
     label_of: Callable[[str], str],
+    places_of: Callable[[str], Sequence[str]] = lambda programme: (),
 ) -> ExtractiveResult | None:
     """Each programme `scope` names, asked alone (`answer_in` a scope of one), composed together
     (`compose`); None unless one answers and the reply shows more than `whole`: more programmes, or
     as many and a programme whose notices are silent."""
     results = [
-        (programme, answer_in(scope.model_copy(update={"programmes": [programme]})))
+        (programme, answer_in(_alone(scope, programme, places_of(programme))))
         for programme in scope.programmes
     ]
     if not any(result.answer.kind == "answer" for _, result in results):
@@ -46,3 +47,10 @@ def answer_each_programme(
         notes = "".join(f"\n（{label}：通知中没有说明。）" for label in silent)
         answer = answer.model_copy(update={"answer": answer.answer + notes})
     return ExtractiveResult(answer, groups, results[0][1].analysis)
+
+
+def _alone(scope: Scope, programme: str, places: Sequence[str]) -> Scope:
+    """The scope of one programme: the places named that are its own ("青海和连云港的截止时间":
+    青海 asked alone is not asking for 连云港's deadline)."""
+    own = [place for place in scope.places if any(place in p or p in place for p in places)]
+    return scope.model_copy(update={"programmes": [programme], "places": own})

@@ -296,6 +296,7 @@ class KnowledgeBase:
                     ),
                     lambda groups: self._extractive.compose(question, groups, scope, analysis, context),
                     context.label,
+                    lambda programme: found.places if (found := context.programme(programme)) else (),
                 )
                 result = each or result
         llm = self._llm_answerer()
