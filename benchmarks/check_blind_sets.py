@@ -1,4 +1,4 @@
-"""Prove that the blind question sets of rounds 3 to 9 quote their notices faithfully.
+"""Prove that the blind question sets of rounds 3 to 10 quote their notices faithfully.
 
 For every record of each set: the file it names exists in the set's corpus, its evidence (and every
 alt_evidence) lies in that file's cleaned text as the project loads it (whitespace and punctuation
@@ -7,7 +7,7 @@ each `must_contain` group has an alternative in the gold answer, and an unanswer
 no file and no evidence. This checks the test material only; it never asks the bot anything, so the
 sets stay unmeasured.
 
-    python benchmarks/check_blind_sets.py            # the round-3 to round-9 sets, exit 1 on any problem
+    python benchmarks/check_blind_sets.py            # the round-3 to round-10 sets, exit 1 on any problem
     python benchmarks/check_blind_sets.py SET.jsonl=CORPUS_DIR ...
 """
 
@@ -47,6 +47,8 @@ DEFAULT_SETS: tuple[tuple[Path, Path], ...] = (
     (_HERE / "data" / "qa_round8_sample.jsonl", _SAMPLE_CORPUS),
     (_HERE / "data" / "qa_round9_new_notices.jsonl", _HERE / "new_notices_8"),
     (_HERE / "data" / "qa_round9_sample.jsonl", _SAMPLE_CORPUS),
+    (_HERE / "data" / "qa_round10_new_notices.jsonl", _HERE / "new_notices_9"),
+    (_HERE / "data" / "qa_round10_sample.jsonl", _SAMPLE_CORPUS),
 )
 
 _REQUIRED = ("id", "question", "answerable", "answer", "source_file", "evidence", "must_contain")
