@@ -4,12 +4,13 @@
     python benchmarks/fit_answer_decision.py [--notices ../shared/notices] [--out FILE] [--rows FILE]
                                             [--from-rows FILE] [--max-false-refusals 0.05]
 
-Every question of every set in `benchmarks/data/question_sets.yaml` is run through `ask` against its
-own corpus (as `qa_sets.py` does). The answerer reports each programme's chosen sentences with their
-features; a group is labelled 1 when its question is answerable and its sentences pass the set's
-grading (`must_contain`), else 0. A logistic regression (scikit-learn) over the standardised features
-and the one-hot of each feature's quantile bin (edges from the fitted rows) gives the probability that a
-group answers its question.
+Every question of every set in `benchmarks/data/question_sets.yaml` (but those marked `fit: false`:
+blind sets measured and not yet read) is run through `ask` against its own corpus (as `qa_sets.py`
+does). The answerer reports each programme's chosen sentences with their features; a group is
+labelled 1 when its question is answerable and its sentences pass the set's grading (`must_contain`),
+else 0. A logistic regression (scikit-learn) over the standardised features and the one-hot of each
+feature's quantile bin (edges from the fitted rows) gives the probability that a group answers its
+question.
 
 Validation is grouped: leave one question set out, and leave one notice out (the notice an
 answerable question is about; for an unanswerable one, the notice of its best passage). The
@@ -100,7 +101,7 @@ def group_text(group: GroupAnswer) -> str:
 
 def collect(notices: Path) -> tuple[list[Row], list[Question], list[str]]:
     """Runs every labelled question through `ask` and keeps the groups the answerer scored."""
-    sets = QuestionSets.load().sets
+    sets = [qs for qs in QuestionSets.load().sets if qs.fit]
     rows: list[Row] = []
     questions: list[Question] = []
     recorded: list[list[GroupAnswer]] = []

@@ -56,6 +56,9 @@ class QuestionSet(BaseModel):
     status: Literal["public", "dev", "blind"]
     style: str
     corpus: str = "sample"
+    # False while a blind set is measured but unread: the decision is not fitted on it until its
+    # failures have been read (fitting would make its figures optimistic).
+    fit: bool = True
 
     @field_validator("corpus")
     @classmethod

@@ -146,7 +146,6 @@ class CuratedMatcher:
         return any(word in specific for word in rare_words(asked))
 
 
-
 def _words(text: str) -> set[str]:
     return {term for term in paraphrase_terms(text) if term.isalnum() and len(term) >= 2}
 

@@ -101,4 +101,3 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def _refused(refusal: Rejected) -> Response:
     logger.warning("wechat request refused (%s): %s", refusal.status, refusal.reason)
     return PlainTextResponse(_REFUSALS.get(refusal.status, "refused"), status_code=refusal.status)
-
