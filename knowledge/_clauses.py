@@ -18,14 +18,12 @@ from collections.abc import Callable, Sequence
 
 from knowledge._extractive import AnswerContext, ExtractiveAnswerer, ExtractiveResult
 from knowledge._models import Answer, Citation, SearchHit
-from knowledge._question import QuestionAnalysis
+from knowledge._question import ASKING, QuestionAnalysis
 from knowledge._scope import Scope
 
 # Punctuation ends a clause, and so does a space between Chinese words: on a phone, applicants
 # separate their asks with spaces ("四星级满意度要多少分 评审分又要多少").
 _CLAUSE_END = re.compile(r"[，,。！!？?；;]+|(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
-# "…要盖章不", "…能报吗", and a clause with a question word ("还有一票否决是啥情况").
-_ASKS = re.compile(r"[吗呢么不]$|啥|什么|怎么|咋|哪|几|多少|是否|有没有|能不能|要不要|可不可以")
 _QUESTION_MARKS = frozenset("？?")
 # "我是班组长，…", "我们是家物业公司想报服务企业，…", "帮我们经理问下，…": who asks, not what.
 _ABOUT_THE_ASKER = re.compile(
@@ -141,7 +139,7 @@ def _asks(text: str, end: int, analysis: QuestionAnalysis) -> bool:
         return True
     if _ABOUT_THE_ASKER.match(analysis.text):
         return False
-    return bool(analysis.kinds) or bool(_ASKS.search(analysis.text.rstrip()))
+    return bool(analysis.kinds) or bool(ASKING.search(analysis.text.rstrip()))
 
 
 def combined_answer(question: str, answers: list[Answer], unanswered: list[str]) -> Answer:

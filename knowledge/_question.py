@@ -53,6 +53,8 @@ _FIGURE = re.compile(
     r"(?:[%个分字年月日号人名份项元万倍次家页岁天周篇条类种级星位格张栏行段遍回本]|个月|分钟|小时)?$"
 )
 _GRADE = re.compile(r"[一二三四五1-5]星级?")
+# A clause that asks: "…要盖章不", "…能报吗", or a question word ("还有一票否决是啥情况"). General Chinese.
+ASKING = re.compile(r"[吗呢么不]$|啥|什么|怎么|咋|哪|几|多少|是否|有没有|能不能|要不要|可不可以")
 _FIGURE_UNIT_CHARS = "%个分字年月日号人名份项元万倍次家页岁天周篇条类种级星位格张栏行段遍回本"
 
 
