@@ -137,7 +137,7 @@ class ExtractiveAnswerer:
             if missing is not None:
                 answer = other_body_reply(question, missing, shown[0], analysis, context)
             else:
-                answer = self._compose(question, shown, scope, analysis, context)
+                answer = self.compose(question, shown, scope, analysis, context)
             return ExtractiveResult(answer, shown, analysis)
         best = groups[0] if groups else None
         missing = self._body_not_given(best, scope, analysis, context) if best and best.shape_ok else None
@@ -725,16 +725,6 @@ class ExtractiveAnswerer:
         context: AnswerContext,
     ) -> Answer:
         """The cited answer that shows `groups`' sentences, each programme's labelled."""
-        return self._compose(question, groups, scope, analysis, context)
-
-    def _compose(
-        self,
-        question: str,
-        groups: list[GroupAnswer],
-        scope: Scope,
-        analysis: QuestionAnalysis,
-        context: AnswerContext,
-    ) -> Answer:
         labelled = scope.how != "requested" or len(groups) > 1
         lines = []
         citations: list[Citation] = []

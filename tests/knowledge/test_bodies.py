@@ -69,10 +69,36 @@ HN = "hunan-2024-service-star"
 FORWARDED = "关于开展2024年度“湖南省用户满意服务明星”推选活动的通知"
 
 
+def _kb_over(tmp_path, catalog, passages: list[tuple[str, str]], year: int):
+    """A knowledge base over the passages (section, text) of the catalog's one notice."""
+    from knowledge import Chunk, KnowledgeBase, KnowledgeConfig
+    from tests.knowledge.test_service import TODAY, MemorySearcher
+
+    (doc,) = catalog.documents
+    chunks = [
+        Chunk(
+            id=Chunk.make_id(doc.file, section, text),
+            text=text,
+            section=section,
+            file=doc.file,
+            title=doc.title,
+            programme=doc.programme,
+            year=year,
+            order=i,
+        )
+        for i, (section, text) in enumerate(passages)
+    ]
+    return KnowledgeBase(
+        KnowledgeConfig(index_dir=tmp_path),
+        retriever=MemorySearcher(chunks),
+        catalog=catalog,
+        clock=lambda: TODAY,
+    )
+
+
 @pytest.fixture
 def forwarding_kb(tmp_path):
-    from knowledge import Catalog, Chunk, DocumentMeta, KnowledgeBase, KnowledgeConfig
-    from tests.knowledge.test_service import TODAY, MemorySearcher
+    from knowledge import Catalog, DocumentMeta
 
     title = f"关于转发《{FORWARDED}》的通知"
     catalog = Catalog(
@@ -96,25 +122,7 @@ def forwarding_kb(tmp_path):
         ("二、联系方式", "株洲市质量协会  联系人：贺雨晴  电话：0731-28456173"),
         (f"{FORWARDED} › 八、联系方式", "湖南省质量协会用户工作部\n联系人：易国栋  电话：0731-84470925"),
     ]
-    chunks = [
-        Chunk(
-            id=Chunk.make_id("zz.txt", s, t),
-            text=t,
-            section=s,
-            file="zz.txt",
-            title=title,
-            programme=HN,
-            year=2024,
-            order=i,
-        )
-        for i, (s, t) in enumerate(passages)
-    ]
-    return KnowledgeBase(
-        KnowledgeConfig(index_dir=tmp_path),
-        retriever=MemorySearcher(chunks),
-        catalog=catalog,
-        clock=lambda: TODAY,
-    )
+    return _kb_over(tmp_path, catalog, passages, year=2024)
 
 
 def test_the_city_deadline_is_given_when_the_city_body_is_asked(forwarding_kb):
@@ -151,8 +159,7 @@ BJ_FORWARDED = "关于开展2025年北京市用户满意服务明星活动的通
 
 
 def _district_kb(tmp_path, issuer: str, region: str, passages: list[tuple[str, str]]):
-    from knowledge import Catalog, Chunk, DocumentMeta, KnowledgeBase, KnowledgeConfig
-    from tests.knowledge.test_service import TODAY, MemorySearcher
+    from knowledge import Catalog, DocumentMeta
 
     title = f"关于转发《{BJ_FORWARDED}》的通知"
     catalog = Catalog(
@@ -162,25 +169,7 @@ def _district_kb(tmp_path, issuer: str, region: str, passages: list[tuple[str, s
             )
         ]
     )
-    chunks = [
-        Chunk(
-            id=Chunk.make_id("bj.txt", s, t),
-            text=t,
-            section=s,
-            file="bj.txt",
-            title=title,
-            programme=BJ,
-            year=2025,
-            order=i,
-        )
-        for i, (s, t) in enumerate(passages)
-    ]
-    return KnowledgeBase(
-        KnowledgeConfig(index_dir=tmp_path),
-        retriever=MemorySearcher(chunks),
-        catalog=catalog,
-        clock=lambda: TODAY,
-    )
+    return _kb_over(tmp_path, catalog, passages, year=2025)
 
 
 @pytest.fixture
